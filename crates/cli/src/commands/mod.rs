@@ -1,0 +1,45 @@
+//! One function per command.
+
+pub mod serve;
+pub mod tokens;
+pub mod users;
+
+use anyhow::Context;
+use cosinum_store::{Db, backup, redact_url};
+
+use crate::Command;
+use crate::config::Config;
+
+pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { demo, .. } => serve::run(config, demo).await,
+        Command::Migrate => {
+            let db = open(&config, false).await?;
+            println!(
+                "migrations appliquées : {}",
+                redact_url(&config.database_url(false))
+            );
+            db.close().await;
+            Ok(())
+        }
+        Command::User(cmd) => users::run(&open(&config, false).await?, cmd).await,
+        Command::Token(cmd) => tokens::run(&open(&config, false).await?, cmd).await,
+        Command::Backup { path } => {
+            let db = open(&config, false).await?;
+            let bytes = backup::backup(&db, &path).await?;
+            println!("sauvegarde écrite : {} ({bytes} octets)", path.display());
+            Ok(())
+        }
+        Command::DefaultConfig => Ok(()),
+    }
+}
+
+/// Connects to the configured database and applies the migrations.
+pub async fn open(config: &Config, demo: bool) -> anyhow::Result<Db> {
+    let url = config.database_url(demo);
+    let db = Db::connect(&url).await?;
+    db.migrate()
+        .await
+        .with_context(|| format!("database {}", redact_url(&url)))?;
+    Ok(db)
+}

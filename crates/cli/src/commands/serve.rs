@@ -1,0 +1,70 @@
+//! `cosinum serve [--demo]`.
+
+use anyhow::Context;
+use cosinum_store::{demo, redact_url};
+use cosinum_web::{AppState, dsfr_present};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let url = config.database_url(with_demo);
+    let db = super::open(&config, with_demo).await?;
+    tracing::info!(database = %redact_url(&url), backend = ?db.backend(), "database ready");
+    if with_demo {
+        if demo::is_empty(&db).await? {
+            demo::seed(&db).await.context("creating the demo data")?;
+            println!("Données de démonstration créées dans {}", redact_url(&url));
+        } else {
+            println!("Base existante conservée : {}", redact_url(&url));
+        }
+    }
+    if !dsfr_present() {
+        tracing::warn!(
+            "DSFR assets missing: run scripts/vendor-assets.sh (pages will be unstyled)"
+        );
+    }
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    println!("cosinum écoute sur http://{addr}/");
+    if with_demo {
+        println!(
+            "Comptes de démonstration (mot de passe : {}) :",
+            demo::DEMO_PASSWORD
+        );
+        for a in demo::accounts() {
+            let org = a.organisation.map(|o| format!(", {o}")).unwrap_or_default();
+            println!("  {:<38} {}{}", a.email, a.role.as_str(), org);
+        }
+    }
+    let state = AppState::new(db.clone(), config.web.clone());
+    cosinum_web::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    db.close().await;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM: requests in flight then finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

@@ -1,0 +1,166 @@
+//! Configuration: defaults → TOML file (`--config`) → environment (`COSINUM_*`)
+//! → command-line flags, each layer overriding the previous one.
+
+use std::path::Path;
+
+use anyhow::Context;
+use cosinum_web::WebConfig;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The commented example printed by `cosinum default-config`.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://PATH` or `postgres://…`; `None` means the default file.
+    pub database_url: Option<String>,
+    pub listen: String,
+    pub log: LogConfig,
+    pub web: WebConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            log: LogConfig::default(),
+            web: WebConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// Values given on the command line (only those set override the rest).
+#[derive(Debug, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+}
+
+/// Top-level keys read from `COSINUM_*`; other `COSINUM_` variables (test
+/// harness settings, for instance) belong to other programs.
+const ENV_KEYS: [&str; 4] = ["database_url", "listen", "log", "web"];
+
+impl Config {
+    pub fn load(file: Option<&Path>, flags: FlagOverrides) -> anyhow::Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            anyhow::ensure!(
+                path.exists(),
+                "configuration file not found: {}",
+                path.display()
+            );
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment
+            .merge(Env::prefixed("COSINUM_").split("__").filter(|k| {
+                ENV_KEYS
+                    .iter()
+                    .any(|top| k.as_str().split('.').next() == Some(top))
+            }))
+            .merge(Serialized::defaults(flags));
+        figment.extract().context("invalid configuration")
+    }
+
+    /// The database to use; `serve --demo` defaults to its own file so that
+    /// the demo never mixes with real data.
+    pub fn database_url(&self, demo: bool) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None if demo => "sqlite://cosinum-demo.db".into(),
+            None => "sqlite://cosinum.db".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_is_the_defaults() {
+        let parsed: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string(EXAMPLE))
+            .extract()
+            .unwrap();
+        let defaults = Config::default();
+        assert_eq!(parsed.listen, defaults.listen);
+        assert_eq!(parsed.web.session_ttl_hours, defaults.web.session_ttl_hours);
+        assert_eq!(parsed.web.max_body_bytes, defaults.web.max_body_bytes);
+        assert_eq!(
+            parsed.web.request_timeout_secs,
+            defaults.web.request_timeout_secs
+        );
+        assert_eq!(parsed.log.level, defaults.log.level);
+        assert_eq!(parsed.database_url, None);
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "listen = \"0.0.0.0:1\"\n[web]\nsession_ttl_hours = 3\n",
+            )?;
+            jail.set_env("COSINUM_LISTEN", "0.0.0.0:2");
+            jail.set_env("COSINUM_WEB__SESSION_TTL_HOURS", "5");
+            jail.set_env("COSINUM_TEST_POSTGRES_URL", "postgres://ignored");
+            let c = Config::load(Some(Path::new("c.toml")), FlagOverrides::default()).unwrap();
+            assert_eq!(c.listen, "0.0.0.0:2");
+            assert_eq!(c.web.session_ttl_hours, 5);
+            let flags = FlagOverrides {
+                listen: Some("0.0.0.0:3".into()),
+                database_url: None,
+            };
+            let c = Config::load(Some(Path::new("c.toml")), flags).unwrap();
+            assert_eq!(c.listen, "0.0.0.0:3");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("c.toml", "lisen = \"x\"\n")?;
+            let err =
+                Config::load(Some(Path::new("c.toml")), FlagOverrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn demo_has_its_own_default_file() {
+        let c = Config::default();
+        assert_eq!(c.database_url(true), "sqlite://cosinum-demo.db");
+        assert_eq!(c.database_url(false), "sqlite://cosinum.db");
+    }
+}

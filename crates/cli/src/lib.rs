@@ -1,0 +1,114 @@
+//! The `cosinum` command line: `serve`, `migrate`, `user`, `token`, `backup`,
+//! `default-config`. [`main`] parses the arguments, loads the configuration and
+//! dispatches; each command is a small function in [`commands`].
+
+pub mod commands;
+pub mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, FlagOverrides, LogFormat};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cosinum",
+    version,
+    about = "Pilotage du numérique de l'État (COSINUM)"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "COSINUM_DATABASE_URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// TOML configuration file (see `cosinum default-config`).
+    #[arg(long, global = true, env = "COSINUM_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the web platform (HTML pages and JSON API).
+    Serve {
+        /// Fill an empty database with the demo dataset and print the demo accounts.
+        #[arg(long)]
+        demo: bool,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply the database migrations (serve also does it at start).
+    Migrate,
+    /// Print a commented example configuration file.
+    DefaultConfig,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(commands::users::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(commands::tokens::TokenCommand),
+    /// Write a consistent copy of the SQLite database while the server runs.
+    Backup {
+        /// Destination file (must not exist).
+        path: PathBuf,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one command line to completion.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Command::DefaultConfig = cli.command {
+        print!("{}", config::EXAMPLE);
+        return Ok(());
+    }
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    let config = Config::load(
+        cli.config.as_deref(),
+        FlagOverrides {
+            database_url: cli.database_url.clone(),
+            listen,
+        },
+    )?;
+    init_logging(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(commands::dispatch(cli.command, config))
+}
+
+fn init_logging(config: &Config) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&config.log.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // Ignore the error if a subscriber is already set (tests run several commands).
+    let _ = match config.log.format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

@@ -1,0 +1,13 @@
+//! cosinum's pure domain: types, validation, the authorisation policy and the
+//! audit diff. Nothing here does I/O, so every rule is unit- and property-tested
+//! in isolation and shared by the storage, web and CLI layers.
+
+pub mod audit;
+pub mod authz;
+pub mod ids;
+pub mod organisation;
+pub mod user;
+pub mod validation;
+
+pub use ids::{OrgId, UserId};
+pub use validation::ValidationError;

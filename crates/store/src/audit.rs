@@ -1,0 +1,163 @@
+//! The audit history, written in the same transaction as the change it records.
+
+use cosinum_domain::UserId;
+use cosinum_domain::audit::{AuditAction, FieldChange};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::db::{Db, Tx};
+use crate::error::StoreResult;
+
+/// Through which door a change came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    Web,
+    Api,
+    Cli,
+    System,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Web => "web",
+            Via::Api => "api",
+            Via::Cli => "cli",
+            Via::System => "system",
+        }
+    }
+}
+
+/// Who is making a change, and through what, for the audit record.
+#[derive(Debug, Clone)]
+pub struct AuditCtx {
+    pub actor: Option<UserId>,
+    /// A readable name of the actor, kept even if the account is later renamed.
+    pub actor_label: String,
+    pub via: Via,
+    pub request_id: Option<String>,
+}
+
+impl AuditCtx {
+    /// Changes made by the platform itself (migrations, demo data).
+    pub fn system(label: &str) -> Self {
+        Self {
+            actor: None,
+            actor_label: label.to_owned(),
+            via: Via::System,
+            request_id: None,
+        }
+    }
+}
+
+/// One line of an object's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub actor_user_id: Option<i64>,
+    pub actor_label: String,
+    pub via: String,
+    pub request_id: Option<String>,
+    pub object_type: String,
+    pub object_id: i64,
+    pub object_version: i64,
+    pub action: AuditAction,
+    pub changes: Vec<FieldChange>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: i64,
+    at: OffsetDateTime,
+    actor_user_id: Option<i64>,
+    actor_label: String,
+    via: String,
+    request_id: Option<String>,
+    object_type: String,
+    object_id: i64,
+    object_version: i64,
+    action: String,
+    changes: String,
+}
+
+impl AuditRow {
+    fn into_entry(self) -> StoreResult<AuditEntry> {
+        let action = AuditAction::parse(&self.action)
+            .ok_or_else(|| anyhow::anyhow!("unknown audit action {:?}", self.action))?;
+        let changes = serde_json::from_str(&self.changes)
+            .map_err(|e| anyhow::anyhow!("corrupt audit record {}: {e}", self.id))?;
+        Ok(AuditEntry {
+            id: self.id,
+            at: self.at,
+            actor_user_id: self.actor_user_id,
+            actor_label: self.actor_label,
+            via: self.via,
+            request_id: self.request_id,
+            object_type: self.object_type,
+            object_id: self.object_id,
+            object_version: self.object_version,
+            action,
+            changes,
+        })
+    }
+}
+
+/// Records a change of `object_type` #`object_id`, now at `version`.
+pub async fn record(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    object_type: &str,
+    object_id: i64,
+    version: i64,
+    action: AuditAction,
+    changes: &[FieldChange],
+) -> StoreResult<()> {
+    let changes = serde_json::to_string(changes).map_err(anyhow::Error::from)?;
+    const SQL: &str = "INSERT INTO audit_log (at, actor_user_id, actor_label, via, request_id, \
+        object_type, object_id, object_version, action, changes) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    on_tx!(tx, c => sqlx::query(SQL)
+        .bind(OffsetDateTime::now_utc())
+        .bind(ctx.actor.map(|u| u.0))
+        .bind(&ctx.actor_label)
+        .bind(ctx.via.as_str())
+        .bind(ctx.request_id.as_deref())
+        .bind(object_type)
+        .bind(object_id)
+        .bind(version)
+        .bind(action.as_str())
+        .bind(&changes)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The history of one object, oldest first.
+pub async fn history(db: &Db, object_type: &str, object_id: i64) -> StoreResult<Vec<AuditEntry>> {
+    let rows: Vec<AuditRow> = on_pool!(db, p => sqlx::query_as(
+        "SELECT id, at, actor_user_id, actor_label, via, request_id, object_type, object_id, \
+         object_version, action, changes FROM audit_log \
+         WHERE object_type = $1 AND object_id = $2 ORDER BY id")
+        .bind(object_type)
+        .bind(object_id)
+        .fetch_all(p)
+        .await)?;
+    rows.into_iter().map(AuditRow::into_entry).collect()
+}
+
+/// The changes made to an object after `version`: what a user who opened
+/// `version` has not seen (shown when their update is refused as stale).
+pub async fn changes_since(
+    db: &Db,
+    object_type: &str,
+    object_id: i64,
+    version: i64,
+) -> StoreResult<Vec<AuditEntry>> {
+    let mut all = history(db, object_type, object_id).await?;
+    all.retain(|e| e.object_version > version);
+    Ok(all)
+}

@@ -1,0 +1,24 @@
+//! Storage for cosinum: one SQL code path run on SQLite (the default, embedded)
+//! or PostgreSQL (production), migrations embedded per backend, and the audit
+//! history written in the same transaction as every change.
+//!
+//! Every query is a single SQL string in portable dialect (`$1` placeholders,
+//! `RETURNING`, recursive CTEs) executed through [`on_pool!`] or [`on_tx!`],
+//! which expand the same body once per backend.
+
+#[macro_use]
+mod db;
+pub mod audit;
+pub mod backup;
+pub mod demo;
+mod error;
+pub mod organisations;
+pub mod schema;
+pub mod secrets;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+pub use audit::{AuditCtx, AuditEntry, Via};
+pub use db::{Backend, Db, Tx, redact_url};
+pub use error::{StoreError, StoreResult};

@@ -1,0 +1,73 @@
+//! The JSON API under `/api/v1`. Every handler is annotated for OpenAPI, so the
+//! document at `/api/v1/openapi.json` is generated from the code itself.
+
+mod extract;
+mod history;
+mod organisations;
+mod platform;
+mod users;
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+pub use extract::{ApiJson, ApiPath, ApiQuery};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "cosinum",
+        description = "API du pilotage du numérique de l'État (COSINUM). Authentification : \
+                       `Authorization: Bearer JETON` (jeton créé dans « Mon compte » ou par \
+                       `cosinum token create`). Erreurs : `{\"code\": \"…\", \"message\": \"…\"}`.",
+        license(name = "EUPL-1.2")
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(crate::ErrorBody)),
+    tags(
+        (name = "platform", description = "Santé, identité, OpenAPI"),
+        (name = "organisations", description = "Ministères, directions, opérateurs"),
+        (name = "users", description = "Comptes (administrateurs)"),
+        (name = "history", description = "Historique des modifications"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes, with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(platform::health))
+        .routes(routes!(platform::me))
+        .routes(routes!(organisations::list, organisations::create))
+        .routes(routes!(organisations::get, organisations::update))
+        .routes(routes!(organisations::archive))
+        .routes(routes!(organisations::restore))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update))
+        .routes(routes!(history::show))
+        .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
+}
+
+async fn openapi_json() -> impl IntoResponse {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    Json(DOC.get_or_init(crate::openapi).clone())
+}

@@ -1,0 +1,38 @@
+//! Settings of the web platform (part of the `cosinum` configuration file).
+
+use serde::{Deserialize, Serialize};
+
+/// Web settings; every field has a default so that an empty configuration works.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// The address users reach cosinum at, e.g. `https://cosinum.numerique.gouv.fr`.
+    /// When it is `https://…`, cookies are marked `Secure`.
+    pub public_url: Option<String>,
+    /// How long a signed-in session lasts, in hours.
+    pub session_ttl_hours: u32,
+    /// Requests taking longer are cut with 408.
+    pub request_timeout_secs: u64,
+    /// Largest accepted request body, in bytes (uploads included).
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            session_ttl_hours: 12,
+            request_timeout_secs: 60,
+            max_body_bytes: 20 * 1024 * 1024,
+        }
+    }
+}
+
+impl WebConfig {
+    /// Cookies travel only over TLS when the platform is served over TLS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}

@@ -1,0 +1,65 @@
+//! The main navigation: one entry per module. A module adds its entry here
+//! when it lands, with the condition under which a user sees it.
+
+use cosinum_domain::authz::{Access, Actor, Resource, allows};
+
+/// One entry of the DSFR main navigation.
+#[derive(Debug, Clone)]
+pub struct NavItem {
+    pub label: &'static str,
+    pub href: &'static str,
+    pub current: bool,
+}
+
+struct Module {
+    label: &'static str,
+    href: &'static str,
+    visible: fn(Option<&Actor>) -> bool,
+}
+
+fn signed_in(actor: Option<&Actor>) -> bool {
+    actor.is_some()
+}
+
+fn platform_admin(actor: Option<&Actor>) -> bool {
+    allows(actor, Access::Read, &Resource::platform())
+}
+
+fn everyone(_: Option<&Actor>) -> bool {
+    true
+}
+
+const MODULES: &[Module] = &[
+    Module {
+        label: "Accueil",
+        href: "/",
+        visible: everyone,
+    },
+    Module {
+        label: "Organisations",
+        href: "/organisations",
+        visible: signed_in,
+    },
+    Module {
+        label: "Administration",
+        href: "/admin/utilisateurs",
+        visible: platform_admin,
+    },
+];
+
+/// The entries `actor` sees, the one containing `path` marked current.
+pub fn items(actor: Option<&Actor>, path: &str) -> Vec<NavItem> {
+    MODULES
+        .iter()
+        .filter(|m| (m.visible)(actor))
+        .map(|m| NavItem {
+            label: m.label,
+            href: m.href,
+            current: if m.href == "/" {
+                path == "/"
+            } else {
+                path == m.href || path.starts_with(&format!("{}/", m.href))
+            },
+        })
+        .collect()
+}

@@ -1,0 +1,53 @@
+//! The kinds of objects that have a history, and who may read each one.
+//! A module registers its object types here when it lands.
+
+use cosinum_domain::authz::Resource;
+use cosinum_store::{Db, organisations, tokens, users};
+
+use crate::error::AppError;
+
+/// What a history page needs to know about an object.
+pub struct ObjectRef {
+    /// Who may read it (and so its history).
+    pub resource: Resource,
+    /// A human name for the object.
+    pub label: String,
+    /// The page showing the object, if it has one.
+    pub href: Option<String>,
+    /// Its kind, in French.
+    pub kind_label: &'static str,
+}
+
+/// Looks an object up by type and id; unknown types and ids are "not found".
+pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppError> {
+    match object_type {
+        organisations::OBJECT_TYPE => {
+            let org = organisations::get(db, cosinum_domain::OrgId(id)).await?;
+            Ok(ObjectRef {
+                resource: Resource::organisation_directory(),
+                label: format!("{} — {}", org.code, org.name),
+                href: Some(format!("/organisations/{id}")),
+                kind_label: "Organisation",
+            })
+        }
+        users::OBJECT_TYPE => {
+            let user = users::get(db, cosinum_domain::UserId(id)).await?;
+            Ok(ObjectRef {
+                resource: Resource::platform(),
+                label: format!("{} <{}>", user.display_name, user.email),
+                href: Some(format!("/admin/utilisateurs/{id}/modifier")),
+                kind_label: "Compte utilisateur",
+            })
+        }
+        tokens::OBJECT_TYPE => {
+            let token = tokens::get(db, id).await?;
+            Ok(ObjectRef {
+                resource: Resource::platform(),
+                label: format!("{} ({}…)", token.name, token.prefix),
+                href: None,
+                kind_label: "Jeton d'API",
+            })
+        }
+        _ => Err(AppError::NotFound),
+    }
+}

@@ -1,0 +1,171 @@
+//! Sign-in and sign-out with local accounts.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use cosinum_store::{secrets, sessions, users};
+use serde::Deserialize;
+
+use super::{Crumb, Layout, render_status};
+use crate::AppState;
+use crate::error::PageError;
+use crate::identity::{CSRF_COOKIE, PageCtx, SESSION_COOKIE, cookie, set_cookie};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    next: String,
+    email: String,
+    error: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    suivant: Option<String>,
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn login_page(
+    ctx: &PageCtx,
+    csrf: &str,
+    next: String,
+    email: String,
+    error: Option<&'static str>,
+) -> LoginPage {
+    let mut layout = Layout::new(
+        ctx,
+        "Connexion",
+        vec![Crumb::link("Accueil", "/"), Crumb::here("Connexion")],
+    );
+    layout.csrf_token = csrf.to_owned();
+    LoginPage {
+        layout,
+        next,
+        email,
+        error,
+    }
+}
+
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, PageError> {
+    if ctx.identity.is_some() {
+        return Ok(Redirect::to(&safe_next(q.suivant.as_deref())).into_response());
+    }
+    // Reuse the visitor's CSRF cookie if present, so that two open tabs both work.
+    let csrf = cookie(&headers, CSRF_COOKIE)
+        .filter(|c| c.len() >= 32)
+        .map_or_else(|| secrets::random_token(32), str::to_owned);
+    let page = login_page(
+        &ctx,
+        &csrf,
+        safe_next(q.suivant.as_deref()),
+        String::new(),
+        None,
+    );
+    let mut response = render_status(StatusCode::OK, &page)?;
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(CSRF_COOKIE, &csrf, 3600 * 4, state.config.secure_cookies()),
+    );
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    suivant: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let db = &state.db;
+    let next = safe_next(form.suivant.as_deref());
+    let found = users::find_credentials(db, &form.email).await?;
+    let (user, hash) = match found {
+        Some((u, Some(h))) if !u.disabled => (Some(u), h),
+        // Verify against a dummy hash anyway: same timing for unknown e-mails.
+        _ => (None, secrets::dummy_hash().to_owned()),
+    };
+    let password = form.password.clone();
+    let ok = tokio::task::spawn_blocking(move || secrets::verify_password(&password, &hash))
+        .await
+        .map_err(anyhow::Error::from)?;
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::warn!(email = %form.email.trim().to_lowercase(), "sign-in refused");
+        let csrf = cookie(&headers, CSRF_COOKIE).unwrap_or_default().to_owned();
+        let page = login_page(
+            &ctx,
+            &csrf,
+            next,
+            form.email.trim().to_owned(),
+            Some("Adresse électronique ou mot de passe incorrect."),
+        );
+        return render_status(StatusCode::UNAUTHORIZED, &page);
+    };
+    // A fresh session id at every sign-in (no fixation); the previous one ends.
+    if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+        sessions::delete(db, old).await?;
+    }
+    let ttl = time::Duration::hours(i64::from(state.config.session_ttl_hours));
+    let (session_id, _) = sessions::create(db, user.id, ttl).await?;
+    users::touch_login(db, user.id).await?;
+    tracing::info!(user.id = user.id.0, "signed in");
+    let secure = state.config.secure_cookies();
+    let mut response = Redirect::to(&next).into_response();
+    let h = response.headers_mut();
+    h.append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &session_id, ttl.whole_seconds(), secure),
+    );
+    h.append(SET_COOKIE, set_cookie(CSRF_COOKIE, "", 0, secure));
+    Ok(response)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        sessions::delete(&state.db, id).await?;
+    }
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies()),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_redirects() {
+        assert_eq!(safe_next(Some("/organisations?x=1")), "/organisations?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

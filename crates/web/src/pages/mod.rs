@@ -1,0 +1,295 @@
+//! HTML pages (DSFR, in French). Each page template extends `base.html` and
+//! carries a [`Layout`] with the navigation, the signed-in user and the CSRF token.
+
+mod account;
+mod auth;
+mod history;
+mod organisations;
+mod users;
+
+use askama::Template;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::AppState;
+use crate::assets;
+use crate::error::{PageError, error_page};
+use crate::identity::{Identity, PageCtx};
+use crate::nav::{self, NavItem};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/accessibilite", get(accessibility))
+        .route("/connexion", get(auth::login_form).post(auth::login))
+        .route("/deconnexion", post(auth::logout))
+        .route("/compte", get(account::show))
+        .route("/compte/jetons", post(account::create_token))
+        .route("/compte/jetons/{id}/revoquer", post(account::revoke_token))
+        .route(
+            "/organisations",
+            get(organisations::list).post(organisations::create),
+        )
+        .route("/organisations/nouvelle", get(organisations::new_form))
+        .route("/organisations/{id}", get(organisations::show))
+        .route(
+            "/organisations/{id}/modifier",
+            get(organisations::edit_form).post(organisations::update),
+        )
+        .route("/organisations/{id}/archiver", post(organisations::archive))
+        .route(
+            "/organisations/{id}/restaurer",
+            post(organisations::restore),
+        )
+        .route("/historique/{object_type}/{id}", get(history::show))
+        .route("/admin/utilisateurs", get(users::list).post(users::create))
+        .route("/admin/utilisateurs/nouveau", get(users::new_form))
+        .route(
+            "/admin/utilisateurs/{id}/modifier",
+            get(users::edit_form).post(users::update),
+        )
+        .route("/admin/utilisateurs/{id}/desactiver", post(users::disable))
+        .route("/admin/utilisateurs/{id}/reactiver", post(users::enable))
+}
+
+/// One step of the breadcrumb; the last one (the current page) has no link.
+#[derive(Debug, Clone)]
+pub struct Crumb {
+    pub label: String,
+    pub href: Option<String>,
+}
+
+impl Crumb {
+    pub fn link(label: impl Into<String>, href: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            href: Some(href.into()),
+        }
+    }
+
+    pub fn here(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            href: None,
+        }
+    }
+}
+
+/// The signed-in user as shown in the header.
+#[derive(Debug, Clone)]
+pub struct UserBadge {
+    pub name: String,
+    pub role: &'static str,
+}
+
+/// What `base.html` needs on every page.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub title: String,
+    pub user: Option<UserBadge>,
+    pub csrf_token: String,
+    pub nav: Vec<NavItem>,
+    pub breadcrumbs: Vec<Crumb>,
+    pub dsfr: String,
+    pub app_css: String,
+    /// A confirmation shown at the top of the page ("Modifications enregistrées").
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    /// A layout that depends on nothing (error pages, rendered outside handlers).
+    pub fn bare(title: &str) -> Self {
+        Self {
+            title: title.to_owned(),
+            user: None,
+            csrf_token: String::new(),
+            nav: nav::items(None, ""),
+            breadcrumbs: Vec::new(),
+            dsfr: assets::dsfr_base(),
+            app_css: assets::own_url("cosinum.css"),
+            notice: None,
+        }
+    }
+
+    pub fn new(ctx: &PageCtx, title: impl Into<String>, breadcrumbs: Vec<Crumb>) -> Self {
+        let identity: Option<&Identity> = ctx.identity.as_deref();
+        Self {
+            title: title.into(),
+            user: identity.map(|i| UserBadge {
+                name: i.user.display_name.clone(),
+                role: i.user.role.label_fr(),
+            }),
+            csrf_token: identity
+                .and_then(|i| i.csrf_token())
+                .unwrap_or_default()
+                .to_owned(),
+            nav: nav::items(ctx.actor(), &ctx.path),
+            breadcrumbs,
+            dsfr: assets::dsfr_base(),
+            app_css: assets::own_url("cosinum.css"),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<&str>) -> Self {
+        self.notice = notice.and_then(notice_text).map(str::to_owned);
+        self
+    }
+}
+
+/// Confirmation messages passed as `?ok=…` after a redirect (fixed texts:
+/// nothing from the URL is echoed into the page).
+fn notice_text(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "enregistre" => "Modifications enregistrées.",
+        "cree" => "Création enregistrée.",
+        "archive" => "L'objet a été archivé.",
+        "restaure" => "L'objet a été restauré.",
+        "revoque" => "Le jeton a été révoqué.",
+        "desactive" => "Le compte a été désactivé.",
+        "reactive" => "Le compte a été réactivé.",
+        _ => return None,
+    })
+}
+
+/// Renders a template into a 200 page.
+pub fn render(t: &impl Template) -> Result<Response, PageError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// Renders a template with another status (a form shown again with errors).
+pub fn render_status(status: StatusCode, t: &impl Template) -> Result<Response, PageError> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    signed_in: bool,
+    is_admin: bool,
+}
+
+async fn home(ctx: PageCtx) -> Result<Response, PageError> {
+    let layout = Layout::new(&ctx, "Accueil", Vec::new());
+    render(&HomePage {
+        layout,
+        signed_in: ctx.identity.is_some(),
+        is_admin: ctx.identity.as_ref().is_some_and(|i| i.actor.is_admin()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage {
+    layout: Layout,
+}
+
+async fn accessibility(ctx: PageCtx) -> Result<Response, PageError> {
+    let layout = Layout::new(
+        &ctx,
+        "Déclaration d'accessibilité",
+        vec![Crumb::link("Accueil", "/"), Crumb::here("Accessibilité")],
+    );
+    render(&AccessibilityPage { layout })
+}
+
+/// The 404 page for any unknown path (JSON under `/api/`).
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::error::ApiError(crate::AppError::NotFound).into_response();
+    }
+    error_page(
+        StatusCode::NOT_FOUND,
+        "La page que vous cherchez n'existe pas ou a été déplacée.".to_owned(),
+    )
+}
+
+/// Formats a date the French way (28/11/2026).
+pub fn fr_date(d: time::Date) -> String {
+    format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
+}
+
+/// Formats an instant in Paris time the French way (28/11/2026 14:05).
+pub fn fr_datetime(t: time::OffsetDateTime) -> String {
+    // Paris is UTC+1 in winter, UTC+2 in summer (last Sunday of March to last Sunday of October).
+    let offset = if paris_summer_time(t) { 2 } else { 1 };
+    let local =
+        t.to_offset(time::UtcOffset::from_hms(offset, 0, 0).unwrap_or(time::UtcOffset::UTC));
+    format!(
+        "{} {:02}:{:02}",
+        fr_date(local.date()),
+        local.hour(),
+        local.minute()
+    )
+}
+
+fn last_sunday(year: i32, month: time::Month) -> time::Date {
+    let mut d =
+        time::Date::from_calendar_date(year, month, month.length(year)).unwrap_or(time::Date::MIN);
+    while d.weekday() != time::Weekday::Sunday {
+        d = d.previous_day().unwrap_or(d);
+    }
+    d
+}
+
+/// EU rule: summer time from 01:00 UTC on the last Sunday of March to 01:00 UTC
+/// on the last Sunday of October.
+fn paris_summer_time(t: time::OffsetDateTime) -> bool {
+    let utc = t.to_offset(time::UtcOffset::UTC);
+    let year = utc.year();
+    let start = last_sunday(year, time::Month::March)
+        .with_hms(1, 0, 0)
+        .map(|d| d.assume_utc());
+    let end = last_sunday(year, time::Month::October)
+        .with_hms(1, 0, 0)
+        .map(|d| d.assume_utc());
+    matches!((start, end), (Ok(s), Ok(e)) if utc >= s && utc < e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::{date, datetime};
+
+    #[test]
+    fn french_dates_and_paris_time() {
+        assert_eq!(fr_date(date!(2026 - 03 - 05)), "05/03/2026");
+        assert_eq!(
+            fr_datetime(datetime!(2026-11-28 13:05 UTC)),
+            "28/11/2026 14:05"
+        );
+        assert_eq!(
+            fr_datetime(datetime!(2026-07-14 10:00 UTC)),
+            "14/07/2026 12:00"
+        );
+        // 2026: summer time starts 29 March 01:00 UTC, ends 25 October 01:00 UTC.
+        assert_eq!(
+            fr_datetime(datetime!(2026-03-29 00:59 UTC)),
+            "29/03/2026 01:59"
+        );
+        assert_eq!(
+            fr_datetime(datetime!(2026-03-29 01:00 UTC)),
+            "29/03/2026 03:00"
+        );
+        assert_eq!(
+            fr_datetime(datetime!(2026-10-25 00:59 UTC)),
+            "25/10/2026 02:59"
+        );
+        assert_eq!(
+            fr_datetime(datetime!(2026-10-25 01:00 UTC)),
+            "25/10/2026 02:00"
+        );
+    }
+
+    #[test]
+    fn notices_are_fixed_texts() {
+        assert_eq!(
+            notice_text("enregistre"),
+            Some("Modifications enregistrées.")
+        );
+        assert_eq!(notice_text("<script>"), None);
+    }
+}
