@@ -29,8 +29,7 @@ const ROLES = [
   { role: 'ministry_editor', email: 'editeur.interieur@demo.cosinum.fr' },
   { role: 'ministry_reader', email: 'lecteur.interieur@demo.cosinum.fr' },
 ];
-// No background traffic: the machines reach no Google service, and stray
-// requests would only slow the run down.
+// No background traffic: nothing but the registries is reachable from here.
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -93,16 +92,14 @@ async function startServer(logFile) {
   throw new Error(`server not healthy after 60 s; see ${logFile}:\n${tail(logFile)}`);
 }
 
-function tail(file, lines = 20) {
-  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return ''; }
-}
+const tail = (file) => { try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-20).join('\n'); } catch { return ''; } };
 
 function slug(pathAndQuery) {
   const s = pathAndQuery.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
   return (s || 'accueil').slice(0, 120);
 }
 
-// Returns the same-origin path+query to crawl, or null for links out of scope.
+// The same-origin path+query to crawl, or null for links out of scope.
 function crawlTarget(href, pageUrl, base) {
   if (!href || href.startsWith('#') || /^(mailto|tel|javascript):/i.test(href) || href.includes('deconnexion')) return null;
   let url;
@@ -118,8 +115,11 @@ function watchContext(context, current) {
     if (msg.type() !== 'error' || !current.rec) return;
     // Chromium echoes every 4xx as a console error: the document's is judged
     // by its status, a subresource's by the response handler, so skip them.
+    // Its implicit /favicon.ico probe comes late, from whichever page had no
+    // <link rel=icon> (e.g. a text/plain answer), so it can't be attributed.
     const where = msg.location().url;
-    if (/Failed to load resource/.test(msg.text()) && (where === current.rec.docUrl || current.rec.failedUrls.has(where))) return;
+    if (/Failed to load resource/.test(msg.text()) && (where === current.rec.docUrl
+      || current.rec.failedUrls.has(where) || where.endsWith('/favicon.ico'))) return;
     current.rec.problems.push(`console error: ${msg.text().slice(0, 300)} (${where || 'inline'})`);
   });
   context.on('weberror', (err) => current.rec?.problems.push(`page error: ${err.error().message}`));

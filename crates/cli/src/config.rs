@@ -82,9 +82,9 @@ impl Config {
         }
         figment = figment
             .merge(Env::prefixed("COSINUM_").split("__").filter(|k| {
-                ENV_KEYS
-                    .iter()
-                    .any(|top| k.as_str().split('.').next() == Some(top))
+                // Keys keep the environment's case: compare case-insensitively.
+                let top = k.as_str().split('.').next().unwrap_or_default();
+                ENV_KEYS.iter().any(|known| known.eq_ignore_ascii_case(top))
             }))
             .merge(Serialized::defaults(flags));
         figment.extract().context("invalid configuration")
@@ -102,6 +102,10 @@ impl Config {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment::Jail closures return figment's large error"
+)]
 mod tests {
     use super::*;
 

@@ -70,14 +70,9 @@ impl Tx {
 
 impl Db {
     /// Connects to `url` (`sqlite://path`, `sqlite::memory:` or `postgres://…`).
-    /// A SQLite file is created if missing.
+    /// A SQLite file is created if missing. On PostgreSQL, a schema can be
+    /// chosen in the URL: `?options=-c%20search_path%3Dmyschema`.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
-        Self::connect_in_schema(url, None).await
-    }
-
-    /// Like [`Db::connect`]; on PostgreSQL, works inside `schema` (created if
-    /// missing). Tests use this to isolate each test on one shared server.
-    pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> anyhow::Result<Db> {
         let shown = redact_url(url);
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
@@ -94,27 +89,8 @@ impl Db {
                 .with_context(|| format!("cannot open SQLite database {shown}"))?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let mut options = PgConnectOptions::from_str(url)
+            let options = PgConnectOptions::from_str(url)
                 .with_context(|| format!("invalid PostgreSQL URL {shown}"))?;
-            if let Some(schema) = schema {
-                anyhow::ensure!(
-                    schema
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_'),
-                    "invalid schema name {schema}"
-                );
-                let admin = PgPoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(options.clone())
-                    .await
-                    .with_context(|| format!("cannot connect to PostgreSQL at {shown}"))?;
-                let ddl = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
-                sqlx::query(sqlx::AssertSqlSafe(ddl))
-                    .execute(&admin)
-                    .await?;
-                admin.close().await;
-                options = options.options([("search_path", schema)]);
-            }
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(Duration::from_secs(10))

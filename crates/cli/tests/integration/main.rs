@@ -1,1 +1,12 @@
+//! cosinum's integration tests: one binary (links once), every test run on
+//! SQLite and on PostgreSQL (see `harness`).
 
+#[macro_use]
+mod harness;
+
+mod audit_concurrency;
+mod auth;
+mod cli;
+mod openapi;
+mod role_matrix;
+mod schema;
