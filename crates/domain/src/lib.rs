@@ -5,7 +5,9 @@
 pub mod audit;
 pub mod authz;
 pub mod ids;
+pub mod money;
 pub mod organisation;
+pub mod projects;
 pub mod user;
 pub mod validation;
 

@@ -39,11 +39,25 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             println!("  {:<38} {}{}", a.email, a.role.as_str(), org);
         }
     }
+    tokio::spawn(purge_expired_sessions(db.clone()));
     let state = AppState::new(db.clone(), config.web.clone());
     cosinum_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     db.close().await;
     Ok(())
+}
+
+/// Expired sessions are refused anyway; this only keeps the table small.
+async fn purge_expired_sessions(db: cosinum_store::Db) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match cosinum_store::sessions::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "expired sessions purged"),
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM: requests in flight then finish.
