@@ -55,6 +55,18 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(commands::tokens::TokenCommand),
+    /// The major-projects portfolio as of a date (the same figures as the API).
+    Portfolio {
+        /// Date of the edition (default: today).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Method version: dinum-2017 (default) or baseline-courante-2026.
+        #[arg(long)]
+        method: Option<String>,
+        /// Print the JSON of `GET /api/v1/projects/portfolio`.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         /// Destination file (must not exist).

@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 /// An amount in euros (TTC unless the field says otherwise).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Euros(pub i64);
 

@@ -369,6 +369,9 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         }
         ids.push((code, org.id));
     }
+    let codes: std::collections::HashMap<&str, OrgId> = ids.iter().copied().collect();
+    let today = time::OffsetDateTime::now_utc().date();
+    crate::demo_projects::seed(&mut tx, &ctx, &codes, today).await?;
     let mut accounts = Vec::new();
     for &(email, name, role, org) in ACCOUNTS {
         let organisation_id =

@@ -15,6 +15,9 @@ pub struct WebConfig {
     pub request_timeout_secs: u64,
     /// Largest accepted request body, in bytes (uploads included).
     pub max_body_bytes: usize,
+    /// A review whose drift against the baseline in force exceeds this ratio
+    /// (0.10 = 10 %) must carry a narrative.
+    pub narrative_drift_threshold: f64,
 }
 
 impl Default for WebConfig {
@@ -24,6 +27,7 @@ impl Default for WebConfig {
             session_ttl_hours: 12,
             request_timeout_secs: 60,
             max_body_bytes: 20 * 1024 * 1024,
+            narrative_drift_threshold: 0.10,
         }
     }
 }

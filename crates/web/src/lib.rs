@@ -6,13 +6,16 @@
 
 pub mod api;
 mod assets;
+pub mod charts;
 pub mod config;
 mod csrf;
 mod error;
+mod format;
 mod identity;
 mod nav;
 mod objects;
 mod pages;
+pub mod portfolio;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -36,6 +36,11 @@ const MODULES: &[Module] = &[
         visible: everyone,
     },
     Module {
+        label: "Grands projets",
+        href: "/projets",
+        visible: signed_in,
+    },
+    Module {
         label: "Organisations",
         href: "/organisations",
         visible: signed_in,

@@ -48,6 +48,25 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Jeton d'API",
             })
         }
+        cosinum_store::projects::OBJECT_TYPE => {
+            let p = cosinum_store::projects::get(db, id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::projects::project_resource(p.organisation_id),
+                label: p.name,
+                href: Some(format!("/projets/{id}")),
+                kind_label: "Grand projet",
+            })
+        }
+        cosinum_store::projects::reviews::OBJECT_TYPE => {
+            let r = cosinum_store::projects::reviews::get(db, id).await?;
+            let p = cosinum_store::projects::get(db, r.project_id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::projects::project_resource(p.organisation_id),
+                label: format!("Revue du {} — {}", r.review_date, p.name),
+                href: Some(format!("/projets/{}", p.id)),
+                kind_label: "Revue de projet",
+            })
+        }
         _ => Err(AppError::NotFound),
     }
 }

@@ -1,5 +1,6 @@
 //! One function per command.
 
+pub mod portfolio;
 pub mod serve;
 pub mod tokens;
 pub mod users;
@@ -29,6 +30,19 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             let bytes = backup::backup(&db, &path).await?;
             println!("sauvegarde écrite : {} ({bytes} octets)", path.display());
             Ok(())
+        }
+        Command::Portfolio {
+            as_of,
+            method,
+            json,
+        } => {
+            portfolio::run(
+                &open(&config, false).await?,
+                as_of.as_deref(),
+                method.as_deref(),
+                json,
+            )
+            .await
         }
         Command::DefaultConfig => Ok(()),
     }

@@ -433,18 +433,41 @@ async fn every_form_and_cookie_api_call_needs_the_csrf_token(app: &TestApp) {
 dual_test!(every_form_and_cookie_api_call_needs_the_csrf_token);
 
 async fn expired_sessions_are_refused_and_purged(app: &TestApp) {
-    let user = cosinum_store::users::get_by_email(&app.db, ADMIN).await.expect("user");
-    let (expired, _) = cosinum_store::sessions::create(&app.db, user.id, time::Duration::seconds(-1)).await.expect("session");
-    let (live, _) = cosinum_store::sessions::create(&app.db, user.id, time::Duration::hours(1)).await.expect("session");
+    let user = cosinum_store::users::get_by_email(&app.db, ADMIN)
+        .await
+        .expect("user");
+    let (expired, _) =
+        cosinum_store::sessions::create(&app.db, user.id, time::Duration::seconds(-1))
+            .await
+            .expect("session");
+    let (live, _) = cosinum_store::sessions::create(&app.db, user.id, time::Duration::hours(1))
+        .await
+        .expect("session");
     let client = app.client();
     let get = |id: String| {
         let c = client.clone();
         let url = app.url("/compte");
-        async move { c.get(url).header("cookie", format!("cosinum_session={id}")).send().await.expect("get").status() }
+        async move {
+            c.get(url)
+                .header("cookie", format!("cosinum_session={id}"))
+                .send()
+                .await
+                .expect("get")
+                .status()
+        }
     };
-    assert_eq!(get(expired.clone()).await, 303, "an expired session is anonymous");
+    assert_eq!(
+        get(expired.clone()).await,
+        303,
+        "an expired session is anonymous"
+    );
     assert_eq!(get(live.clone()).await, 200);
-    assert_eq!(cosinum_store::sessions::purge_expired(&app.db).await.expect("purge"), 1);
+    assert_eq!(
+        cosinum_store::sessions::purge_expired(&app.db)
+            .await
+            .expect("purge"),
+        1
+    );
     assert_eq!(get(live).await, 200, "purging keeps live sessions");
 }
 dual_test!(expired_sessions_are_refused_and_purged);

@@ -8,5 +8,6 @@ mod audit_concurrency;
 mod auth;
 mod cli;
 mod openapi;
+mod projects;
 mod role_matrix;
 mod schema;

@@ -8,6 +8,8 @@ pub mod avis;
 pub mod drift;
 pub mod edition;
 pub mod forecast;
+pub mod portfolio;
+pub mod project;
 
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -69,10 +71,13 @@ impl Phase {
         let t = t.strip_prefix("en ").unwrap_or(&t);
         Some(match t {
             "cadrage" => Phase::Cadrage,
-            "conception / réalisation" | "conception/réalisation" | "conception / realisation"
-            | "conception réalisation" | "conception - réalisation" | "réalisation" | "conception" => {
-                Phase::ConceptionRealisation
-            }
+            "conception / réalisation"
+            | "conception/réalisation"
+            | "conception / realisation"
+            | "conception réalisation"
+            | "conception - réalisation"
+            | "réalisation"
+            | "conception" => Phase::ConceptionRealisation,
             "expérimentation" | "experimentation" => Phase::Experimentation,
             "déploiement" | "deploiement" => Phase::Deploiement,
             "terminé" | "termine" => Phase::Termine,

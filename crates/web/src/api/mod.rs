@@ -5,6 +5,7 @@ mod extract;
 mod history;
 mod organisations;
 mod platform;
+pub mod projects;
 mod users;
 
 use std::sync::OnceLock;
@@ -36,6 +37,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "organisations", description = "Ministères, directions, opérateurs"),
         (name = "users", description = "Comptes (administrateurs)"),
         (name = "history", description = "Historique des modifications"),
+        (name = "projects", description = "Grands projets numériques : références, revues, panorama"),
     )
 )]
 struct ApiDoc;
@@ -64,6 +66,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update))
         .routes(routes!(history::show))
+        .routes(routes!(projects::portfolio))
+        .routes(routes!(projects::list, projects::create))
+        .routes(routes!(projects::get, projects::update))
+        .routes(routes!(projects::add_baseline))
+        .routes(routes!(projects::add_review))
+        .routes(routes!(projects::update_review))
+        .routes(routes!(projects::set_dinum_rating))
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }
 

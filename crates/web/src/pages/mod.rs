@@ -5,6 +5,9 @@ mod account;
 mod auth;
 mod history;
 mod organisations;
+mod project_forms;
+mod project_page;
+mod projects;
 mod users;
 
 use askama::Template;
@@ -44,6 +47,25 @@ pub fn router() -> Router<AppState> {
             post(organisations::restore),
         )
         .route("/historique/{object_type}/{id}", get(history::show))
+        .route(
+            "/projets",
+            get(projects::dashboard).post(project_forms::create),
+        )
+        .route("/projets/nouveau", get(project_forms::new_form))
+        .route("/projets/{id}", get(project_page::show))
+        .route(
+            "/projets/{id}/modifier",
+            get(project_forms::edit_form).post(project_forms::update),
+        )
+        .route(
+            "/projets/{id}/references",
+            get(project_forms::baseline_form).post(project_forms::add_baseline),
+        )
+        .route(
+            "/projets/{id}/revues",
+            get(project_forms::review_form).post(project_forms::add_review),
+        )
+        .route("/revues/{id}/note-dinum", post(project_forms::dinum_rating))
         .route("/admin/utilisateurs", get(users::list).post(users::create))
         .route("/admin/utilisateurs/nouveau", get(users::new_form))
         .route(
@@ -152,6 +174,12 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "reactive" => "Le compte a été réactivé.",
         _ => return None,
     })
+}
+
+/// `?ok=…` confirmation after a redirect.
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    pub ok: Option<String>,
 }
 
 /// Renders a template into a 200 page.

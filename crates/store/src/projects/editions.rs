@@ -1,0 +1,163 @@
+//! Published editions of the portfolio and the loading of everything the
+//! portfolio maths needs.
+
+use std::collections::HashMap;
+
+use cosinum_domain::projects::portfolio::snapshot;
+use cosinum_domain::projects::project::Project;
+use cosinum_domain::projects::{Baseline, Estimate, ProjectSnapshot};
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+
+use crate::db::{Db, Tx};
+use crate::error::StoreResult;
+
+/// A published edition: the complete list of projects at its date.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Edition {
+    pub id: i64,
+    pub as_of: Date,
+    /// The imported file, or "cosinum" for an edition frozen in the platform.
+    pub source: String,
+    pub projects: i64,
+}
+
+pub async fn list(db: &Db) -> StoreResult<Vec<Edition>> {
+    Ok(on_pool!(db, p => sqlx::query_as(
+        "SELECT e.id, e.as_of, e.source, (SELECT COUNT(*) FROM edition_projects m WHERE m.edition_id = e.id) AS projects \
+         FROM portfolio_editions e ORDER BY e.as_of")
+        .fetch_all(p)
+        .await)?)
+}
+
+/// Creates the edition dated `as_of`, or returns the existing one; its
+/// members become exactly `project_ids`. Returns the edition id and whether
+/// anything changed.
+pub async fn upsert(
+    tx: &mut Tx,
+    as_of: Date,
+    source: &str,
+    project_ids: &[i64],
+) -> StoreResult<(i64, bool)> {
+    let existing: Option<(i64,)> = on_tx!(tx, c => sqlx::query_as("SELECT id FROM portfolio_editions WHERE as_of = $1")
+        .bind(as_of)
+        .fetch_optional(c)
+        .await)?;
+    let (id, created) = match existing {
+        Some((id,)) => (id, false),
+        None => {
+            let (id,): (i64,) = on_tx!(tx, c => sqlx::query_as(
+                "INSERT INTO portfolio_editions (as_of, source, created_at) VALUES ($1, $2, $3) RETURNING id")
+                .bind(as_of)
+                .bind(source)
+                .bind(OffsetDateTime::now_utc())
+                .fetch_one(c)
+                .await)?;
+            (id, true)
+        }
+    };
+    let mut current: Vec<(i64,)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT project_id FROM edition_projects WHERE edition_id = $1 ORDER BY project_id")
+        .bind(id)
+        .fetch_all(c)
+        .await)?;
+    let mut wanted: Vec<i64> = project_ids.to_vec();
+    wanted.sort_unstable();
+    wanted.dedup();
+    current.sort_unstable();
+    if !created && current.iter().map(|(p,)| *p).eq(wanted.iter().copied()) {
+        return Ok((id, false));
+    }
+    on_tx!(tx, c => sqlx::query("DELETE FROM edition_projects WHERE edition_id = $1")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    for p in &wanted {
+        on_tx!(tx, c => sqlx::query("INSERT INTO edition_projects (edition_id, project_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(*p)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    Ok((id, true))
+}
+
+/// For each project listed in at least one edition: the date of its first
+/// edition and, if it is absent from the latest one, the date of the first
+/// edition after its last appearance (when it left the panorama).
+pub async fn membership_spans(tx: &mut Tx) -> StoreResult<HashMap<i64, (Date, Option<Date>)>> {
+    let editions: Vec<(i64, Date)> = on_tx!(tx, c => sqlx::query_as("SELECT id, as_of FROM portfolio_editions ORDER BY as_of")
+        .fetch_all(c)
+        .await)?;
+    let members: Vec<(i64, i64)> = on_tx!(tx, c => sqlx::query_as("SELECT edition_id, project_id FROM edition_projects")
+        .fetch_all(c)
+        .await)?;
+    let position: HashMap<i64, usize> = editions
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (*id, i))
+        .collect();
+    let mut seen: HashMap<i64, (usize, usize)> = HashMap::new();
+    for (edition, project) in members {
+        let Some(&i) = position.get(&edition) else {
+            continue;
+        };
+        let e = seen.entry(project).or_insert((i, i));
+        e.0 = e.0.min(i);
+        e.1 = e.1.max(i);
+    }
+    Ok(seen
+        .into_iter()
+        .map(|(project, (first, last))| {
+            let exit = editions.get(last + 1).map(|(_, d)| *d);
+            (project, (editions[first].1, exit))
+        })
+        .collect())
+}
+
+/// Everything needed to compute the portfolio at any date.
+#[derive(Debug, Clone, Default)]
+pub struct PortfolioData {
+    pub projects: Vec<Project>,
+    pub baselines: HashMap<i64, Vec<Baseline>>,
+    pub estimates: HashMap<i64, Vec<Estimate>>,
+}
+
+impl PortfolioData {
+    pub async fn load(db: &Db) -> StoreResult<PortfolioData> {
+        let projects = super::list(db, false).await?;
+        let mut baselines: HashMap<i64, Vec<Baseline>> = HashMap::new();
+        for b in super::baselines::list_all(db).await? {
+            baselines
+                .entry(b.project_id)
+                .or_default()
+                .push(b.baseline());
+        }
+        let mut estimates: HashMap<i64, Vec<Estimate>> = HashMap::new();
+        for r in super::reviews::list_all_figures(db).await? {
+            estimates
+                .entry(r.project_id)
+                .or_default()
+                .push(r.estimate());
+        }
+        Ok(PortfolioData {
+            projects,
+            baselines,
+            estimates,
+        })
+    }
+
+    /// The projects in the portfolio on `as_of`, each as known that day.
+    pub fn snapshots(&self, as_of: Date) -> Vec<ProjectSnapshot> {
+        self.projects
+            .iter()
+            .filter_map(|p| {
+                let b = self.baselines.get(&p.id).map_or(&[][..], Vec::as_slice);
+                let e = self.estimates.get(&p.id).map_or(&[][..], Vec::as_slice);
+                snapshot(p, b, e, as_of)
+            })
+            .collect()
+    }
+}

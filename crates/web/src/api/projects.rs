@@ -1,0 +1,710 @@
+//! `/api/v1/projects`: major projects, their baselines and reviews, and the portfolio.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use cosinum_domain::authz::{Access, Owner, Resource, allows};
+use cosinum_domain::money::Euros;
+use cosinum_domain::projects::drift::{ProjectDrift, project_drift};
+use cosinum_domain::projects::edition::{self, DINUM_2017};
+use cosinum_domain::projects::forecast::{ReferenceClassForecast, forecast};
+use cosinum_domain::projects::project::{
+    BaselineFields, Milestone, Project, ProjectInput, Rating, Review, ReviewFields, Risk,
+};
+use cosinum_domain::projects::{Phase, portfolio::snapshot};
+use cosinum_domain::{OrgId, ValidationError};
+use cosinum_store::projects::editions::PortfolioData;
+use cosinum_store::projects::{self, baselines, reviews};
+use serde::{Deserialize, Serialize};
+use time::Date;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{ApiJson, ApiPath, ApiQuery};
+use crate::AppState;
+use crate::error::{ApiError, AppError};
+use crate::identity::ApiCaller;
+use crate::portfolio::{PortfolioReport, report};
+
+/// Who may read and write a project: the ministry (or body) carrying it.
+pub fn project_resource(organisation: OrgId) -> Resource {
+    Resource::owned_by(Owner::Organisation(organisation))
+}
+
+fn check(caller: &ApiCaller, access: Access, resource: &Resource) -> Result<(), ApiError> {
+    if allows(Some(caller.actor()), access, resource) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden.into())
+    }
+}
+
+fn today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PortfolioParams {
+    /// The date of the edition (default: today).
+    as_of: Option<Date>,
+    /// Method version (`dinum-2017` by default, or `baseline-courante-2026`).
+    method: Option<String>,
+}
+
+/// The portfolio edition as of a date: key figures, breakdowns, changes.
+#[utoipa::path(get, path = "/api/v1/projects/portfolio", tag = "projects", params(PortfolioParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = PortfolioReport), (status = 400, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
+pub async fn portfolio(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(params): ApiQuery<PortfolioParams>,
+) -> Result<Json<PortfolioReport>, ApiError> {
+    let method = match params.method.as_deref() {
+        None => &DINUM_2017,
+        Some(code) => edition::method(code)
+            .ok_or_else(|| AppError::BadRequest(format!("Méthode inconnue : {code}")))?,
+    };
+    let actor = caller.actor().clone();
+    let r = report(
+        &state.db,
+        params.as_of.unwrap_or_else(today),
+        method,
+        |org| allows(Some(&actor), Access::Read, &project_resource(org)),
+    )
+    .await?;
+    Ok(Json(r))
+}
+
+/// A project with its latest figures.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectDto {
+    id: i64,
+    organisation_id: i64,
+    name: String,
+    description: String,
+    functional_zone: String,
+    interministerial: bool,
+    funding_programmes: String,
+    links: String,
+    /// `cadrage`, `conception_realisation`, `experimentation`, `deploiement`, `termine`, `abandonne`.
+    phase: String,
+    figures_withheld: bool,
+    entered_on: Date,
+    exited_on: Option<Date>,
+    archived: bool,
+    version: i64,
+}
+
+impl From<&Project> for ProjectDto {
+    fn from(p: &Project) -> Self {
+        Self {
+            id: p.id,
+            organisation_id: p.organisation_id.0,
+            name: p.name.clone(),
+            description: p.description.clone(),
+            functional_zone: p.functional_zone.clone(),
+            interministerial: p.interministerial,
+            funding_programmes: p.funding_programmes.clone(),
+            links: p.links.clone(),
+            phase: p.phase.as_str().into(),
+            figures_withheld: p.figures_withheld,
+            entered_on: p.entered_on,
+            exited_on: p.exited_on,
+            archived: p.archived,
+            version: p.version,
+        }
+    }
+}
+
+/// Drifts of a project, as ratios (0.25 = +25 %).
+#[derive(Serialize, ToSchema)]
+pub struct DriftDto {
+    budget_vs_original: Option<f64>,
+    calendar_vs_original: Option<f64>,
+    budget_vs_current: Option<f64>,
+    calendar_vs_current: Option<f64>,
+    /// Change over the last 6 months.
+    budget_recent: Option<f64>,
+    calendar_recent: Option<f64>,
+    rebaselines: usize,
+}
+
+impl From<&ProjectDrift> for DriftDto {
+    fn from(d: &ProjectDrift) -> Self {
+        Self {
+            budget_vs_original: d.vs_original.budget,
+            calendar_vs_original: d.vs_original.calendar,
+            budget_vs_current: d.vs_current.budget,
+            calendar_vs_current: d.vs_current.calendar,
+            budget_recent: d.recent.budget,
+            calendar_recent: d.recent.calendar,
+            rebaselines: d.rebaselines,
+        }
+    }
+}
+
+/// One line of the projects list.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectSummary {
+    #[serde(flatten)]
+    project: ProjectDto,
+    cost_meur: Option<f64>,
+    forecast_end: Option<Date>,
+    drift: DriftDto,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListParams {
+    /// Only the projects of this organisation (code, e.g. `MININT`) and its children.
+    ministry: Option<String>,
+    /// Only projects in this phase.
+    phase: Option<String>,
+    /// Figures as of this date (default: today).
+    as_of: Option<Date>,
+}
+
+/// Lists the projects the caller may read, with their figures as of a date.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projects", params(ListParams), security(("bearer" = [])),
+    responses((status = 200, body = [ProjectSummary]), (status = 400, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> Result<Json<Vec<ProjectSummary>>, ApiError> {
+    let db = &state.db;
+    let as_of = params.as_of.unwrap_or_else(today);
+    let ministry_scope = match &params.ministry {
+        Some(code) => {
+            let org = cosinum_store::organisations::get_by_code(db, code)
+                .await
+                .map_err(|_| AppError::BadRequest(format!("Organisation inconnue : {code}")))?;
+            Some(cosinum_store::organisations::subtree(db, org.id).await?)
+        }
+        None => None,
+    };
+    let phase = match &params.phase {
+        Some(p) => Some(
+            Phase::parse(p).ok_or_else(|| AppError::BadRequest(format!("Phase inconnue : {p}")))?,
+        ),
+        None => None,
+    };
+    let data = PortfolioData::load(db).await?;
+    let mut out = Vec::new();
+    for p in &data.projects {
+        if !allows(
+            Some(caller.actor()),
+            Access::Read,
+            &project_resource(p.organisation_id),
+        ) || ministry_scope
+            .as_ref()
+            .is_some_and(|s| !s.contains(&p.organisation_id))
+            || phase.is_some_and(|ph| ph != p.phase)
+        {
+            continue;
+        }
+        let b = data.baselines.get(&p.id).map_or(&[][..], Vec::as_slice);
+        let e = data.estimates.get(&p.id).map_or(&[][..], Vec::as_slice);
+        let snap = snapshot(p, b, e, as_of);
+        out.push(ProjectSummary {
+            project: p.into(),
+            cost_meur: snap.as_ref().and_then(|s| s.cost).map(Euros::meur),
+            forecast_end: snap.as_ref().and_then(|s| s.forecast_end),
+            drift: (&project_drift(b, e, as_of, 182)).into(),
+        });
+    }
+    Ok(Json(out))
+}
+
+/// A baseline of the ledger.
+#[derive(Serialize, ToSchema)]
+pub struct BaselineDto {
+    id: i64,
+    approved_on: Date,
+    cost_meur: f64,
+    start: Date,
+    planned_end: Date,
+    reason: String,
+    approved_by: String,
+}
+
+/// A review, with milestones and risks.
+#[derive(Serialize, ToSchema)]
+pub struct ReviewDto {
+    id: i64,
+    review_date: Date,
+    source: String,
+    cost_meur: Option<f64>,
+    start: Option<Date>,
+    forecast_end: Option<Date>,
+    phase: String,
+    figures_withheld: bool,
+    /// 1 (best) to 4.
+    ministry_rating: Option<u8>,
+    dinum_rating: Option<u8>,
+    narrative: String,
+    #[schema(value_type = Vec<Object>)]
+    milestones: Vec<Milestone>,
+    #[schema(value_type = Vec<Object>)]
+    risks: Vec<Risk>,
+    version: i64,
+}
+
+impl From<&Review> for ReviewDto {
+    fn from(r: &Review) -> Self {
+        Self {
+            id: r.id,
+            review_date: r.review_date,
+            source: r.source.clone(),
+            cost_meur: r.cost.map(Euros::meur),
+            start: r.start,
+            forecast_end: r.forecast_end,
+            phase: r.phase.as_str().into(),
+            figures_withheld: r.figures_withheld,
+            ministry_rating: r.ministry_rating.map(|x| x.0),
+            dinum_rating: r.dinum_rating.map(|x| x.0),
+            narrative: r.narrative.clone(),
+            milestones: r.milestones.clone(),
+            risks: r.risks.clone(),
+            version: r.version,
+        }
+    }
+}
+
+/// Reference-class forecast of the final cost and end date.
+#[derive(Serialize, ToSchema)]
+pub struct ForecastDto {
+    class_size: usize,
+    same_size_band: bool,
+    cost_p50_meur: f64,
+    cost_p80_meur: f64,
+    end_p50: Date,
+    end_p80: Date,
+}
+
+impl From<&ReferenceClassForecast> for ForecastDto {
+    fn from(f: &ReferenceClassForecast) -> Self {
+        Self {
+            class_size: f.class_size,
+            same_size_band: f.same_size_band,
+            cost_p50_meur: f.cost_p50.meur(),
+            cost_p80_meur: f.cost_p80.meur(),
+            end_p50: f.end_p50,
+            end_p80: f.end_p80,
+        }
+    }
+}
+
+/// A project with everything known about it.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectDetail {
+    project: ProjectDto,
+    baselines: Vec<BaselineDto>,
+    reviews: Vec<ReviewDto>,
+    drift: DriftDto,
+    /// `null` when the reference class is too small or the project has no baseline.
+    forecast: Option<ForecastDto>,
+}
+
+/// Minimum number of comparable projects for a reference-class forecast.
+pub const MIN_REFERENCE_CLASS: usize = 5;
+
+/// Everything the project page and `GET /projects/{id}` show.
+pub async fn detail(
+    db: &cosinum_store::Db,
+    id: i64,
+    as_of: Date,
+) -> Result<
+    (
+        Project,
+        Vec<baselines::BaselineRecord>,
+        Vec<Review>,
+        ProjectDrift,
+        Option<ReferenceClassForecast>,
+    ),
+    AppError,
+> {
+    let project = projects::get(db, id).await?;
+    let ledger = baselines::list(db, id).await?;
+    let history = reviews::list(db, id).await?;
+    let b: Vec<_> = ledger.iter().map(|r| r.baseline()).collect();
+    let e: Vec<_> = history.iter().map(Review::estimate).collect();
+    let drift = project_drift(&b, &e, as_of, 182);
+    let data = PortfolioData::load(db).await?;
+    let portfolio = data.snapshots(as_of);
+    let fc = snapshot(&project, &b, &e, as_of)
+        .and_then(|s| forecast(&s, &portfolio, MIN_REFERENCE_CLASS));
+    Ok((project, ledger, history, drift, fc))
+}
+
+/// One project, its baselines ledger, reviews, drift and forecast.
+#[utoipa::path(get, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ProjectDetail), (status = 403, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ProjectDetail>, ApiError> {
+    let project = projects::get(&state.db, id).await?;
+    check(
+        &caller,
+        Access::Read,
+        &project_resource(project.organisation_id),
+    )?;
+    let (project, ledger, history, drift, fc) = detail(&state.db, id, today()).await?;
+    Ok(Json(ProjectDetail {
+        project: (&project).into(),
+        baselines: ledger
+            .iter()
+            .map(|b| BaselineDto {
+                id: b.id,
+                approved_on: b.approved_on,
+                cost_meur: Euros(b.cost_eur).meur(),
+                start: b.start_on,
+                planned_end: b.planned_end_on,
+                reason: b.reason.clone(),
+                approved_by: b.approved_by.clone(),
+            })
+            .collect(),
+        reviews: history.iter().map(ReviewDto::from).collect(),
+        drift: (&drift).into(),
+        forecast: fc.as_ref().map(ForecastDto::from),
+    }))
+}
+
+/// The fields of a project.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectWrite {
+    organisation_id: i64,
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    functional_zone: String,
+    #[serde(default)]
+    interministerial: bool,
+    #[serde(default)]
+    funding_programmes: String,
+    #[serde(default)]
+    links: String,
+    phase: String,
+    #[serde(default)]
+    figures_withheld: bool,
+    entered_on: Option<Date>,
+    exited_on: Option<Date>,
+    /// Required on update: the version read.
+    version: Option<i64>,
+}
+
+impl ProjectWrite {
+    fn input(self) -> (ProjectInput, Option<i64>) {
+        (
+            ProjectInput {
+                organisation_id: self.organisation_id,
+                name: self.name,
+                description: self.description,
+                functional_zone: self.functional_zone,
+                interministerial: self.interministerial,
+                funding_programmes: self.funding_programmes,
+                links: self.links,
+                phase: self.phase,
+                figures_withheld: self.figures_withheld,
+                entered_on: self.entered_on,
+                exited_on: self.exited_on,
+            },
+            self.version,
+        )
+    }
+}
+
+/// Creates a project of an organisation the caller edits.
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projects", request_body = ProjectWrite, security(("bearer" = [])),
+    responses((status = 201, body = ProjectDto), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(body): ApiJson<ProjectWrite>,
+) -> Result<(StatusCode, Json<ProjectDto>), ApiError> {
+    let (input, _) = body.input();
+    check(
+        &caller,
+        Access::Write,
+        &project_resource(OrgId(input.organisation_id)),
+    )?;
+    let fields = input.validate(today()).map_err(AppError::from)?;
+    let mut tx = state.db.begin().await?;
+    let p = projects::create(&mut tx, &caller.audit(), &fields).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json((&p).into())))
+}
+
+/// Updates a project read at `version`; 409 if it changed since.
+#[utoipa::path(put, path = "/api/v1/projects/{id}", tag = "projects", params(("id" = i64, Path)), request_body = ProjectWrite,
+    security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<ProjectWrite>,
+) -> Result<Json<ProjectDto>, ApiError> {
+    let current = projects::get(&state.db, id).await?;
+    check(
+        &caller,
+        Access::Write,
+        &project_resource(current.organisation_id),
+    )?;
+    let (input, version) = body.input();
+    check(
+        &caller,
+        Access::Write,
+        &project_resource(OrgId(input.organisation_id)),
+    )?;
+    let version = version.ok_or_else(|| {
+        AppError::Invalid(ValidationError::new(
+            "version",
+            "la version lue est obligatoire",
+        ))
+    })?;
+    let fields = input.validate(current.entered_on).map_err(AppError::from)?;
+    let mut tx = state.db.begin().await?;
+    let p = projects::update(&mut tx, &caller.audit(), id, version, &fields).await?;
+    tx.commit().await?;
+    Ok(Json((&p).into()))
+}
+
+/// A new baseline (the original one, or a re-baseline with its reason).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineWrite {
+    approved_on: Date,
+    /// Full cost in M€ TTC: build + first 24 months of run, internal staff included.
+    cost_meur: f64,
+    start: Date,
+    planned_end: Date,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    approved_by: String,
+    /// The project's version as read.
+    project_version: i64,
+}
+
+/// Adds a baseline to the project's ledger (never overwritten).
+#[utoipa::path(post, path = "/api/v1/projects/{id}/baselines", tag = "projects", params(("id" = i64, Path)), request_body = BaselineWrite,
+    security(("bearer" = [])),
+    responses((status = 201, body = BaselineDto), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn add_baseline(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(b): ApiJson<BaselineWrite>,
+) -> Result<(StatusCode, Json<BaselineDto>), ApiError> {
+    let project = projects::get(&state.db, id).await?;
+    check(
+        &caller,
+        Access::Write,
+        &project_resource(project.organisation_id),
+    )?;
+    let cost = Euros::from_meur(b.cost_meur)
+        .ok_or_else(|| AppError::Invalid(ValidationError::new("cost_meur", "montant invalide")))?;
+    let fields = BaselineFields {
+        approved_on: b.approved_on,
+        cost,
+        start: b.start,
+        planned_end: b.planned_end,
+        reason: b.reason,
+        approved_by: b.approved_by,
+    };
+    let mut tx = state.db.begin().await?;
+    let r = baselines::add(&mut tx, &caller.audit(), id, b.project_version, &fields).await?;
+    tx.commit().await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(BaselineDto {
+            id: r.id,
+            approved_on: r.approved_on,
+            cost_meur: Euros(r.cost_eur).meur(),
+            start: r.start_on,
+            planned_end: r.planned_end_on,
+            reason: r.reason,
+            approved_by: r.approved_by,
+        }),
+    ))
+}
+
+/// A review as sent by a ministry.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewWrite {
+    review_date: Date,
+    cost_meur: Option<f64>,
+    start: Option<Date>,
+    forecast_end: Option<Date>,
+    phase: String,
+    #[serde(default)]
+    figures_withheld: bool,
+    /// 1 (best) to 4: the ministry's own rating.
+    ministry_rating: Option<u8>,
+    /// Mandatory when a drift crosses the configured threshold.
+    #[serde(default)]
+    narrative: String,
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    milestones: Vec<Milestone>,
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    risks: Vec<Risk>,
+    /// Required on update: the version read.
+    version: Option<i64>,
+}
+
+/// Validates a review against the baseline in force at its date.
+pub async fn review_fields(
+    state: &AppState,
+    project_id: i64,
+    w: ReviewWrite,
+    dinum_rating: Option<Rating>,
+) -> Result<(ReviewFields, Option<i64>), AppError> {
+    let phase = Phase::parse(&w.phase)
+        .ok_or_else(|| AppError::Invalid(ValidationError::new("phase", "phase inconnue")))?;
+    let cost = match w.cost_meur {
+        Some(c) => Some(Euros::from_meur(c).ok_or_else(|| {
+            AppError::Invalid(ValidationError::new("cost_meur", "montant invalide"))
+        })?),
+        None => None,
+    };
+    let ministry_rating = match w.ministry_rating {
+        Some(r) => Some(Rating::parse(&r.to_string()).ok_or_else(|| {
+            AppError::Invalid(ValidationError::new("ministry_rating", "note de 1 à 4"))
+        })?),
+        None => None,
+    };
+    let fields = ReviewFields {
+        review_date: w.review_date,
+        cost,
+        start: w.start,
+        forecast_end: w.forecast_end,
+        phase,
+        figures_withheld: w.figures_withheld,
+        ministry_rating,
+        dinum_rating,
+        narrative: w.narrative.trim().to_owned(),
+        milestones: w.milestones,
+        risks: w.risks,
+    };
+    let ledger: Vec<_> = baselines::list(&state.db, project_id)
+        .await?
+        .iter()
+        .map(|b| b.baseline())
+        .collect();
+    let in_force = cosinum_domain::projects::drift::baseline_in_force(&ledger, fields.review_date);
+    fields.check(in_force, state.config.narrative_drift_threshold)?;
+    Ok((fields, w.version))
+}
+
+/// Records a review of the project.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/reviews", tag = "projects", params(("id" = i64, Path)), request_body = ReviewWrite,
+    security(("bearer" = [])),
+    responses((status = 201, body = ReviewDto), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn add_review(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(w): ApiJson<ReviewWrite>,
+) -> Result<(StatusCode, Json<ReviewDto>), ApiError> {
+    let project = projects::get(&state.db, id).await?;
+    check(
+        &caller,
+        Access::Write,
+        &project_resource(project.organisation_id),
+    )?;
+    let (fields, _) = review_fields(&state, id, w, None).await?;
+    let mut tx = state.db.begin().await?;
+    let r = reviews::create(
+        &mut tx,
+        &caller.audit(),
+        id,
+        reviews::SOURCE_REVIEW,
+        &fields,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json((&r).into())))
+}
+
+/// Updates a review read at `version` (the DINUM's rating is kept).
+#[utoipa::path(put, path = "/api/v1/reviews/{id}", tag = "projects", params(("id" = i64, Path)), request_body = ReviewWrite,
+    security(("bearer" = [])),
+    responses((status = 200, body = ReviewDto), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn update_review(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(w): ApiJson<ReviewWrite>,
+) -> Result<Json<ReviewDto>, ApiError> {
+    let current = reviews::get(&state.db, id).await?;
+    let project = projects::get(&state.db, current.project_id).await?;
+    check(
+        &caller,
+        Access::Write,
+        &project_resource(project.organisation_id),
+    )?;
+    let (fields, version) = review_fields(&state, project.id, w, current.dinum_rating).await?;
+    let version = version.ok_or_else(|| {
+        AppError::Invalid(ValidationError::new(
+            "version",
+            "la version lue est obligatoire",
+        ))
+    })?;
+    let mut tx = state.db.begin().await?;
+    let r = reviews::update(&mut tx, &caller.audit(), id, version, &fields).await?;
+    tx.commit().await?;
+    Ok(Json((&r).into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DinumRatingWrite {
+    /// 1 (best) to 4, or null to clear.
+    dinum_rating: Option<u8>,
+    version: i64,
+}
+
+/// The DINUM's own rating of a review (steering only).
+#[utoipa::path(put, path = "/api/v1/reviews/{id}/dinum-rating", tag = "projects", params(("id" = i64, Path)), request_body = DinumRatingWrite,
+    security(("bearer" = [])),
+    responses((status = 200, body = ReviewDto), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody)))]
+pub async fn set_dinum_rating(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(w): ApiJson<DinumRatingWrite>,
+) -> Result<Json<ReviewDto>, ApiError> {
+    check(&caller, Access::Write, &Resource::owned_by(Owner::Steering))?;
+    let current = reviews::get(&state.db, id).await?;
+    let rating = match w.dinum_rating {
+        Some(r) => Some(Rating::parse(&r.to_string()).ok_or_else(|| {
+            AppError::Invalid(ValidationError::new("dinum_rating", "note de 1 à 4"))
+        })?),
+        None => None,
+    };
+    let fields = ReviewFields {
+        review_date: current.review_date,
+        cost: current.cost,
+        start: current.start,
+        forecast_end: current.forecast_end,
+        phase: current.phase,
+        figures_withheld: current.figures_withheld,
+        ministry_rating: current.ministry_rating,
+        dinum_rating: rating,
+        narrative: current.narrative.clone(),
+        milestones: current.milestones.clone(),
+        risks: current.risks.clone(),
+    };
+    let mut tx = state.db.begin().await?;
+    let r = reviews::update(&mut tx, &caller.audit(), id, w.version, &fields).await?;
+    tx.commit().await?;
+    Ok(Json((&r).into()))
+}

@@ -1,0 +1,475 @@
+//! Major projects pages: the portfolio dashboard and the project page.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use cosinum_domain::authz::{Access, Owner, Resource, allows};
+use cosinum_domain::money::Euros;
+use cosinum_domain::projects::edition::{self, DINUM_2017, DriftReference, SizeBand};
+use cosinum_domain::projects::{Phase, ProjectSnapshot};
+use serde::Deserialize;
+use time::{Date, Month};
+
+use super::{Crumb, Layout, fr_date, render};
+use crate::AppState;
+use crate::api::projects::project_resource;
+use crate::charts::{self, Series};
+use crate::error::{AppError, PageError};
+use crate::format::{meur, number, pct};
+use crate::identity::SignedPage;
+use crate::portfolio::{PortfolioReport, ReportInputs};
+
+pub(super) fn parse_date(field: &str, v: &str) -> Result<Option<Date>, AppError> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    Date::parse(v, time::macros::format_description!("[year]-[month]-[day]"))
+        .map(Some)
+        .map_err(|_| {
+            AppError::Invalid(cosinum_domain::ValidationError::new(
+                field,
+                "date invalide (AAAA-MM-JJ)",
+            ))
+        })
+}
+
+pub(super) fn today() -> Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+#[derive(Deserialize, Default)]
+pub struct DashboardQuery {
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    methode: String,
+    #[serde(default)]
+    ministere: String,
+    #[serde(default)]
+    phase: String,
+    #[serde(default)]
+    tranche: String,
+    #[serde(default)]
+    tri: String,
+}
+
+struct Tile {
+    label: &'static str,
+    value: String,
+    detail: String,
+}
+
+struct Row {
+    id: i64,
+    name: String,
+    ministry: String,
+    phase: &'static str,
+    cost: String,
+    cost_sort: f64,
+    budget: String,
+    budget_sort: f64,
+    calendar: String,
+    calendar_sort: f64,
+    rebaselines: usize,
+    withheld: bool,
+}
+
+struct Opt {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "projects/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    as_of: String,
+    as_of_fr: String,
+    method_label: &'static str,
+    tiles: Vec<Tile>,
+    trend_svg: String,
+    trend_rows: Vec<(String, String, String, String)>,
+    ministry_svg: String,
+    ministry_rows: Vec<(String, String, String, String)>,
+    rows: Vec<Row>,
+    methods: Vec<Opt>,
+    ministries: Vec<Opt>,
+    phases: Vec<Opt>,
+    bands: Vec<Opt>,
+    sort: String,
+    query: String,
+    previous_fr: String,
+    entered: Vec<(i64, String)>,
+    exited: Vec<(i64, String)>,
+    reestimates: Vec<(i64, String, String, String, String)>,
+    can_create: bool,
+}
+
+/// Half-year ends from `from` to `to`, plus `to` itself.
+fn trend_dates(from: Date, to: Date) -> Vec<Date> {
+    let mut out = Vec::new();
+    for year in from.year()..=to.year() {
+        for (m, d) in [(Month::June, 30), (Month::December, 31)] {
+            if let Ok(day) = Date::from_calendar_date(year, m, d)
+                && day >= from
+                && day < to
+            {
+                out.push(day);
+            }
+        }
+    }
+    out.push(to);
+    out
+}
+
+fn opt(value: &str, label: &str, current: &str) -> Opt {
+    Opt {
+        value: value.into(),
+        label: label.into(),
+        selected: value == current,
+    }
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let as_of = super::projects::parse_date("date", &q.date)?.unwrap_or_else(today);
+    let method = if q.methode.is_empty() {
+        &DINUM_2017
+    } else {
+        edition::method(&q.methode)
+            .ok_or_else(|| AppError::BadRequest(format!("Méthode inconnue : {}", q.methode)))?
+    };
+    let actor = page.actor().clone();
+    let visible = |org| allows(Some(&actor), Access::Read, &project_resource(org));
+    let inputs = ReportInputs::load(&state.db).await?;
+    let report: PortfolioReport = inputs.report(as_of, method, visible);
+    let f = &report.figures;
+    let tiles = vec![
+        Tile {
+            label: "Projets suivis",
+            value: f.projects.to_string(),
+            detail: format!("dont {} interministériels", f.interministerial),
+        },
+        Tile {
+            label: "Coût complet estimé",
+            value: meur(f.total_cost_meur),
+            detail: format!(
+                "{} projets chiffrés (hors cadrage et chiffres non publiés)",
+                f.costed_projects
+            ),
+        },
+        Tile {
+            label: "Durée moyenne",
+            value: f
+                .mean_duration_years
+                .map_or("—".into(), |d| format!("{} ans", number(d, 1))),
+            detail: "des projets du panorama".into(),
+        },
+        Tile {
+            label: "Dérive calendaire moyenne",
+            value: pct(f.mean_calendar_drift),
+            detail: format!(
+                "pondérée par la durée : {} — {} projets",
+                pct(f.weighted_calendar_drift),
+                f.calendar_drift_projects
+            ),
+        },
+        Tile {
+            label: "Dérive budgétaire moyenne",
+            value: pct(f.mean_budget_drift),
+            detail: format!(
+                "pondérée par le coût : {} — {} projets",
+                pct(f.weighted_budget_drift),
+                f.budget_drift_projects
+            ),
+        },
+    ];
+    // Trend: the same figures at each half-year end since the first data.
+    let first = inputs
+        .data
+        .estimates
+        .values()
+        .flatten()
+        .map(|e| e.date)
+        .min()
+        .unwrap_or(as_of);
+    let mut budget_points = Vec::new();
+    let mut calendar_points = Vec::new();
+    let mut trend_rows = Vec::new();
+    for d in trend_dates(
+        first.max(as_of.replace_year(as_of.year() - 8).unwrap_or(first)),
+        as_of,
+    ) {
+        let snaps: Vec<ProjectSnapshot> = inputs
+            .data
+            .snapshots(d)
+            .into_iter()
+            .filter(|s| visible(s.ministry))
+            .collect();
+        let e = edition::edition(&snaps, d, method);
+        let x = f64::from(d.to_julian_day());
+        if let Some(b) = e.mean_budget_drift {
+            budget_points.push((x, b * 100.0));
+        }
+        if let Some(c) = e.mean_calendar_drift {
+            calendar_points.push((x, c * 100.0));
+        }
+        trend_rows.push((
+            fr_date(d),
+            e.projects.to_string(),
+            pct(e.mean_budget_drift),
+            pct(e.mean_calendar_drift),
+        ));
+    }
+    let month_year = |x: f64| {
+        Date::from_julian_day(x.round() as i32).map_or_else(
+            |_| String::new(),
+            |d| format!("{:02}/{}", u8::from(d.month()), d.year()),
+        )
+    };
+    let trend_svg = charts::line_chart(
+        "tendance",
+        "Évolution des dérives moyennes",
+        "Dérive budgétaire et dérive calendaire moyennes du portefeuille, en pourcentage, à chaque fin de semestre.",
+        &[
+            Series {
+                label: "Dérive budgétaire moyenne (%)".into(),
+                points: budget_points,
+            },
+            Series {
+                label: "Dérive calendaire moyenne (%)".into(),
+                points: calendar_points,
+            },
+        ],
+        month_year,
+        |y| format!("{} %", number(y, 0)),
+    );
+    let bars: Vec<(String, f64)> = report
+        .by_ministry
+        .iter()
+        .filter_map(|g| {
+            g.figures
+                .mean_budget_drift
+                .map(|d| (g.key.clone(), d * 100.0))
+        })
+        .collect();
+    let ministry_svg = charts::bar_chart(
+        "ministeres",
+        "Dérive budgétaire moyenne par ministère",
+        "Dérive budgétaire moyenne des projets de chaque ministère, en pourcentage.",
+        &bars,
+        |v| format!("{} %", number(v, 0)),
+    );
+    let ministry_rows = report
+        .by_ministry
+        .iter()
+        .map(|g| {
+            (
+                g.label.clone(),
+                g.figures.projects.to_string(),
+                meur(g.figures.total_cost_meur),
+                pct(g.figures.mean_budget_drift),
+            )
+        })
+        .collect();
+    // The projects table, with the filters of the form.
+    let code_of = |id| {
+        inputs
+            .orgs
+            .iter()
+            .find(|o| o.id == id)
+            .map_or_else(String::new, |o| o.code.clone())
+    };
+    let ministry_filter = inputs
+        .orgs
+        .iter()
+        .find(|o| o.code == q.ministere)
+        .map(|o| o.id);
+    let mut rows: Vec<Row> = inputs
+        .data
+        .snapshots(as_of)
+        .into_iter()
+        .filter(|s| visible(s.ministry))
+        .filter(|s| ministry_filter.is_none_or(|m| s.ministry == m))
+        .filter(|s| q.phase.is_empty() || s.phase.as_str() == q.phase)
+        .filter(|s| {
+            q.tranche.is_empty()
+                || s.cost
+                    .is_some_and(|c| SizeBand::of(c).as_str() == q.tranche)
+        })
+        .map(|s| {
+            let reference = match method.drift_against {
+                DriftReference::OriginalBaseline => s.original.as_ref(),
+                DriftReference::CurrentBaseline => s.current.as_ref(),
+            };
+            let shown = !s.figures_withheld;
+            let budget = reference
+                .zip(s.cost)
+                .filter(|_| shown)
+                .and_then(|(b, c)| cosinum_domain::projects::drift::budget_drift(b, c));
+            let calendar = reference
+                .zip(s.forecast_end)
+                .filter(|_| shown)
+                .and_then(|(b, e)| cosinum_domain::projects::drift::calendar_drift(b, e));
+            let name = inputs
+                .data
+                .projects
+                .iter()
+                .find(|p| p.id == s.project_id)
+                .map_or_else(String::new, |p| p.name.clone());
+            Row {
+                id: s.project_id,
+                name,
+                ministry: code_of(s.ministry),
+                phase: s.phase.label_fr(),
+                cost: if shown {
+                    s.cost.map_or("—".into(), |c| meur(c.meur()))
+                } else {
+                    "non publié".into()
+                },
+                cost_sort: if shown {
+                    s.cost.map_or(-1.0, Euros::meur)
+                } else {
+                    -1.0
+                },
+                budget: pct(budget),
+                budget_sort: budget.unwrap_or(f64::NEG_INFINITY),
+                calendar: pct(calendar),
+                calendar_sort: calendar.unwrap_or(f64::NEG_INFINITY),
+                rebaselines: s.rebaselines,
+                withheld: s.figures_withheld,
+            }
+        })
+        .collect();
+    match q.tri.as_str() {
+        "cout" => rows.sort_by(|a, b| b.cost_sort.total_cmp(&a.cost_sort)),
+        "derive_budget" => rows.sort_by(|a, b| b.budget_sort.total_cmp(&a.budget_sort)),
+        "derive_calendaire" => rows.sort_by(|a, b| b.calendar_sort.total_cmp(&a.calendar_sort)),
+        "ministere" => rows.sort_by(|a, b| a.ministry.cmp(&b.ministry).then(a.name.cmp(&b.name))),
+        _ => rows.sort_by_key(|r| r.name.to_lowercase()),
+    }
+    let name_of = |id: i64| {
+        inputs
+            .data
+            .projects
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(String::new, |p| p.name.clone())
+    };
+    let (previous_fr, entered, exited, reestimates) = match &report.changes {
+        Some(c) => (
+            fr_date(c.previous_as_of),
+            c.entered.iter().map(|&id| (id, name_of(id))).collect(),
+            c.exited.iter().map(|&id| (id, name_of(id))).collect(),
+            c.reestimates
+                .iter()
+                .map(|r| {
+                    (
+                        r.project_id,
+                        r.name.clone(),
+                        meur(r.before_meur),
+                        meur(r.after_meur),
+                        pct(Some(r.change)),
+                    )
+                })
+                .collect(),
+        ),
+        None => (String::new(), Vec::new(), Vec::new(), Vec::new()),
+    };
+    let query = serde_urlencoded::to_string([
+        ("date", q.date.as_str()),
+        ("methode", q.methode.as_str()),
+        ("ministere", q.ministere.as_str()),
+        ("phase", q.phase.as_str()),
+        ("tranche", q.tranche.as_str()),
+    ])
+    .unwrap_or_default();
+    let mut ministries = vec![opt("", "Tous", &q.ministere)];
+    ministries.extend(
+        report
+            .by_ministry
+            .iter()
+            .map(|g| opt(&g.key, &g.label, &q.ministere)),
+    );
+    let mut phases = vec![opt("", "Toutes", &q.phase)];
+    phases.extend(
+        Phase::ALL
+            .iter()
+            .map(|p| opt(p.as_str(), p.label_fr(), &q.phase)),
+    );
+    let mut bands = vec![opt("", "Toutes", &q.tranche)];
+    bands.extend(
+        SizeBand::ALL
+            .iter()
+            .map(|b| opt(b.as_str(), b.label_fr(), &q.tranche)),
+    );
+    let methods = edition::methods()
+        .iter()
+        .map(|m| opt(m.code, m.label_fr, method.code))
+        .collect();
+    let can_create = page.actor().role == cosinum_domain::authz::Role::Admin
+        || page
+            .actor()
+            .scope
+            .iter()
+            .any(|o| allows(Some(page.actor()), Access::Write, &project_resource(*o)));
+    let layout = Layout::new(
+        &page.ctx,
+        "Grands projets",
+        vec![Crumb::link("Accueil", "/"), Crumb::here("Grands projets")],
+    );
+    render(&DashboardPage {
+        layout,
+        as_of: as_of.to_string(),
+        as_of_fr: fr_date(as_of),
+        method_label: report.method_label,
+        tiles,
+        trend_svg,
+        trend_rows,
+        ministry_svg,
+        ministry_rows,
+        rows,
+        methods,
+        ministries,
+        phases,
+        bands,
+        sort: q.tri.clone(),
+        query,
+        previous_fr,
+        entered,
+        exited,
+        reestimates,
+        can_create,
+    })
+}
+
+/// Whether `page`'s user may record the DINUM's own assessments.
+pub(super) fn is_dinum(page: &SignedPage) -> bool {
+    allows(
+        Some(page.actor()),
+        Access::Write,
+        &Resource::owned_by(Owner::Steering),
+    )
+}
+
+pub(super) async fn load_project(
+    state: &AppState,
+    page: &SignedPage,
+    id: i64,
+    access: Access,
+) -> Result<cosinum_domain::projects::project::Project, PageError> {
+    let p = cosinum_store::projects::get(&state.db, id).await?;
+    if !allows(
+        Some(page.actor()),
+        access,
+        &project_resource(p.organisation_id),
+    ) {
+        return Err(AppError::Forbidden.into());
+    }
+    Ok(p)
+}

@@ -1,0 +1,288 @@
+//! The portfolio report as of a date: edition figures, breakdowns and what
+//! changed since the previous edition. One function builds it for the API,
+//! the pages and `cosinum portfolio --json`, so they always agree.
+
+use std::collections::HashMap;
+
+use cosinum_domain::OrgId;
+use cosinum_domain::projects::ProjectSnapshot;
+use cosinum_domain::projects::edition::{self, EditionFigures, MethodVersion, SizeBand};
+use cosinum_store::Db;
+use cosinum_store::projects::editions::{self, PortfolioData};
+use serde::Serialize;
+use time::{Date, Month};
+use utoipa::ToSchema;
+
+use crate::error::AppError;
+
+/// The figures of an edition (or of one group of it). Drifts are ratios
+/// (0.25 = +25 %), `null` where no project has a baseline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Figures {
+    /// Projects in the portfolio at the date.
+    pub projects: usize,
+    pub interministerial: usize,
+    /// Total full cost in M€, excluding projects in Cadrage or with withheld figures.
+    pub total_cost_meur: f64,
+    /// Projects counted in the total cost.
+    pub costed_projects: usize,
+    pub mean_duration_years: Option<f64>,
+    /// Unweighted mean of per-project calendar drifts (the DINUM's published definition).
+    pub mean_calendar_drift: Option<f64>,
+    /// Unweighted mean of per-project budget drifts (the DINUM's published definition).
+    pub mean_budget_drift: Option<f64>,
+    /// Σ(current − baseline) / Σ baseline, on durations.
+    pub weighted_calendar_drift: Option<f64>,
+    /// Σ(current − baseline) / Σ baseline, on costs.
+    pub weighted_budget_drift: Option<f64>,
+    /// Denominators of the drift means.
+    pub calendar_drift_projects: usize,
+    pub budget_drift_projects: usize,
+}
+
+impl From<&EditionFigures> for Figures {
+    fn from(f: &EditionFigures) -> Self {
+        Self {
+            projects: f.projects,
+            interministerial: f.interministerial,
+            total_cost_meur: f.total_cost.meur(),
+            costed_projects: f.costed_projects,
+            mean_duration_years: f.mean_duration_years,
+            mean_calendar_drift: f.mean_calendar_drift,
+            mean_budget_drift: f.mean_budget_drift,
+            weighted_calendar_drift: f.weighted_calendar_drift,
+            weighted_budget_drift: f.weighted_budget_drift,
+            calendar_drift_projects: f.calendar_drift_projects,
+            budget_drift_projects: f.budget_drift_projects,
+        }
+    }
+}
+
+/// The figures of one group of a breakdown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Group {
+    pub key: String,
+    pub label: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// A cost re-estimate between two editions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReestimateJson {
+    pub project_id: i64,
+    pub name: String,
+    pub before_meur: f64,
+    pub after_meur: f64,
+    pub change: f64,
+}
+
+/// What changed since the previous edition.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Changes {
+    pub previous_as_of: Date,
+    pub entered: Vec<i64>,
+    pub exited: Vec<i64>,
+    /// The largest cost re-estimates, largest first (at most 10).
+    pub reestimates: Vec<ReestimateJson>,
+}
+
+/// The portfolio as of a date, computed under a named method version.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PortfolioReport {
+    pub as_of: Date,
+    /// The method version that produced these figures (e.g. `dinum-2017`).
+    pub method: &'static str,
+    pub method_label: &'static str,
+    #[serde(flatten)]
+    pub figures: Figures,
+    pub by_ministry: Vec<Group>,
+    pub by_phase: Vec<Group>,
+    pub by_size_band: Vec<Group>,
+    pub by_functional_zone: Vec<Group>,
+    pub changes: Option<Changes>,
+}
+
+/// The last half-year end (30 June or 31 December) strictly before `day`:
+/// the comparison point when no edition was published.
+fn previous_half_year_end(day: Date) -> Date {
+    let y = day.year();
+    let candidates = [
+        Date::from_calendar_date(y, Month::June, 30),
+        Date::from_calendar_date(y - 1, Month::December, 31),
+        Date::from_calendar_date(y - 1, Month::June, 30),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|d| *d < day)
+        .unwrap_or(day)
+}
+
+/// Builds the report over the projects of the organisations `visible` accepts.
+pub async fn report(
+    db: &Db,
+    as_of: Date,
+    method: &'static MethodVersion,
+    visible: impl Fn(OrgId) -> bool,
+) -> Result<PortfolioReport, AppError> {
+    let inputs = ReportInputs::load(db).await?;
+    Ok(inputs.report(as_of, method, visible))
+}
+
+/// What a report is computed from, loaded once (a page computes several).
+pub struct ReportInputs {
+    pub data: PortfolioData,
+    pub orgs: Vec<cosinum_domain::organisation::Organisation>,
+    pub published: Vec<editions::Edition>,
+}
+
+impl ReportInputs {
+    pub async fn load(db: &Db) -> Result<ReportInputs, AppError> {
+        Ok(ReportInputs {
+            data: PortfolioData::load(db).await?,
+            orgs: cosinum_store::organisations::list(db, true).await?,
+            published: editions::list(db).await?,
+        })
+    }
+
+    /// The report as of `as_of` over the organisations `visible` accepts.
+    pub fn report(
+        &self,
+        as_of: Date,
+        method: &'static MethodVersion,
+        visible: impl Fn(OrgId) -> bool,
+    ) -> PortfolioReport {
+        build(self, as_of, method, visible)
+    }
+}
+
+fn build(
+    inputs: &ReportInputs,
+    as_of: Date,
+    method: &'static MethodVersion,
+    visible: impl Fn(OrgId) -> bool,
+) -> PortfolioReport {
+    let data = &inputs.data;
+    let orgs = &inputs.orgs;
+    let org_label: HashMap<OrgId, (String, String)> = orgs
+        .iter()
+        .map(|o| (o.id, (o.code.clone(), o.name.clone())))
+        .collect();
+    let keep = |s: &ProjectSnapshot| visible(s.ministry);
+    let snapshots: Vec<ProjectSnapshot> = data.snapshots(as_of).into_iter().filter(keep).collect();
+    let figures = edition::edition(&snapshots, as_of, method);
+    let groups = |map: std::collections::BTreeMap<String, EditionFigures>,
+                  label: &dyn Fn(&str) -> String| {
+        map.iter()
+            .map(|(k, f)| Group {
+                key: k.clone(),
+                label: label(k),
+                figures: f.into(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let by_ministry = {
+        let map = edition::breakdown(&snapshots, as_of, method, |s| {
+            org_label
+                .get(&s.ministry)
+                .map_or_else(|| s.ministry.to_string(), |(code, _)| code.clone())
+        });
+        groups(map, &|code| {
+            orgs.iter()
+                .find(|o| o.code == code)
+                .map_or_else(|| code.to_owned(), |o| o.name.clone())
+        })
+    };
+    let by_phase = {
+        let map = edition::breakdown(&snapshots, as_of, method, |s| s.phase.as_str().to_owned());
+        groups(map, &|k| {
+            cosinum_domain::projects::Phase::parse(k)
+                .map_or_else(|| k.to_owned(), |p| p.label_fr().to_owned())
+        })
+    };
+    let by_size_band = {
+        let map = edition::breakdown(&snapshots, as_of, method, |s| {
+            s.cost.map_or("inconnu".to_owned(), |c| {
+                SizeBand::of(c).as_str().to_owned()
+            })
+        });
+        groups(map, &|k| {
+            SizeBand::ALL
+                .iter()
+                .find(|b| b.as_str() == k)
+                .map_or_else(|| "Coût non publié".to_owned(), |b| b.label_fr().to_owned())
+        })
+    };
+    let by_functional_zone = {
+        let map = edition::breakdown(&snapshots, as_of, method, |s| {
+            if s.functional_zone.is_empty() {
+                "Non renseignée".to_owned()
+            } else {
+                s.functional_zone.clone()
+            }
+        });
+        groups(map, &|k| k.to_owned())
+    };
+    // Compare with the edition before the latest data of the portfolio (not
+    // before `as_of` itself: between two reviews nothing moves).
+    let published = &inputs.published;
+    let latest_data = data
+        .estimates
+        .values()
+        .flatten()
+        .map(|e| e.date)
+        .chain(published.iter().map(|e| e.as_of))
+        .filter(|d| *d <= as_of)
+        .max()
+        .unwrap_or(as_of);
+    let previous_as_of = published
+        .iter()
+        .rev()
+        .map(|e| e.as_of)
+        .find(|d| *d < latest_data)
+        .unwrap_or_else(|| previous_half_year_end(latest_data));
+    let changes = (previous_as_of < as_of).then(|| {
+        let before: Vec<ProjectSnapshot> = data
+            .snapshots(previous_as_of)
+            .into_iter()
+            .filter(keep)
+            .collect();
+        let c = edition::changes(&before, &snapshots);
+        let name = |id: i64| {
+            data.projects
+                .iter()
+                .find(|p| p.id == id)
+                .map_or_else(String::new, |p| p.name.clone())
+        };
+        Changes {
+            previous_as_of,
+            entered: c.entered,
+            exited: c.exited,
+            reestimates: c
+                .reestimates
+                .iter()
+                .filter(|r| r.change.abs() >= 0.0005)
+                .take(10)
+                .map(|r| ReestimateJson {
+                    project_id: r.project_id,
+                    name: name(r.project_id),
+                    before_meur: r.before.meur(),
+                    after_meur: r.after.meur(),
+                    change: r.change,
+                })
+                .collect(),
+        }
+    });
+    PortfolioReport {
+        as_of,
+        method: method.code,
+        method_label: method.label_fr,
+        figures: (&figures).into(),
+        by_ministry,
+        by_phase,
+        by_size_band,
+        by_functional_zone,
+        changes,
+    }
+}
