@@ -37,6 +37,9 @@ pub struct MethodVersion {
     pub include_closed_in_drift: bool,
 }
 
+/// Days per year when turning durations into years, as the Panorama does.
+pub const DAYS_PER_YEAR: f64 = 365.0;
+
 /// The published DINUM definition (MP §1.4 "Chiffres clés", MP §0 points 2–3):
 /// unweighted mean of per-project rates "par rapport aux prévisions initiales"
 /// over "l'ensemble des projets présents dans le panorama"; total cost
@@ -157,7 +160,8 @@ pub struct EditionFigures {
 ///   figures not withheld and phase ≠ Cadrage; `costed_projects` counts them.
 /// - `mean_duration_years` — "Moyenne des durées": arithmetic mean, over
 ///   snapshots not withheld with both a start and a forecast end, of
-///   (forecast end − start) in days / 365.25.
+///   (forecast end − start) in days / 365: the Panorama's own durations are
+///   day counts divided by 365 (e.g. 3.750684931… = 1369 / 365 in the 2016 file).
 /// - Per-project drifts — against the original baseline or the baseline in
 ///   force, per `method.drift_against`, of the snapshot's own cost and
 ///   forecast end ([`budget_drift`], [`calendar_drift`]); snapshots with
@@ -215,7 +219,7 @@ fn figures(snapshots: &[&ProjectSnapshot], as_of: Date, method: &MethodVersion) 
     let durations: Vec<f64> = snapshots
         .iter()
         .filter(|s| !s.figures_withheld)
-        .filter_map(|s| Some((s.forecast_end? - s.start?).whole_days() as f64 / 365.25))
+        .filter_map(|s| Some((s.forecast_end? - s.start?).whole_days() as f64 / DAYS_PER_YEAR))
         .collect();
     let mut budget = DriftSums::default();
     let mut calendar = DriftSums::default();

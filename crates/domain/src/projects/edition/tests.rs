@@ -72,8 +72,8 @@ fn dinum_2017_by_hand() {
     assert_eq!((f.projects, f.interministerial), (5, 2));
     // 50 + 30: project 3 is in cadrage, 4 withheld, 5 has no cost.
     assert_eq!((f.total_cost, f.costed_projects), (m(80), 2));
-    // Projects 1, 2 and 5: (150 + 200 + 366) days / 3 / 365.25.
-    assert!(close(f.mean_duration_years, 716.0 / 3.0 / 365.25));
+    // Projects 1, 2 and 5: (150 + 200 + 366) days / 3 / 365.
+    assert!(close(f.mean_duration_years, 716.0 / 3.0 / 365.0));
     // Budget: +25 % and −50 % (closed project 2 included).
     assert_eq!(f.budget_drift_projects, 2);
     assert!(close(f.mean_budget_drift, -0.125));
