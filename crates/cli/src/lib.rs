@@ -67,6 +67,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Maintain major projects.
+    #[command(subcommand)]
+    Project(commands::import::ProjectCommand),
+    /// Import published data files.
+    #[command(subcommand)]
+    Import(commands::import::ImportCommand),
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         /// Destination file (must not exist).

@@ -101,6 +101,16 @@ pub async fn get_by_code(db: &Db, code: &str) -> StoreResult<Organisation> {
     row.ok_or(StoreError::NotFound)?.into_domain()
 }
 
+/// The organisation with `code`, inside a transaction.
+pub async fn get_by_code_in_tx(tx: &mut Tx, code: &str) -> StoreResult<Option<Organisation>> {
+    let row: Option<OrgRow> = on_tx!(tx, c => sqlx::query_as(concat!(
+        "SELECT ", cols!(), " FROM organisations WHERE code = $1"))
+        .bind(code.to_ascii_uppercase())
+        .fetch_optional(c)
+        .await)?;
+    row.map(OrgRow::into_domain).transpose()
+}
+
 async fn get_in_tx(tx: &mut Tx, id: OrgId) -> StoreResult<Organisation> {
     let row: Option<OrgRow> = on_tx!(tx, c => sqlx::query_as(concat!(
         "SELECT ", cols!(), " FROM organisations WHERE id = $1"))

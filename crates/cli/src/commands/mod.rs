@@ -1,5 +1,6 @@
 //! One function per command.
 
+pub mod import;
 pub mod portfolio;
 pub mod serve;
 pub mod tokens;
@@ -44,6 +45,8 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Import(cmd) => import::run(&open(&config, false).await?, cmd).await,
+        Command::Project(cmd) => import::run_project(&open(&config, false).await?, cmd).await,
         Command::DefaultConfig => Ok(()),
     }
 }

@@ -8,6 +8,7 @@ mod audit_concurrency;
 mod auth;
 mod cli;
 mod openapi;
+mod panorama;
 mod projects;
 mod role_matrix;
 mod schema;

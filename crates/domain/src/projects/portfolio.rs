@@ -8,18 +8,28 @@ use super::project::Project;
 use super::{Baseline, Estimate, ProjectSnapshot};
 
 /// The snapshot of `project` as of `as_of`, or `None` if it was not in the
-/// portfolio that day. Figures come from the latest estimate dated on or
-/// before `as_of`; baselines approved after it are ignored, so that any past
-/// edition can be recomputed exactly.
+/// portfolio that day (by its entry and exit dates). Figures come from the
+/// latest estimate dated on or before `as_of`; baselines approved after it are
+/// ignored, so that any past edition can be recomputed exactly.
 pub fn snapshot(
     project: &Project,
     baselines: &[Baseline],
     estimates: &[Estimate],
     as_of: Date,
 ) -> Option<ProjectSnapshot> {
-    if !project.in_portfolio_on(as_of) {
-        return None;
-    }
+    project
+        .in_portfolio_on(as_of)
+        .then(|| state_as_of(project, baselines, estimates, as_of))
+}
+
+/// The project as known on `as_of`, whether or not it was in the portfolio
+/// (the caller decides membership, e.g. from published editions).
+pub fn state_as_of(
+    project: &Project,
+    baselines: &[Baseline],
+    estimates: &[Estimate],
+    as_of: Date,
+) -> ProjectSnapshot {
     let known: Vec<Baseline> = baselines
         .iter()
         .filter(|b| b.approved_on <= as_of)
@@ -27,7 +37,7 @@ pub fn snapshot(
         .collect();
     let estimate = estimate_as_of(estimates, as_of);
     let current = baseline_in_force(&known, as_of).cloned();
-    Some(ProjectSnapshot {
+    ProjectSnapshot {
         project_id: project.id,
         ministry: project.organisation_id,
         functional_zone: project.functional_zone.clone(),
@@ -42,7 +52,7 @@ pub fn snapshot(
         original: original_baseline(&known).cloned(),
         current,
         rebaselines: rebaselines_until(&known, as_of),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -69,6 +79,7 @@ mod tests {
             exited_on: exited,
             archived: false,
             version: 1,
+            aliases: String::new(),
         }
     }
 

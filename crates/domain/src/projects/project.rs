@@ -32,6 +32,8 @@ pub struct Project {
     pub exited_on: Option<Date>,
     pub archived: bool,
     pub version: i64,
+    /// Former names (one per line), from merged records.
+    pub aliases: String,
 }
 
 impl Project {

@@ -59,7 +59,8 @@ pub async fn list_all(db: &Db) -> StoreResult<Vec<BaselineRecord>> {
         .await)?)
 }
 
-async fn count(tx: &mut Tx, project_id: i64) -> StoreResult<i64> {
+/// How many baselines the project's ledger holds.
+pub async fn count_in_tx(tx: &mut Tx, project_id: i64) -> StoreResult<i64> {
     let (n,): (i64,) = on_tx!(tx, c => sqlx::query_as("SELECT COUNT(*) FROM project_baselines WHERE project_id = $1")
         .bind(project_id)
         .fetch_one(c)
@@ -78,7 +79,7 @@ pub async fn add(
 ) -> StoreResult<BaselineRecord> {
     let project = super::get_in_tx(tx, project_id).await?;
     crate::organisations::check_version(expected_version, project.version)?;
-    let first = count(tx, project_id).await? == 0;
+    let first = count_in_tx(tx, project_id).await? == 0;
     f.check(first)?;
     let record: BaselineRecord = on_tx!(tx, c => sqlx::query_as(concat!(
         "INSERT INTO project_baselines (project_id, approved_on, cost_eur, start_on, planned_end_on, reason, \

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use cosinum_domain::projects::portfolio::snapshot;
+use std::collections::{BTreeMap, HashSet};
+
+use cosinum_domain::projects::portfolio::{snapshot, state_as_of};
 use cosinum_domain::projects::project::Project;
 use cosinum_domain::projects::{Baseline, Estimate, ProjectSnapshot};
 use serde::Serialize;
@@ -117,12 +119,27 @@ pub async fn membership_spans(tx: &mut Tx) -> StoreResult<HashMap<i64, (Date, Op
         .collect())
 }
 
+/// The members of the latest edition dated strictly before `as_of`.
+pub async fn previous_members(tx: &mut Tx, as_of: Date) -> StoreResult<HashSet<i64>> {
+    let rows: Vec<(i64,)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT m.project_id FROM edition_projects m JOIN portfolio_editions e ON e.id = m.edition_id \
+         WHERE e.as_of = (SELECT MAX(as_of) FROM portfolio_editions WHERE as_of < $1)")
+        .bind(as_of)
+        .fetch_all(c)
+        .await)?;
+    Ok(rows.into_iter().map(|(p,)| p).collect())
+}
+
 /// Everything needed to compute the portfolio at any date.
 #[derive(Debug, Clone, Default)]
 pub struct PortfolioData {
     pub projects: Vec<Project>,
     pub baselines: HashMap<i64, Vec<Baseline>>,
     pub estimates: HashMap<i64, Vec<Estimate>>,
+    /// Published editions: date → members. A published edition is the
+    /// complete list at its date, so it decides membership of the projects
+    /// it ever listed.
+    pub editions: BTreeMap<Date, HashSet<i64>>,
 }
 
 impl PortfolioData {
@@ -142,21 +159,44 @@ impl PortfolioData {
                 .or_default()
                 .push(r.estimate());
         }
+        let rows: Vec<(Date, i64)> = on_pool!(db, p => sqlx::query_as(
+            "SELECT e.as_of, m.project_id FROM edition_projects m JOIN portfolio_editions e ON e.id = m.edition_id")
+            .fetch_all(p)
+            .await)?;
+        let mut editions: BTreeMap<Date, HashSet<i64>> = BTreeMap::new();
+        for (as_of, project) in rows {
+            editions.entry(as_of).or_default().insert(project);
+        }
         Ok(PortfolioData {
             projects,
             baselines,
             estimates,
+            editions,
         })
     }
 
     /// The projects in the portfolio on `as_of`, each as known that day.
+    /// A project listed in any published edition is in the portfolio on
+    /// `as_of` exactly when the latest edition on or before that day lists it
+    /// (and it has not been archived or given an exit date since); other
+    /// projects follow their entry and exit dates.
     pub fn snapshots(&self, as_of: Date) -> Vec<ProjectSnapshot> {
+        let published: HashSet<i64> = self.editions.values().flatten().copied().collect();
+        let latest = self.editions.range(..=as_of).next_back();
         self.projects
             .iter()
             .filter_map(|p| {
                 let b = self.baselines.get(&p.id).map_or(&[][..], Vec::as_slice);
                 let e = self.estimates.get(&p.id).map_or(&[][..], Vec::as_slice);
-                snapshot(p, b, e, as_of)
+                if !published.contains(&p.id) {
+                    return snapshot(p, b, e, as_of);
+                }
+                let (edition_date, members) = latest?;
+                // An exit recorded after the latest edition (a project closed
+                // between two editions) still counts.
+                let closed_since = p.exited_on.is_some_and(|x| x > *edition_date && x <= as_of);
+                (members.contains(&p.id) && !p.archived && !closed_since)
+                    .then(|| state_as_of(p, b, e, as_of))
             })
             .collect()
     }

@@ -3,6 +3,8 @@
 
 pub mod baselines;
 pub mod editions;
+pub mod import;
+pub mod merge;
 pub mod reviews;
 
 use cosinum_domain::OrgId;
@@ -22,7 +24,7 @@ pub const OBJECT_TYPE: &str = "project";
 macro_rules! cols {
     () => {
         "id, organisation_id, name, description, functional_zone, interministerial, \
-         funding_programmes, links, phase, figures_withheld, entered_on, exited_on, archived_at, version"
+         funding_programmes, links, phase, figures_withheld, entered_on, exited_on, archived_at, version, aliases"
     };
 }
 
@@ -42,6 +44,7 @@ pub(crate) struct ProjectRow {
     exited_on: Option<Date>,
     archived_at: Option<OffsetDateTime>,
     version: i64,
+    aliases: String,
 }
 
 impl ProjectRow {
@@ -64,6 +67,7 @@ impl ProjectRow {
             exited_on: self.exited_on,
             archived: self.archived_at.is_some(),
             version: self.version,
+            aliases: self.aliases,
         })
     }
 }
@@ -119,19 +123,13 @@ pub(crate) async fn get_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Project> {
     row.ok_or(StoreError::NotFound)?.into_domain()
 }
 
-/// The project of `organisation` called `name` (how editions are matched).
-pub async fn find_by_name(
-    tx: &mut Tx,
-    organisation: OrgId,
-    name: &str,
-) -> StoreResult<Option<Project>> {
-    let row: Option<ProjectRow> = on_tx!(tx, c => sqlx::query_as(concat!(
-        "SELECT ", cols!(), " FROM projects WHERE organisation_id = $1 AND LOWER(name) = LOWER($2)"))
-        .bind(organisation.0)
-        .bind(name)
-        .fetch_optional(c)
+/// Every project, inside a transaction.
+pub(crate) async fn list_in_tx(tx: &mut Tx) -> StoreResult<Vec<Project>> {
+    let rows: Vec<ProjectRow> = on_tx!(tx, c => sqlx::query_as(concat!(
+        "SELECT ", cols!(), " FROM projects ORDER BY id"))
+        .fetch_all(c)
         .await)?;
-    row.map(ProjectRow::into_domain).transpose()
+    rows.into_iter().map(ProjectRow::into_domain).collect()
 }
 
 pub async fn create(tx: &mut Tx, ctx: &AuditCtx, f: &ProjectFields) -> StoreResult<Project> {

@@ -148,6 +148,26 @@ async fn parts(db: &Db, review_id: i64) -> StoreResult<(Vec<Milestone>, Vec<Risk
     ))
 }
 
+/// The review of `project_id` at `date` from `source`, if any.
+pub async fn find(
+    tx: &mut Tx,
+    project_id: i64,
+    date: Date,
+    source: &str,
+) -> StoreResult<Option<Review>> {
+    let id: Option<(i64,)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT id FROM project_reviews WHERE project_id = $1 AND review_date = $2 AND source = $3")
+        .bind(project_id)
+        .bind(date)
+        .bind(source)
+        .fetch_optional(c)
+        .await)?;
+    match id {
+        Some((id,)) => Ok(Some(get_in_tx(tx, id).await?)),
+        None => Ok(None),
+    }
+}
+
 async fn get_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Review> {
     let row: Option<ReviewRow> = on_tx!(tx, c => sqlx::query_as(concat!(
         "SELECT ", cols!(), " FROM project_reviews WHERE id = $1"))

@@ -70,6 +70,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get, projects::update))
         .routes(routes!(projects::add_baseline))
+        .routes(routes!(projects::merge))
         .routes(routes!(projects::add_review))
         .routes(routes!(projects::update_review))
         .routes(routes!(projects::set_dinum_rating))

@@ -708,3 +708,40 @@ pub async fn set_dinum_rating(
     tx.commit().await?;
     Ok(Json((&r).into()))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    /// The other record of the same project, to be merged into this one and archived.
+    from: i64,
+}
+
+/// Merges another record of the same project into this one (a project renamed
+/// between editions): reviews, editions and baselines move; the other name
+/// becomes an alias; the other record is archived.
+#[utoipa::path(post, path = "/api/v1/projects/{id}/merge", tag = "projects", params(("id" = i64, Path)), request_body = MergeBody,
+    security(("bearer" = [])),
+    responses((status = 200, body = ProjectDto), (status = 403, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn merge(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<MergeBody>,
+) -> Result<Json<ProjectDto>, ApiError> {
+    let into = projects::get(&state.db, id).await?;
+    let from = projects::get(&state.db, body.from).await?;
+    check(
+        &caller,
+        Access::Write,
+        &project_resource(into.organisation_id),
+    )?;
+    check(
+        &caller,
+        Access::Write,
+        &project_resource(from.organisation_id),
+    )?;
+    let mut tx = state.db.begin().await?;
+    projects::merge::merge(&mut tx, &caller.audit(), id, body.from).await?;
+    tx.commit().await?;
+    Ok(Json((&projects::get(&state.db, id).await?).into()))
+}

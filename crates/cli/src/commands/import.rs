@@ -1,0 +1,150 @@
+//! `cosinum import panorama FILE… [--as-of DATE]`: the DINUM's Panorama
+//! open-data files as published, each file an edition dated by its
+//! "Date de publication". All files in one transaction: all or nothing.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use cosinum_io::{PanoramaFile, read_panorama};
+use cosinum_store::Db;
+use cosinum_store::projects::import::{EditionLine, apply_edition};
+
+use super::users::cli_ctx;
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Panorama des grands projets numériques (CSV or XLSX, 15-column layout).
+    Panorama {
+        /// The files, in any order (they are applied oldest edition first).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The edition date, for a file without "Date de publication" (single file only).
+        #[arg(long)]
+        as_of: Option<String>,
+    },
+}
+
+fn lines(file: &PanoramaFile, as_of: time::Date) -> Vec<EditionLine> {
+    file.rows
+        .iter()
+        .map(|r| EditionLine {
+            line: r.line,
+            ministry_code: r.ministry_code.clone(),
+            ministry_name: r.ministry_name.clone(),
+            name: r.name.clone(),
+            interministerial: r.interministerial,
+            description: r.description.clone(),
+            links: r.url.iter().cloned().collect(),
+            functional_zone: r.functional_zone.clone(),
+            funding: r.funding.clone(),
+            estimate: r.estimate(as_of),
+        })
+        .collect()
+}
+
+pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
+    let ImportCommand::Panorama { files, as_of } = cmd;
+    let forced = match as_of.as_deref() {
+        Some(s) => Some(
+            time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+                .with_context(|| format!("--as-of {s} : date attendue au format AAAA-MM-JJ"))?,
+        ),
+        None => None,
+    };
+    if forced.is_some() && files.len() > 1 {
+        bail!("--as-of ne s'applique qu'à un seul fichier");
+    }
+    // Read and check every file first: one bad file and nothing is imported.
+    let mut editions = Vec::new();
+    let mut problems = Vec::new();
+    for path in &files {
+        match read_panorama(path) {
+            Ok(file) => match forced.or(file.publication_date) {
+                Some(date) => editions.push((date, file)),
+                None => problems.push(format!(
+                    "{} : aucune « Date de publication » ; précisez --as-of",
+                    path.display()
+                )),
+            },
+            Err(errors) => problems.push(errors.to_string()),
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "import refusé, rien n'a été modifié :\n{}",
+            problems.join("\n")
+        );
+    }
+    editions.sort_by_key(|(date, _)| *date);
+    let ctx = cli_ctx();
+    let mut tx = db.begin().await?;
+    let mut report = Vec::new();
+    for (date, file) in &editions {
+        let name = std::path::Path::new(&file.path)
+            .file_name()
+            .map_or_else(|| file.path.clone(), |n| n.to_string_lossy().into_owned());
+        let outcome = apply_edition(&mut tx, &ctx, *date, &name, &lines(file, *date))
+            .await
+            .map_err(|e| anyhow::anyhow!("{name} : {e}"))?;
+        report.push((date, name, outcome));
+    }
+    tx.commit().await?;
+    for (date, name, o) in report {
+        println!(
+            "{date} {name} : {} lignes ; {} projets créés, {} entrés, {} sortis ; revues {} créées, {} modifiées, {} inchangées ; {} références reconstituées{}{}",
+            o.lines,
+            o.projects_created,
+            o.entered,
+            o.exited,
+            o.reviews_created,
+            o.reviews_updated,
+            o.reviews_unchanged,
+            o.baselines_reconstructed,
+            if o.organisations_created.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ; organisations créées : {}",
+                    o.organisations_created.join(", ")
+                )
+            },
+            if o.changed() {
+                ""
+            } else {
+                " — rien n'a changé"
+            },
+        );
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Merge two records of one project (renamed between editions): FROM's
+    /// reviews, editions and baselines move to INTO, FROM's name becomes an
+    /// alias of INTO, and FROM is archived.
+    Merge {
+        #[arg(long)]
+        into: i64,
+        #[arg(long)]
+        from: i64,
+    },
+}
+
+pub async fn run_project(db: &Db, cmd: ProjectCommand) -> anyhow::Result<()> {
+    let ProjectCommand::Merge { into, from } = cmd;
+    let mut tx = db.begin().await?;
+    cosinum_store::projects::merge::merge(&mut tx, &cli_ctx(), into, from)
+        .await
+        .map_err(|e| anyhow::anyhow!("fusion refusée : {e}"))?;
+    tx.commit().await?;
+    let p = cosinum_store::projects::get(db, into).await?;
+    println!(
+        "projet {} « {} » : ancien(s) nom(s) {}",
+        p.id,
+        p.name,
+        p.aliases.replace('\n', ", ")
+    );
+    Ok(())
+}
