@@ -67,6 +67,27 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Revue de projet",
             })
         }
+        cosinum_store::projects::avis::OBJECT_TYPE => {
+            let a = cosinum_store::projects::avis::get(db, id).await?;
+            let p = cosinum_store::projects::get(db, a.project_id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::projects::project_resource(p.organisation_id),
+                label: format!("Avis sur {} (saisine du {})", p.name, a.received_on),
+                href: Some(format!("/avis/{id}")),
+                kind_label: "Avis de la DINUM",
+            })
+        }
+        cosinum_store::projects::avis::RECOMMENDATION_TYPE => {
+            let r = cosinum_store::projects::avis::get_recommendation(db, id).await?;
+            let a = cosinum_store::projects::avis::get(db, r.avis_id).await?;
+            let p = cosinum_store::projects::get(db, a.project_id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::projects::project_resource(p.organisation_id),
+                label: format!("Recommandation sur {}", p.name),
+                href: Some(format!("/avis/{}", a.id)),
+                kind_label: "Recommandation",
+            })
+        }
         _ => Err(AppError::NotFound),
     }
 }

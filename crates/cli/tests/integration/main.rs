@@ -6,6 +6,7 @@ mod harness;
 
 mod audit_concurrency;
 mod auth;
+mod avis;
 mod cli;
 mod openapi;
 mod panorama;

@@ -1,6 +1,7 @@
 //! Major projects repository: projects, their baselines ledger, reviews,
 //! Panorama editions, avis conforme. Every write is audited in its transaction.
 
+pub mod avis;
 pub mod baselines;
 pub mod editions;
 pub mod import;

@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1`. Every handler is annotated for OpenAPI, so the
 //! document at `/api/v1/openapi.json` is generated from the code itself.
 
+pub mod avis;
 mod extract;
 mod history;
 mod organisations;
 mod platform;
 pub mod projects;
+mod reviews;
 mod users;
 
 use std::sync::OnceLock;
@@ -69,11 +71,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(projects::portfolio))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get, projects::update))
-        .routes(routes!(projects::add_baseline))
+        .routes(routes!(reviews::add_baseline))
         .routes(routes!(projects::merge))
-        .routes(routes!(projects::add_review))
-        .routes(routes!(projects::update_review))
-        .routes(routes!(projects::set_dinum_rating))
+        .routes(routes!(avis::list))
+        .routes(routes!(avis::list_missing))
+        .routes(routes!(avis::create))
+        .routes(routes!(avis::get, avis::update))
+        .routes(routes!(avis::add_recommendation))
+        .routes(routes!(avis::follow_up))
+        .routes(routes!(reviews::add_review))
+        .routes(routes!(reviews::update_review))
+        .routes(routes!(reviews::set_dinum_rating))
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }
 

@@ -3,11 +3,13 @@
 
 mod account;
 mod auth;
+mod avis_pages;
 mod history;
 mod organisations;
 mod project_forms;
 mod project_page;
 mod projects;
+mod review_forms;
 mod users;
 
 use askama::Template;
@@ -59,13 +61,24 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/projets/{id}/references",
-            get(project_forms::baseline_form).post(project_forms::add_baseline),
+            get(review_forms::baseline_form).post(review_forms::add_baseline),
         )
         .route(
             "/projets/{id}/revues",
-            get(project_forms::review_form).post(project_forms::add_review),
+            get(review_forms::review_form).post(review_forms::add_review),
         )
-        .route("/revues/{id}/note-dinum", post(project_forms::dinum_rating))
+        .route("/revues/{id}/note-dinum", post(review_forms::dinum_rating))
+        .route("/avis", get(avis_pages::list))
+        .route(
+            "/avis/{id}",
+            get(avis_pages::show).post(avis_pages::instruct),
+        )
+        .route(
+            "/avis/{id}/recommandations",
+            post(avis_pages::add_recommendation),
+        )
+        .route("/recommandations/{id}", post(avis_pages::follow_up))
+        .route("/projets/{id}/avis", post(avis_pages::create))
         .route("/admin/utilisateurs", get(users::list).post(users::create))
         .route("/admin/utilisateurs/nouveau", get(users::new_form))
         .route(

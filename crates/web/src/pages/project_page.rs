@@ -66,6 +66,8 @@ struct ProjectPage {
     forecast: Option<(usize, bool, String, String, String, String)>,
     can_write: bool,
     is_dinum: bool,
+    avis: Vec<super::avis_pages::AvisLine>,
+    today: String,
 }
 
 fn rating(r: Option<Rating>) -> String {
@@ -83,6 +85,11 @@ pub async fn show(
     let today = super::projects::today();
     let (project, ledger, history, drift, forecast) = detail(&state.db, project.id, today).await?;
     let org = cosinum_store::organisations::get(&state.db, project.organisation_id).await?;
+    let avis = cosinum_store::projects::avis::list_for_project(&state.db, project.id)
+        .await?
+        .into_iter()
+        .map(|a| super::avis_pages::line(&crate::api::avis::dto(a, project.name.clone(), today)))
+        .collect();
     let baselines: Vec<_> = ledger.iter().map(|b| b.baseline()).collect();
     let latest = history.iter().rev().find(|r| r.review_date <= today);
     let shown = latest.is_none_or(|r| !r.figures_withheld);
@@ -282,6 +289,8 @@ pub async fn show(
         }),
         can_write,
         is_dinum: is_dinum(&page),
+        avis,
+        today: today.to_string(),
         name: project.name,
     })
 }
