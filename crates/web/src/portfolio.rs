@@ -286,3 +286,92 @@ fn build(
         changes,
     }
 }
+
+/// One project of the portfolio as of a date, with its figures: the dashboard
+/// table and every export are built from these.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProjectLine {
+    pub project_id: i64,
+    pub ministry_code: String,
+    pub ministry_name: String,
+    pub name: String,
+    pub description: String,
+    pub links: String,
+    pub interministerial: bool,
+    pub phase: &'static str,
+    pub phase_label: &'static str,
+    pub functional_zone: String,
+    pub funding_programmes: String,
+    pub start: Option<Date>,
+    pub forecast_end: Option<Date>,
+    pub duration_years: Option<f64>,
+    /// `null` when withheld or not known.
+    pub cost_meur: Option<f64>,
+    pub original_cost_meur: Option<f64>,
+    pub current_baseline_cost_meur: Option<f64>,
+    pub budget_drift_original: Option<f64>,
+    pub calendar_drift_original: Option<f64>,
+    pub budget_drift_current: Option<f64>,
+    pub calendar_drift_current: Option<f64>,
+    pub rebaselines: usize,
+    pub figures_withheld: bool,
+}
+
+impl ReportInputs {
+    /// The projects of the portfolio on `as_of` that `visible` accepts, by name.
+    pub fn lines(&self, as_of: Date, visible: impl Fn(OrgId) -> bool) -> Vec<ProjectLine> {
+        use cosinum_domain::projects::drift::{budget_drift, calendar_drift};
+        let mut out: Vec<ProjectLine> = self
+            .data
+            .snapshots(as_of)
+            .into_iter()
+            .filter(|s| visible(s.ministry))
+            .filter_map(|s| {
+                let p = self.data.projects.iter().find(|p| p.id == s.project_id)?;
+                let org = self.orgs.iter().find(|o| o.id == s.ministry);
+                let shown = !s.figures_withheld;
+                let drift = |b: Option<&cosinum_domain::projects::Baseline>| {
+                    let b = b.filter(|_| shown);
+                    (
+                        b.zip(s.cost).and_then(|(b, c)| budget_drift(b, c)),
+                        b.zip(s.forecast_end)
+                            .and_then(|(b, e)| calendar_drift(b, e)),
+                    )
+                };
+                let (bo, co) = drift(s.original.as_ref());
+                let (bc, cc) = drift(s.current.as_ref());
+                Some(ProjectLine {
+                    project_id: p.id,
+                    ministry_code: org.map_or_else(String::new, |o| o.code.clone()),
+                    ministry_name: org.map_or_else(String::new, |o| o.name.clone()),
+                    name: p.name.clone(),
+                    description: p.description.clone(),
+                    links: p.links.clone(),
+                    interministerial: s.interministerial,
+                    phase: s.phase.as_str(),
+                    phase_label: s.phase.label_fr(),
+                    functional_zone: s.functional_zone.clone(),
+                    funding_programmes: p.funding_programmes.clone(),
+                    start: s.start.filter(|_| shown),
+                    forecast_end: s.forecast_end.filter(|_| shown),
+                    duration_years: s
+                        .start
+                        .zip(s.forecast_end)
+                        .filter(|_| shown)
+                        .map(|(a, b)| (b - a).whole_days() as f64 / edition::DAYS_PER_YEAR),
+                    cost_meur: s.cost.filter(|_| shown).map(|c| c.meur()),
+                    original_cost_meur: s.original.as_ref().map(|b| b.cost.meur()),
+                    current_baseline_cost_meur: s.current.as_ref().map(|b| b.cost.meur()),
+                    budget_drift_original: bo,
+                    calendar_drift_original: co,
+                    budget_drift_current: bc,
+                    calendar_drift_current: cc,
+                    rebaselines: s.rebaselines,
+                    figures_withheld: s.figures_withheld,
+                })
+            })
+            .collect();
+        out.sort_by_key(|l| l.name.to_lowercase());
+        out
+    }
+}

@@ -2,6 +2,7 @@
 //! document at `/api/v1/openapi.json` is generated from the code itself.
 
 pub mod avis;
+mod exports;
 mod extract;
 mod history;
 mod organisations;
@@ -69,6 +70,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get, users::update))
         .routes(routes!(history::show))
         .routes(routes!(projects::portfolio))
+        .routes(routes!(exports::export))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get, projects::update))
         .routes(routes!(reviews::add_baseline))

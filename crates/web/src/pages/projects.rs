@@ -52,6 +52,9 @@ pub struct DashboardQuery {
     tranche: String,
     #[serde(default)]
     tri: String,
+    /// Only projects whose budget or calendar drift reaches this percentage.
+    #[serde(default)]
+    derive_min: String,
 }
 
 struct Tile {
@@ -88,6 +91,7 @@ struct DashboardPage {
     as_of: String,
     as_of_fr: String,
     method_label: &'static str,
+    method_code: &'static str,
     tiles: Vec<Tile>,
     trend_svg: String,
     trend_rows: Vec<(String, String, String, String)>,
@@ -99,6 +103,7 @@ struct DashboardPage {
     phases: Vec<Opt>,
     bands: Vec<Opt>,
     sort: String,
+    derive_min: String,
     query: String,
     previous_fr: String,
     entered: Vec<(i64, String)>,
@@ -278,73 +283,55 @@ pub async fn dashboard(
         })
         .collect();
     // The projects table, with the filters of the form.
-    let code_of = |id| {
-        inputs
-            .orgs
-            .iter()
-            .find(|o| o.id == id)
-            .map_or_else(String::new, |o| o.code.clone())
+    let min_drift = match q.derive_min.trim() {
+        "" => None,
+        v => Some(
+            v.replace(',', ".").parse::<f64>().map_err(|_| {
+                AppError::Invalid(cosinum_domain::ValidationError::new(
+                    "derive_min",
+                    "pourcentage invalide",
+                ))
+            })? / 100.0,
+        ),
     };
-    let ministry_filter = inputs
-        .orgs
-        .iter()
-        .find(|o| o.code == q.ministere)
-        .map(|o| o.id);
+    let by_current = method.drift_against == DriftReference::CurrentBaseline;
     let mut rows: Vec<Row> = inputs
-        .data
-        .snapshots(as_of)
+        .lines(as_of, visible)
         .into_iter()
-        .filter(|s| visible(s.ministry))
-        .filter(|s| ministry_filter.is_none_or(|m| s.ministry == m))
-        .filter(|s| q.phase.is_empty() || s.phase.as_str() == q.phase)
-        .filter(|s| {
+        .filter(|l| q.ministere.is_empty() || l.ministry_code == q.ministere)
+        .filter(|l| q.phase.is_empty() || l.phase == q.phase)
+        .filter(|l| {
             q.tranche.is_empty()
-                || s.cost
+                || l.cost_meur
+                    .and_then(Euros::from_meur)
                     .is_some_and(|c| SizeBand::of(c).as_str() == q.tranche)
         })
-        .map(|s| {
-            let reference = match method.drift_against {
-                DriftReference::OriginalBaseline => s.original.as_ref(),
-                DriftReference::CurrentBaseline => s.current.as_ref(),
+        .map(|l| {
+            let (budget, calendar) = if by_current {
+                (l.budget_drift_current, l.calendar_drift_current)
+            } else {
+                (l.budget_drift_original, l.calendar_drift_original)
             };
-            let shown = !s.figures_withheld;
-            let budget = reference
-                .zip(s.cost)
-                .filter(|_| shown)
-                .and_then(|(b, c)| cosinum_domain::projects::drift::budget_drift(b, c));
-            let calendar = reference
-                .zip(s.forecast_end)
-                .filter(|_| shown)
-                .and_then(|(b, e)| cosinum_domain::projects::drift::calendar_drift(b, e));
-            let name = inputs
-                .data
-                .projects
-                .iter()
-                .find(|p| p.id == s.project_id)
-                .map_or_else(String::new, |p| p.name.clone());
             Row {
-                id: s.project_id,
-                name,
-                ministry: code_of(s.ministry),
-                phase: s.phase.label_fr(),
-                cost: if shown {
-                    s.cost.map_or("—".into(), |c| meur(c.meur()))
-                } else {
+                id: l.project_id,
+                ministry: l.ministry_code,
+                phase: l.phase_label,
+                cost: if l.figures_withheld {
                     "non publié".into()
-                },
-                cost_sort: if shown {
-                    s.cost.map_or(-1.0, Euros::meur)
                 } else {
-                    -1.0
+                    l.cost_meur.map_or("—".into(), meur)
                 },
+                cost_sort: l.cost_meur.unwrap_or(-1.0),
                 budget: pct(budget),
                 budget_sort: budget.unwrap_or(f64::NEG_INFINITY),
                 calendar: pct(calendar),
                 calendar_sort: calendar.unwrap_or(f64::NEG_INFINITY),
-                rebaselines: s.rebaselines,
-                withheld: s.figures_withheld,
+                rebaselines: l.rebaselines,
+                withheld: l.figures_withheld,
+                name: l.name,
             }
         })
+        .filter(|r| min_drift.is_none_or(|m| r.budget_sort >= m || r.calendar_sort >= m))
         .collect();
     match q.tri.as_str() {
         "cout" => rows.sort_by(|a, b| b.cost_sort.total_cmp(&a.cost_sort)),
@@ -387,6 +374,7 @@ pub async fn dashboard(
         ("ministere", q.ministere.as_str()),
         ("phase", q.phase.as_str()),
         ("tranche", q.tranche.as_str()),
+        ("derive_min", q.derive_min.as_str()),
     ])
     .unwrap_or_default();
     let mut ministries = vec![opt("", "Tous", &q.ministere)];
@@ -428,6 +416,7 @@ pub async fn dashboard(
         as_of: as_of.to_string(),
         as_of_fr: fr_date(as_of),
         method_label: report.method_label,
+        method_code: report.method,
         tiles,
         trend_svg,
         trend_rows,
@@ -439,6 +428,7 @@ pub async fn dashboard(
         phases,
         bands,
         sort: q.tri.clone(),
+        derive_min: q.derive_min.clone(),
         query,
         previous_fr,
         entered,
