@@ -10,6 +10,7 @@
 pub mod csv_out;
 mod error;
 pub mod panorama;
+pub mod template;
 mod text;
 pub mod xlsx_out;
 mod xlsx_read;

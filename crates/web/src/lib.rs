@@ -16,6 +16,7 @@ mod nav;
 mod objects;
 mod pages;
 pub mod portfolio;
+pub mod template_import;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -14,3 +14,4 @@ mod panorama;
 mod projects;
 mod role_matrix;
 mod schema;
+mod template_import;

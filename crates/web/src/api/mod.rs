@@ -5,6 +5,7 @@ pub mod avis;
 mod exports;
 mod extract;
 mod history;
+mod imports;
 mod organisations;
 mod platform;
 pub mod projects;
@@ -71,6 +72,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(history::show))
         .routes(routes!(projects::portfolio))
         .routes(routes!(exports::export))
+        .routes(routes!(imports::import))
         .routes(routes!(projects::list, projects::create))
         .routes(routes!(projects::get, projects::update))
         .routes(routes!(reviews::add_baseline))

@@ -7,6 +7,7 @@ mod avis_pages;
 mod history;
 mod organisations;
 mod project_forms;
+mod project_import;
 mod project_page;
 mod projects;
 mod review_forms;
@@ -54,6 +55,12 @@ pub fn router() -> Router<AppState> {
             get(projects::dashboard).post(project_forms::create),
         )
         .route("/projets/nouveau", get(project_forms::new_form))
+        .route(
+            "/projets/import",
+            get(project_import::form).post(project_import::upload),
+        )
+        .route("/projets/import/appliquer", post(project_import::confirm))
+        .route("/projets/fichiers/{file}", get(project_import::template))
         .route("/projets/{id}", get(project_page::show))
         .route(
             "/projets/{id}/modifier",
@@ -183,6 +190,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "archive" => "L'objet a été archivé.",
         "restaure" => "L'objet a été restauré.",
         "revoque" => "Le jeton a été révoqué.",
+        "importe" => "Import terminé : les projets et revues du fichier sont enregistrés.",
         "desactive" => "Le compte a été désactivé.",
         "reactive" => "Le compte a été réactivé.",
         _ => return None,
