@@ -129,6 +129,32 @@ async fn portfolio_figures_agree_with_sql_and_cli(app: &TestApp) {
     let cli: Value = serde_json::from_slice(&out.stdout).expect("cli json");
     assert_eq!(cli, report);
 
+    // The evolution across editions has the same figures at that date.
+    let editions: Vec<Value> = client
+        .get(app.url("/api/v1/projects/editions"))
+        .bearer_auth(&steering)
+        .send()
+        .await
+        .expect("editions")
+        .json()
+        .await
+        .expect("json");
+    let point = editions
+        .iter()
+        .find(|e| e["as_of"] == AS_OF)
+        .expect("a half-year point");
+    assert_eq!(point["kind"], "half_year");
+    for key in [
+        "projects",
+        "interministerial",
+        "total_cost_meur",
+        "mean_budget_drift",
+        "mean_calendar_drift",
+    ] {
+        assert_eq!(point[key], report[key], "{key}");
+    }
+    assert!(editions.len() > 10, "years of half-yearly points");
+
     // Another method version gives other drifts, and says so.
     let other: Value = client
         .get(app.url(&format!(

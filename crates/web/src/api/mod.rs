@@ -71,6 +71,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users::get, users::update))
         .routes(routes!(history::show))
         .routes(routes!(projects::portfolio))
+        .routes(routes!(projects::editions))
         .routes(routes!(exports::export))
         .routes(routes!(imports::import))
         .routes(routes!(projects::list, projects::create))

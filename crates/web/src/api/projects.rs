@@ -512,3 +512,71 @@ pub async fn merge(
     tx.commit().await?;
     Ok(Json((&projects::get(&state.db, id).await?).into()))
 }
+
+#[derive(Deserialize, IntoParams)]
+pub struct EditionsParams {
+    /// Method version (`dinum-2017` by default).
+    method: Option<String>,
+}
+
+/// The figures of one edition of the evolution.
+#[derive(Serialize, ToSchema)]
+pub struct EditionPoint {
+    as_of: Date,
+    /// `published` for an imported or frozen edition, `half_year` for a
+    /// 30 June / 31 December computed from the reviews.
+    kind: &'static str,
+    #[serde(flatten)]
+    figures: crate::portfolio::Figures,
+}
+
+/// The evolution across editions: every published edition, and every half-year
+/// end since the first data, under one method version.
+#[utoipa::path(get, path = "/api/v1/projects/editions", tag = "projects", params(EditionsParams), security(("bearer" = [])),
+    responses((status = 200, body = [EditionPoint]), (status = 400, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
+pub async fn editions(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<EditionsParams>,
+) -> Result<Json<Vec<EditionPoint>>, ApiError> {
+    let method = match p.method.as_deref() {
+        None => &DINUM_2017,
+        Some(code) => edition::method(code)
+            .ok_or_else(|| AppError::BadRequest(format!("Méthode inconnue : {code}")))?,
+    };
+    let data = PortfolioData::load(&state.db).await?;
+    let actor = caller.actor().clone();
+    let visible = |o| allows(Some(&actor), Access::Read, &project_resource(o));
+    let today = today();
+    let mut dates: std::collections::BTreeMap<Date, &'static str> =
+        data.editions.keys().map(|d| (*d, "published")).collect();
+    if let Some(first) = data.estimates.values().flatten().map(|e| e.date).min() {
+        for year in first.year()..=today.year() {
+            for (m, d) in [(time::Month::June, 30), (time::Month::December, 31)] {
+                if let Ok(day) = Date::from_calendar_date(year, m, d)
+                    && day >= first
+                    && day <= today
+                {
+                    dates.entry(day).or_insert("half_year");
+                }
+            }
+        }
+    }
+    Ok(Json(
+        dates
+            .into_iter()
+            .map(|(as_of, kind)| {
+                let snaps: Vec<_> = data
+                    .snapshots(as_of)
+                    .into_iter()
+                    .filter(|s| visible(s.ministry))
+                    .collect();
+                EditionPoint {
+                    as_of,
+                    kind,
+                    figures: (&edition::edition(&snaps, as_of, method)).into(),
+                }
+            })
+            .collect(),
+    ))
+}

@@ -58,6 +58,7 @@ struct ProjectPage {
     in_portfolio: String,
     figures: Vec<(&'static str, String)>,
     cost_svg: String,
+    end_svg: String,
     cost_rows: Vec<(String, String, String)>,
     baselines: Vec<BaselineLine>,
     reviews: Vec<ReviewLine>,
@@ -154,6 +155,42 @@ pub async fn show(
             in_force.map_or("—".into(), |b| meur(b.cost.meur())),
         ));
     }
+    // Forecast duration against the planned one, in years from the start.
+    let mut end_points = Vec::new();
+    let mut planned_points = Vec::new();
+    for r in history.iter().filter(|r| !r.figures_withheld) {
+        let x = f64::from(r.review_date.to_julian_day());
+        let in_force = baseline_in_force(&baselines, r.review_date);
+        let start = r.start.or(in_force.map(|b| b.start));
+        if let (Some(s), Some(e)) = (start, r.forecast_end) {
+            end_points.push((x, (e - s).whole_days() as f64 / 365.0));
+        }
+        if let Some(b) = in_force {
+            planned_points.push((x, (b.planned_end - b.start).whole_days() as f64 / 365.0));
+        }
+    }
+    let end_svg = charts::line_chart(
+        "durees",
+        "Durée prévue et durée de la référence en vigueur",
+        "Durée du projet prévue à chaque revue, en années depuis son début, comparée à la durée de la référence en vigueur.",
+        &[
+            Series {
+                label: "Durée prévue (années)".into(),
+                points: end_points,
+            },
+            Series {
+                label: "Durée de la référence (années)".into(),
+                points: planned_points,
+            },
+        ],
+        |x| {
+            time::Date::from_julian_day(x.round() as i32).map_or_else(
+                |_| String::new(),
+                |d| format!("{:02}/{}", u8::from(d.month()), d.year()),
+            )
+        },
+        |y| number(y, 1),
+    );
     let cost_svg = charts::line_chart(
         "couts",
         "Coût estimé et référence en vigueur",
@@ -209,6 +246,7 @@ pub async fn show(
         },
         figures,
         cost_svg,
+        end_svg,
         cost_rows,
         baselines: ledger
             .iter()

@@ -96,6 +96,8 @@ struct DashboardPage {
     trend_svg: String,
     trend_rows: Vec<(String, String, String, String)>,
     ministry_svg: String,
+    bands_svg: String,
+    band_rows: Vec<(String, String, String)>,
     ministry_rows: Vec<(String, String, String, String)>,
     rows: Vec<Row>,
     methods: Vec<Opt>,
@@ -270,6 +272,34 @@ pub async fn dashboard(
         &bars,
         |v| format!("{} %", number(v, 0)),
     );
+    let band_bars: Vec<(String, f64)> = report
+        .by_size_band
+        .iter()
+        .map(|g| {
+            (
+                format!("{} ({} projets)", g.label, g.figures.projects),
+                g.figures.total_cost_meur,
+            )
+        })
+        .collect();
+    let bands_svg = charts::bar_chart(
+        "tranches",
+        "Répartition du coût par tranche",
+        "Coût complet estimé cumulé des projets de chaque tranche de coût, en millions d'euros.",
+        &band_bars,
+        |v| format!("{} M€", number(v, 0)),
+    );
+    let band_rows = report
+        .by_size_band
+        .iter()
+        .map(|g| {
+            (
+                g.label.clone(),
+                g.figures.projects.to_string(),
+                meur(g.figures.total_cost_meur),
+            )
+        })
+        .collect();
     let ministry_rows = report
         .by_ministry
         .iter()
@@ -421,6 +451,8 @@ pub async fn dashboard(
         trend_svg,
         trend_rows,
         ministry_svg,
+        bands_svg,
+        band_rows,
         ministry_rows,
         rows,
         methods,
