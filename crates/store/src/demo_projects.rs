@@ -336,7 +336,15 @@ async fn seed_avis(
             vec![],
         ),
     };
-    let rating = |k: usize| avis::AXIS_RATINGS[(i + k) % 3].to_owned();
+    // Assessments consistent with the verdict: mostly good for a favourable avis.
+    let rating = |k: usize| {
+        let worst = match verdict {
+            Some(Verdict::Favourable) => 1,
+            Some(Verdict::FavourableWithRecommendations) => 2,
+            _ => 3,
+        };
+        avis::AXIS_RATINGS[((i + k) % 3).min(worst - 1)].to_owned()
+    };
     let fields = avis::AvisFields {
         transmitted_on: Some(received + Duration::days(2)),
         issued_on: issued,

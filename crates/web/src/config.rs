@@ -18,6 +18,9 @@ pub struct WebConfig {
     /// A review whose drift against the baseline in force exceeds this ratio
     /// (0.10 = 10 %) must carry a narrative.
     pub narrative_drift_threshold: f64,
+    /// Labels of the four rating levels of project reviews, best first: a
+    /// weather scale by default, or e.g. ["Vert", "Jaune", "Orange", "Rouge"].
+    pub rating_labels: [String; 4],
 }
 
 impl Default for WebConfig {
@@ -28,11 +31,19 @@ impl Default for WebConfig {
             request_timeout_secs: 60,
             max_body_bytes: 20 * 1024 * 1024,
             narrative_drift_threshold: 0.10,
+            rating_labels: ["Ensoleillé", "Nuageux", "Pluvieux", "Orageux"].map(String::from),
         }
     }
 }
 
 impl WebConfig {
+    /// The configured label of a rating level (1 = best).
+    pub fn rating_label(&self, level: u8) -> &str {
+        self.rating_labels
+            .get(usize::from(level.clamp(1, 4)) - 1)
+            .map_or("", String::as_str)
+    }
+
     /// Cookies travel only over TLS when the platform is served over TLS.
     pub fn secure_cookies(&self) -> bool {
         self.public_url

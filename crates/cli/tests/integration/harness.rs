@@ -140,6 +140,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn start(backend: Backend) -> TestApp {
+        Self::start_with(backend, WebConfig::default()).await
+    }
+
+    /// Starts the application with a given web configuration.
+    pub async fn start_with(backend: Backend, config: WebConfig) -> TestApp {
         let test_db = TestDb::new(backend).await;
         let db = test_db.connect().await;
         demo::seed(&db).await.expect("demo data");
@@ -148,7 +153,7 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (tx, rx) = oneshot::channel::<()>();
-        let state = AppState::new(db.clone(), WebConfig::default());
+        let state = AppState::new(db.clone(), config);
         let server = tokio::spawn(async move {
             cosinum_web::serve(listener, state, async {
                 let _ = rx.await;

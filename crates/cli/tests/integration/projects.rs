@@ -506,3 +506,62 @@ async fn project_pages_for_each_role(app: &TestApp) {
     assert!(page.contains("Doublement du périmètre décidé en comité."));
 }
 dual_test!(project_pages_for_each_role);
+
+/// Rating labels come from the configuration (a RAG scale here).
+async fn rating_labels_are_configurable(backend: Backend) {
+    let config = cosinum_web::WebConfig {
+        rating_labels: ["Vert", "Jaune", "Orange", "Rouge"].map(String::from),
+        ..Default::default()
+    };
+    let app = TestApp::start_with(backend, config).await;
+    let minint = app.org("MININT").await;
+    let p = cosinum_store::projects::list(&app.db, false)
+        .await
+        .expect("projects")
+        .into_iter()
+        .find(|p| p.organisation_id == minint.id)
+        .expect("project");
+    let (client, _) = app.login(EDITOR_MININT).await;
+    let html = client
+        .get(app.url(&format!("/projets/{}", p.id)))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        ["Vert (1)", "Jaune (2)", "Orange (3)", "Rouge (4)"]
+            .iter()
+            .any(|l| html.contains(l)),
+        "configured labels shown"
+    );
+    assert!(
+        !html.contains("Ensoleillé") && !html.contains("Nuageux"),
+        "no default label left"
+    );
+    let form = client
+        .get(app.url(&format!("/projets/{}/revues", p.id)))
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    assert!(form.contains("4 — Rouge"));
+    app.finish().await;
+}
+
+mod rating_labels {
+    use crate::harness::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::rating_labels_are_configurable(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::rating_labels_are_configurable(Backend::Postgres).await;
+    }
+}

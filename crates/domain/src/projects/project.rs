@@ -141,16 +141,6 @@ impl Rating {
             _ => None,
         }
     }
-
-    /// The default (weather) label.
-    pub fn label_fr(self) -> &'static str {
-        match self.0 {
-            1 => "Ensoleillé",
-            2 => "Nuageux",
-            3 => "Pluvieux",
-            _ => "Orageux",
-        }
-    }
 }
 
 /// A key milestone: planned against actual.

@@ -69,10 +69,13 @@ struct ProjectPage {
     is_dinum: bool,
     avis: Vec<super::avis_pages::AvisLine>,
     today: String,
+    rating_options: Vec<(u8, String)>,
 }
 
-fn rating(r: Option<Rating>) -> String {
-    r.map_or("—".into(), |r| format!("{} ({})", r.label_fr(), r.0))
+fn rating(config: &crate::WebConfig, r: Option<Rating>) -> String {
+    r.map_or("—".into(), |r| {
+        format!("{} ({})", config.rating_label(r.0), r.0)
+    })
 }
 
 pub async fn show(
@@ -283,8 +286,8 @@ pub async fn show(
                     r.forecast_end.map_or("—".into(), fr_date)
                 },
                 phase: r.phase.label_fr(),
-                ministry_rating: rating(r.ministry_rating),
-                dinum_rating: rating(r.dinum_rating),
+                ministry_rating: rating(&state.config, r.ministry_rating),
+                dinum_rating: rating(&state.config, r.dinum_rating),
                 narrative: r.narrative.clone(),
                 version: r.version,
             })
@@ -329,6 +332,9 @@ pub async fn show(
         is_dinum: is_dinum(&page),
         avis,
         today: today.to_string(),
+        rating_options: (1..=4)
+            .map(|n| (n, state.config.rating_label(n).to_owned()))
+            .collect(),
         name: project.name,
     })
 }

@@ -268,7 +268,7 @@ async fn review_page(
     }];
     ratings.extend((1..=4).map(|n| SelectOption {
         value: n.to_string(),
-        label: format!("{n} — {}", Rating(n).label_fr()),
+        label: format!("{n} — {}", state.config.rating_label(n)),
         selected: v.ministry_rating == n.to_string(),
     }));
     Ok(ReviewFormPage {
