@@ -46,7 +46,7 @@ pub fn line_chart(
     x_label: impl Fn(f64) -> String,
     y_label: impl Fn(f64) -> String,
 ) -> String {
-    let (w, h, left, right, top, bottom) = (720.0, 280.0, 70.0, 20.0, 20.0, 60.0);
+    let (w, h, left, right, top, bottom) = (720.0, 280.0, 70.0, 40.0, 20.0, 60.0);
     let all: Vec<(f64, f64)> = series
         .iter()
         .flat_map(|s| s.points.iter().copied())
