@@ -307,6 +307,18 @@ pub struct ProjectDetail {
     forecast: Option<ForecastDto>,
 }
 
+/// The project `id`, if the caller may `access` it (403 otherwise).
+pub(super) async fn project_for(
+    state: &AppState,
+    caller: &ApiCaller,
+    id: i64,
+    access: Access,
+) -> Result<Project, ApiError> {
+    let project = projects::get(&state.db, id).await?;
+    check(caller, access, &project_resource(project.organisation_id))?;
+    Ok(project)
+}
+
 /// Minimum number of comparable projects for a reference-class forecast.
 pub const MIN_REFERENCE_CLASS: usize = 5;
 
@@ -347,12 +359,7 @@ pub async fn get(
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ProjectDetail>, ApiError> {
-    let project = projects::get(&state.db, id).await?;
-    check(
-        &caller,
-        Access::Read,
-        &project_resource(project.organisation_id),
-    )?;
+    project_for(&state, &caller, id, Access::Read).await?;
     let (project, ledger, history, drift, fc) = detail(&state.db, id, today()).await?;
     Ok(Json(ProjectDetail {
         project: (&project).into(),
@@ -451,12 +458,7 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ProjectWrite>,
 ) -> Result<Json<ProjectDto>, ApiError> {
-    let current = projects::get(&state.db, id).await?;
-    check(
-        &caller,
-        Access::Write,
-        &project_resource(current.organisation_id),
-    )?;
+    let current = project_for(&state, &caller, id, Access::Write).await?;
     let (input, version) = body.input();
     check(
         &caller,

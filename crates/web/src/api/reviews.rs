@@ -9,12 +9,12 @@ use cosinum_domain::authz::{Access, Owner, Resource};
 use cosinum_domain::money::Euros;
 use cosinum_domain::projects::Phase;
 use cosinum_domain::projects::project::{BaselineFields, Milestone, Rating, ReviewFields, Risk};
-use cosinum_store::projects::{self, baselines, reviews};
+use cosinum_store::projects::{baselines, reviews};
 use serde::Deserialize;
 use time::Date;
 use utoipa::ToSchema;
 
-use super::projects::{BaselineDto, ReviewDto, check, project_resource};
+use super::projects::{BaselineDto, ReviewDto, check, project_for};
 use super::{ApiJson, ApiPath};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
@@ -47,12 +47,7 @@ pub async fn add_baseline(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<BaselineWrite>,
 ) -> Result<(StatusCode, Json<BaselineDto>), ApiError> {
-    let project = projects::get(&state.db, id).await?;
-    check(
-        &caller,
-        Access::Write,
-        &project_resource(project.organisation_id),
-    )?;
+    project_for(&state, &caller, id, Access::Write).await?;
     let cost = Euros::from_meur(b.cost_meur)
         .ok_or_else(|| AppError::Invalid(ValidationError::new("cost_meur", "montant invalide")))?;
     let fields = BaselineFields {
@@ -160,12 +155,7 @@ pub async fn add_review(
     ApiPath(id): ApiPath<i64>,
     ApiJson(w): ApiJson<ReviewWrite>,
 ) -> Result<(StatusCode, Json<ReviewDto>), ApiError> {
-    let project = projects::get(&state.db, id).await?;
-    check(
-        &caller,
-        Access::Write,
-        &project_resource(project.organisation_id),
-    )?;
+    project_for(&state, &caller, id, Access::Write).await?;
     let (fields, _) = review_fields(&state, id, w, None).await?;
     let mut tx = state.db.begin().await?;
     let r = reviews::create(
@@ -191,12 +181,7 @@ pub async fn update_review(
     ApiJson(w): ApiJson<ReviewWrite>,
 ) -> Result<Json<ReviewDto>, ApiError> {
     let current = reviews::get(&state.db, id).await?;
-    let project = projects::get(&state.db, current.project_id).await?;
-    check(
-        &caller,
-        Access::Write,
-        &project_resource(project.organisation_id),
-    )?;
+    let project = project_for(&state, &caller, current.project_id, Access::Write).await?;
     let (fields, version) = review_fields(&state, project.id, w, current.dinum_rating).await?;
     let version = version.ok_or_else(|| {
         AppError::Invalid(ValidationError::new(
