@@ -25,15 +25,9 @@ async fn every_write_is_audited_field_by_field(app: &TestApp) {
     let updated: Value = res.json().await.expect("json");
     assert_eq!(updated["version"], ants.version + 1);
 
-    let history: Vec<Value> = client
-        .get(app.url(&format!("/api/v1/history/organisation/{}", ants.id)))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("history")
-        .json()
-        .await
-        .expect("json");
+    let history: Vec<Value> = app
+        .get_json(&format!("/api/v1/history/organisation/{}", ants.id), &token)
+        .await;
     assert_eq!(history.len(), 2);
     let last = &history[1];
     assert_eq!(last["action"], "update");
@@ -127,28 +121,14 @@ async fn every_write_is_audited_field_by_field(app: &TestApp) {
         .await
         .expect("archive");
     assert_eq!(res.status(), 200);
-    let listed: Vec<Value> = client
-        .get(app.url("/api/v1/organisations"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Vec<Value> = app.get_json("/api/v1/organisations", &token).await;
     assert!(
         listed.iter().all(|o| o["code"] != "ANTS"),
         "archived organisations are hidden by default"
     );
-    let listed: Vec<Value> = client
-        .get(app.url("/api/v1/organisations?include_archived=true"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("list")
-        .json()
-        .await
-        .expect("json");
+    let listed: Vec<Value> = app
+        .get_json("/api/v1/organisations?include_archived=true", &token)
+        .await;
     assert!(
         listed
             .iter()

@@ -145,20 +145,7 @@ async fn api_tokens_act_with_their_user_rights(app: &TestApp) {
     // A disabled account's tokens stop working.
     let reader = app.token(READER_MININT, false).await;
     assert_eq!(me(reader.clone()).await, 200);
-    let r = cosinum_store::users::get_by_email(&app.db, READER_MININT)
-        .await
-        .expect("user");
-    let mut tx = app.db.begin().await.expect("tx");
-    cosinum_store::users::set_disabled(
-        &mut tx,
-        &cosinum_store::AuditCtx::system("test"),
-        r.id,
-        None,
-        true,
-    )
-    .await
-    .expect("disable");
-    tx.commit().await.expect("commit");
+    app.disable(READER_MININT).await;
     assert_eq!(me(reader).await, 401);
 }
 dual_test!(api_tokens_act_with_their_user_rights);
@@ -333,20 +320,7 @@ async fn sessions_rotate_expire_and_end(app: &TestApp) {
             .status(),
         200
     );
-    let r = cosinum_store::users::get_by_email(&app.db, READER_MININT)
-        .await
-        .expect("user");
-    let mut tx = app.db.begin().await.expect("tx");
-    cosinum_store::users::set_disabled(
-        &mut tx,
-        &cosinum_store::AuditCtx::system("test"),
-        r.id,
-        None,
-        true,
-    )
-    .await
-    .expect("disable");
-    tx.commit().await.expect("commit");
+    app.disable(READER_MININT).await;
     assert_eq!(
         reader
             .get(app.url("/compte"))

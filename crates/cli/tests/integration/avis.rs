@@ -30,15 +30,7 @@ async fn avis_workflow(app: &TestApp) {
         .await
         .expect("baseline");
     assert_eq!(res.status(), StatusCode::CREATED);
-    let missing: Vec<Value> = client
-        .get(app.url("/api/v1/avis/missing"))
-        .bearer_auth(&steering)
-        .send()
-        .await
-        .expect("missing")
-        .json()
-        .await
-        .expect("json");
+    let missing: Vec<Value> = app.get_json("/api/v1/avis/missing", &steering).await;
     let flagged = missing
         .iter()
         .find(|m| m["project_id"] == id)
@@ -71,15 +63,7 @@ async fn avis_workflow(app: &TestApp) {
     let avis_id = avis["id"].as_i64().expect("id");
     // One month after reception: 10 February.
     assert_eq!(avis["decision_deadline"], "2026-02-10");
-    let missing: Vec<Value> = client
-        .get(app.url("/api/v1/avis/missing"))
-        .bearer_auth(&steering)
-        .send()
-        .await
-        .expect("missing")
-        .json()
-        .await
-        .expect("json");
+    let missing: Vec<Value> = app.get_json("/api/v1/avis/missing", &steering).await;
     assert!(missing.iter().all(|m| m["project_id"] != id));
 
     // An information request suspends the delay: 10 days of suspension → 20 February.
@@ -197,15 +181,9 @@ async fn avis_workflow(app: &TestApp) {
             .status(),
         403
     );
-    let history: Vec<Value> = client
-        .get(app.url(&format!("/api/v1/history/avis/{avis_id}")))
-        .bearer_auth(&editor)
-        .send()
-        .await
-        .expect("history")
-        .json()
-        .await
-        .expect("json");
+    let history: Vec<Value> = app
+        .get_json(&format!("/api/v1/history/avis/{avis_id}"), &editor)
+        .await;
     assert_eq!(history.len(), 3, "referral, instruction, avis");
 
     // Pages: the DINUM's list and the avis page render for the right people.

@@ -113,15 +113,7 @@ async fn users_and_tokens_from_the_command_line(app: &TestApp) {
         "{token}"
     );
     let client = app.client();
-    let me: Value = client
-        .get(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("me")
-        .json()
-        .await
-        .expect("json");
+    let me: Value = app.get_json("/api/v1/me", &token).await;
     assert_eq!(me["user"]["email"], "agent@justice.gouv.fr");
     let listed = stdout(&cosinum(
         url,

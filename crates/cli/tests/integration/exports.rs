@@ -14,15 +14,9 @@ async fn portfolio_exports(app: &TestApp) {
         let t = token.to_owned();
         async move { c.get(url).bearer_auth(t).send().await.expect("export") }
     };
-    let report: Value = client
-        .get(app.url("/api/v1/projects/portfolio?as_of=2026-06-30"))
-        .bearer_auth(&steering)
-        .send()
-        .await
-        .expect("portfolio")
-        .json()
-        .await
-        .expect("json");
+    let report: Value = app
+        .get_json("/api/v1/projects/portfolio?as_of=2026-06-30", &steering)
+        .await;
     let n = report["projects"].as_u64().expect("n") as usize;
 
     // CSV: BOM, `;`, the date and method on every row, one row per project.

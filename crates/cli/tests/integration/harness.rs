@@ -205,6 +205,29 @@ impl TestApp {
         secret
     }
 
+    /// GET `path` with a bearer token, as JSON (panics on a non-JSON answer).
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str, token: &str) -> T {
+        self.client()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// Disables the account `email` (as an administrator would).
+    pub async fn disable(&self, email: &str) {
+        let user = users::get_by_email(&self.db, email).await.expect("user");
+        let mut tx = self.db.begin().await.expect("tx");
+        users::set_disabled(&mut tx, &AuditCtx::system("test"), user.id, None, true)
+            .await
+            .expect("disable");
+        tx.commit().await.expect("commit");
+    }
+
     /// A browser-like client signed in as `email`, and its CSRF token.
     pub async fn login(&self, email: &str) -> (reqwest::Client, String) {
         let client = self.client();

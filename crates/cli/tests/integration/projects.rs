@@ -72,15 +72,12 @@ async fn figures_by_sql(app: &TestApp, as_of: &str) -> (i64, i64, f64) {
 async fn portfolio_figures_agree_with_sql_and_cli(app: &TestApp) {
     let client = app.client();
     let steering = app.token(STEERING, false).await;
-    let report: Value = client
-        .get(app.url(&format!("/api/v1/projects/portfolio?as_of={AS_OF}")))
-        .bearer_auth(&steering)
-        .send()
-        .await
-        .expect("portfolio")
-        .json()
-        .await
-        .expect("json");
+    let report: Value = app
+        .get_json(
+            &format!("/api/v1/projects/portfolio?as_of={AS_OF}"),
+            &steering,
+        )
+        .await;
     for key in [
         "projects",
         "interministerial",
@@ -130,15 +127,7 @@ async fn portfolio_figures_agree_with_sql_and_cli(app: &TestApp) {
     assert_eq!(cli, report);
 
     // The evolution across editions has the same figures at that date.
-    let editions: Vec<Value> = client
-        .get(app.url("/api/v1/projects/editions"))
-        .bearer_auth(&steering)
-        .send()
-        .await
-        .expect("editions")
-        .json()
-        .await
-        .expect("json");
+    let editions: Vec<Value> = app.get_json("/api/v1/projects/editions", &steering).await;
     let point = editions
         .iter()
         .find(|e| e["as_of"] == AS_OF)
@@ -156,17 +145,12 @@ async fn portfolio_figures_agree_with_sql_and_cli(app: &TestApp) {
     assert!(editions.len() > 10, "years of half-yearly points");
 
     // Another method version gives other drifts, and says so.
-    let other: Value = client
-        .get(app.url(&format!(
-            "/api/v1/projects/portfolio?as_of={AS_OF}&method=baseline-courante-2026"
-        )))
-        .bearer_auth(&steering)
-        .send()
-        .await
-        .expect("portfolio")
-        .json()
-        .await
-        .expect("json");
+    let other: Value = app
+        .get_json(
+            &format!("/api/v1/projects/portfolio?as_of={AS_OF}&method=baseline-courante-2026"),
+            &steering,
+        )
+        .await;
     assert_eq!(other["method"], "baseline-courante-2026");
     assert_eq!(other["projects"], report["projects"]);
     assert!(
@@ -183,15 +167,12 @@ async fn portfolio_figures_agree_with_sql_and_cli(app: &TestApp) {
 
     // A ministry reader's portfolio is its own ministry's.
     let reader = app.token(READER_MININT, false).await;
-    let mine: Value = client
-        .get(app.url(&format!("/api/v1/projects/portfolio?as_of={AS_OF}")))
-        .bearer_auth(&reader)
-        .send()
-        .await
-        .expect("portfolio")
-        .json()
-        .await
-        .expect("json");
+    let mine: Value = app
+        .get_json(
+            &format!("/api/v1/projects/portfolio?as_of={AS_OF}"),
+            &reader,
+        )
+        .await;
     let groups = mine["by_ministry"].as_array().expect("groups");
     assert_eq!(groups.len(), 1);
     assert_eq!(groups[0]["key"], "MININT");
@@ -292,15 +273,9 @@ async fn project_lifecycle(app: &TestApp) {
         "the DINUM rates reviews, it does not write them"
     );
 
-    let detail: Value = client
-        .get(app.url(&format!("/api/v1/projects/{id}")))
-        .bearer_auth(&editor)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let detail: Value = app
+        .get_json(&format!("/api/v1/projects/{id}"), &editor)
+        .await;
     let budget = detail["drift"]["budget_vs_original"]
         .as_f64()
         .expect("drift");
@@ -329,15 +304,9 @@ async fn project_lifecycle(app: &TestApp) {
     )
     .await;
     assert_eq!(res.status(), StatusCode::CREATED);
-    let detail: Value = client
-        .get(app.url(&format!("/api/v1/projects/{id}")))
-        .bearer_auth(&editor)
-        .send()
-        .await
-        .expect("get")
-        .json()
-        .await
-        .expect("json");
+    let detail: Value = app
+        .get_json(&format!("/api/v1/projects/{id}"), &editor)
+        .await;
     assert_eq!(
         detail["baselines"].as_array().map(Vec::len),
         Some(2),
@@ -383,15 +352,9 @@ async fn project_lifecycle(app: &TestApp) {
     assert_eq!(res.status(), StatusCode::CONFLICT);
 
     // Everything is in the history.
-    let history: Vec<Value> = client
-        .get(app.url(&format!("/api/v1/history/project/{id}")))
-        .bearer_auth(&editor)
-        .send()
-        .await
-        .expect("history")
-        .json()
-        .await
-        .expect("json");
+    let history: Vec<Value> = app
+        .get_json(&format!("/api/v1/history/project/{id}"), &editor)
+        .await;
     let fields: Vec<String> = history
         .iter()
         .flat_map(|e| e["changes"].as_array().cloned().unwrap_or_default())
@@ -402,15 +365,9 @@ async fn project_lifecycle(app: &TestApp) {
             && fields.iter().any(|f| f.contains("rebasage")),
         "{fields:?}"
     );
-    let review_history: Vec<Value> = client
-        .get(app.url(&format!("/api/v1/history/project_review/{rid}")))
-        .bearer_auth(&steering)
-        .send()
-        .await
-        .expect("history")
-        .json()
-        .await
-        .expect("json");
+    let review_history: Vec<Value> = app
+        .get_json(&format!("/api/v1/history/project_review/{rid}"), &steering)
+        .await;
     assert_eq!(review_history.len(), 2);
     assert!(
         review_history[1]["changes"]
