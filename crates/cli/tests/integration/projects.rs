@@ -133,6 +133,7 @@ async fn portfolio_figures_agree_with_sql_and_cli(app: &TestApp) {
         .find(|e| e["as_of"] == AS_OF)
         .expect("a half-year point");
     assert_eq!(point["kind"], "half_year");
+    assert_eq!(point["method"], "dinum-2017");
     for key in [
         "projects",
         "interministerial",

@@ -528,6 +528,8 @@ pub struct EditionPoint {
     /// `published` for an imported or frozen edition, `half_year` for a
     /// 30 June / 31 December computed from the reviews.
     kind: &'static str,
+    /// The method version that produced these figures.
+    method: &'static str,
     #[serde(flatten)]
     figures: crate::portfolio::Figures,
 }
@@ -576,6 +578,7 @@ pub async fn editions(
                 EditionPoint {
                     as_of,
                     kind,
+                    method: method.code,
                     figures: (&edition::edition(&snaps, as_of, method)).into(),
                 }
             })

@@ -75,6 +75,10 @@ pub fn router() -> Router<AppState> {
             get(review_forms::review_form).post(review_forms::add_review),
         )
         .route("/revues/{id}/note-dinum", post(review_forms::dinum_rating))
+        .route(
+            "/revues/{id}/modifier",
+            get(review_forms::edit_review_form).post(review_forms::update_review),
+        )
         .route("/avis", get(avis_pages::list))
         .route(
             "/avis/{id}",

@@ -180,6 +180,9 @@ pub struct ReviewForm {
     r2_label: String,
     #[serde(default)]
     r2_level: String,
+    /// The version of the review being edited (0 for a new one).
+    #[serde(default)]
+    version: i64,
 }
 
 impl ReviewForm {
@@ -237,6 +240,8 @@ impl ReviewForm {
 struct ReviewFormPage {
     layout: Layout,
     id: i64,
+    action: String,
+    heading: String,
     v: ReviewForm,
     phases: Vec<SelectOption>,
     ratings: Vec<SelectOption>,
@@ -249,9 +254,17 @@ async fn review_page(
     state: &AppState,
     page: &SignedPage,
     id: i64,
+    editing: Option<i64>,
     v: ReviewForm,
     error: Option<&ValidationError>,
 ) -> Result<ReviewFormPage, PageError> {
+    let (heading, action) = match editing {
+        Some(rid) => (
+            format!("Modifier la revue du {}", v.review_date),
+            format!("/revues/{rid}/modifier"),
+        ),
+        None => ("Nouvelle revue".to_owned(), format!("/projets/{id}/revues")),
+    };
     let p = load_project(state, page, id, Access::Write).await?;
     let phases = Phase::ALL
         .iter()
@@ -274,15 +287,17 @@ async fn review_page(
     Ok(ReviewFormPage {
         layout: Layout::new(
             &page.ctx,
-            format!("Nouvelle revue — {}", p.name),
+            format!("{heading} — {}", p.name),
             vec![
                 Crumb::link("Accueil", "/"),
                 Crumb::link("Grands projets", "/projets"),
                 Crumb::link(p.name.clone(), format!("/projets/{id}")),
-                Crumb::here("Nouvelle revue"),
+                Crumb::here(heading.clone()),
             ],
         ),
         id,
+        action,
+        heading,
         v,
         phases,
         ratings,
@@ -320,7 +335,7 @@ pub async fn review_form(
         phase: p.phase.as_str().into(),
         ..Default::default()
     };
-    render(&review_page(&state, &page, id, v, None).await?)
+    render(&review_page(&state, &page, id, None, v, None).await?)
 }
 
 pub async fn add_review(
@@ -335,7 +350,7 @@ pub async fn add_review(
         Err(e) => {
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &review_page(&state, &page, id, f, Some(&e)).await?,
+                &review_page(&state, &page, id, None, f, Some(&e)).await?,
             );
         }
     };
@@ -348,7 +363,7 @@ pub async fn add_review(
     if let Err(e) = fields.check(in_force, state.config.narrative_drift_threshold) {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &review_page(&state, &page, id, f, Some(&e)).await?,
+            &review_page(&state, &page, id, None, f, Some(&e)).await?,
         );
     }
     let mut tx = state.db.begin().await?;
@@ -361,7 +376,7 @@ pub async fn add_review(
             let e = ValidationError::new("review_date", "une revue existe déjà à cette date");
             render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &review_page(&state, &page, id, f, Some(&e)).await?,
+                &review_page(&state, &page, id, None, f, Some(&e)).await?,
             )
         }
         Err(e) => Err(e.into()),
@@ -409,4 +424,110 @@ pub async fn dinum_rating(
     reviews::update(&mut tx, &page.audit(), id, f.version, &fields).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!("/projets/{}?ok=enregistre", r.project_id)).into_response())
+}
+
+/// A review's form values, for editing it.
+fn form_of(r: &cosinum_domain::projects::project::Review) -> ReviewForm {
+    let m = |i: usize| r.milestones.get(i);
+    let k = |i: usize| r.risks.get(i);
+    ReviewForm {
+        review_date: r.review_date.to_string(),
+        cost_meur: r.cost.map(|c| format!("{}", c.meur())).unwrap_or_default(),
+        start: r.start.map(|d| d.to_string()).unwrap_or_default(),
+        forecast_end: r.forecast_end.map(|d| d.to_string()).unwrap_or_default(),
+        phase: r.phase.as_str().into(),
+        figures_withheld: r.figures_withheld.then(|| "1".into()),
+        ministry_rating: r
+            .ministry_rating
+            .map(|x| x.0.to_string())
+            .unwrap_or_default(),
+        narrative: r.narrative.clone(),
+        m1_label: m(0).map(|x| x.label.clone()).unwrap_or_default(),
+        m1_planned: m(0).map(|x| x.planned_on.to_string()).unwrap_or_default(),
+        m1_actual: m(0)
+            .and_then(|x| x.actual_on)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        m2_label: m(1).map(|x| x.label.clone()).unwrap_or_default(),
+        m2_planned: m(1).map(|x| x.planned_on.to_string()).unwrap_or_default(),
+        m2_actual: m(1)
+            .and_then(|x| x.actual_on)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        r1_label: k(0).map(|x| x.label.clone()).unwrap_or_default(),
+        r1_level: k(0).map(|x| x.level.clone()).unwrap_or_default(),
+        r2_label: k(1).map(|x| x.label.clone()).unwrap_or_default(),
+        r2_level: k(1).map(|x| x.level.clone()).unwrap_or_default(),
+        version: r.version,
+    }
+}
+
+pub async fn edit_review_form(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Path(rid): Path<i64>,
+) -> Result<Response, PageError> {
+    let r = reviews::get(&state.db, rid).await?;
+    render(&review_page(&state, &page, r.project_id, Some(rid), form_of(&r), None).await?)
+}
+
+pub async fn update_review(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Path(rid): Path<i64>,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, PageError> {
+    let current = reviews::get(&state.db, rid).await?;
+    let id = current.project_id;
+    load_project(&state, &page, id, Access::Write).await?;
+    let fields = match f.fields() {
+        // The DINUM's rating and the parts the form does not show are kept.
+        Ok(x) => ReviewFields {
+            dinum_rating: current.dinum_rating,
+            ..x
+        },
+        Err(e) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &review_page(&state, &page, id, Some(rid), f, Some(&e)).await?,
+            );
+        }
+    };
+    let ledger: Vec<_> = baselines::list(&state.db, id)
+        .await?
+        .iter()
+        .map(|b| b.baseline())
+        .collect();
+    let in_force = cosinum_domain::projects::drift::baseline_in_force(&ledger, fields.review_date);
+    if let Err(e) = fields.check(in_force, state.config.narrative_drift_threshold) {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &review_page(&state, &page, id, Some(rid), f, Some(&e)).await?,
+        );
+    }
+    let mut tx = state.db.begin().await?;
+    match reviews::update(&mut tx, &page.audit(), rid, f.version, &fields).await {
+        Ok(_) => {
+            tx.commit().await?;
+            Ok(Redirect::to(&format!("/projets/{id}?ok=enregistre")).into_response())
+        }
+        Err(StoreError::Conflict { .. }) => {
+            let e = ValidationError::new(
+                "version",
+                "cette revue a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte : rechargez-la (son historique montre la modification)",
+            );
+            render_status(
+                StatusCode::CONFLICT,
+                &review_page(&state, &page, id, Some(rid), f, Some(&e)).await?,
+            )
+        }
+        Err(StoreError::Duplicate { .. }) => {
+            let e = ValidationError::new("review_date", "une revue existe déjà à cette date");
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &review_page(&state, &page, id, Some(rid), f, Some(&e)).await?,
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
 }
