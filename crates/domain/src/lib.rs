@@ -8,6 +8,7 @@ pub mod ids;
 pub mod money;
 pub mod organisation;
 pub mod projects;
+pub mod demarches;
 pub mod user;
 pub mod validation;
 
