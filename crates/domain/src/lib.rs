@@ -4,11 +4,11 @@
 
 pub mod audit;
 pub mod authz;
+pub mod demarches;
 pub mod ids;
 pub mod money;
 pub mod organisation;
 pub mod projects;
-pub mod demarches;
 pub mod user;
 pub mod validation;
 
