@@ -372,6 +372,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     let codes: std::collections::HashMap<&str, OrgId> = ids.iter().copied().collect();
     let today = time::OffsetDateTime::now_utc().date();
     crate::demo_projects::seed(&mut tx, &ctx, &codes, today).await?;
+    crate::demo_demarches::seed(&mut tx, &ctx, &codes, today).await?;
     let mut accounts = Vec::new();
     for &(email, name, role, org) in ACCOUNTS {
         let organisation_id =

@@ -10,7 +10,9 @@
 mod db;
 pub mod audit;
 pub mod backup;
+pub mod demarches;
 pub mod demo;
+mod demo_demarches;
 mod demo_projects;
 mod error;
 pub mod organisations;

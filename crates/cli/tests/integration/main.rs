@@ -8,6 +8,7 @@ mod audit_concurrency;
 mod auth;
 mod avis;
 mod cli;
+mod demarches;
 mod exports;
 mod openapi;
 mod panorama;

@@ -6,6 +6,7 @@
 //! "DM §n" below). Every function here is pure and documented with its source.
 
 pub mod bilan;
+pub mod demarche;
 pub mod method;
 pub mod shares;
 pub mod targets;

@@ -2,6 +2,7 @@
 //! document at `/api/v1/openapi.json` is generated from the code itself.
 
 pub mod avis;
+pub mod demarches;
 mod exports;
 mod extract;
 mod history;
@@ -42,6 +43,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "users", description = "Comptes (administrateurs)"),
         (name = "history", description = "Historique des modifications"),
         (name = "projects", description = "Grands projets numériques : références, revues, panorama"),
+        (name = "demarches", description = "Qualité des démarches en ligne : éditions, indicateurs, bilan"),
     )
 )]
 struct ApiDoc;
@@ -84,6 +86,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(avis::get, avis::update))
         .routes(routes!(avis::add_recommendation))
         .routes(routes!(avis::follow_up))
+        .routes(routes!(demarches::summary))
+        .routes(routes!(demarches::editions))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))

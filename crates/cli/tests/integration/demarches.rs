@@ -1,0 +1,114 @@
+//! Online services: the edition summary checked against counts made straight
+//! from the stored raw values, under each edition's method, per caller.
+
+use serde_json::Value;
+
+use crate::harness::*;
+
+/// Démarches whose "online" value is fully online (the strict count), and
+/// those with any online value, counted in SQL from the raw cells.
+async fn strict_online_by_sql(app: &TestApp, edition: &str) -> (i64, i64) {
+    let day = time::Date::parse(
+        edition,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .expect("date");
+    let sql = "SELECT v.raw FROM demarche_values v JOIN demarche_editions e ON e.id = v.edition_id \
+               WHERE e.edition_date = $1 AND v.slug = 'online'";
+    let raws: Vec<String> = match &app.db {
+        cosinum_store::Db::Sqlite(p) => sqlx::query_scalar(sql).bind(day).fetch_all(p).await,
+        cosinum_store::Db::Postgres(p) => sqlx::query_scalar(sql).bind(day).fetch_all(p).await,
+    }
+    .expect("raws");
+    let strict = raws
+        .iter()
+        .filter(|r| {
+            ["Oui", "Démarche proactive", "En cours de déploiement local"].contains(&r.as_str())
+        })
+        .count();
+    (strict as i64, raws.len() as i64)
+}
+
+async fn demarches_summary(app: &TestApp) {
+    let steering = app.token(STEERING, false).await;
+    let editions: Vec<Value> = app.get_json("/api/v1/demarches/editions", &steering).await;
+    assert!(editions.len() >= 12, "12+ quarterly editions");
+    let methods: std::collections::BTreeSet<&str> = editions
+        .iter()
+        .filter_map(|e| e["method"].as_str())
+        .collect();
+    assert_eq!(
+        methods.into_iter().collect::<Vec<_>>(),
+        ["v2019", "v2023"],
+        "editions span both methods"
+    );
+
+    let latest: Value = app.get_json("/api/v1/demarches/summary", &steering).await;
+    assert_eq!(latest["method"], "v2023");
+    assert_eq!(latest["demarches"], 250);
+    let online = &latest["online"];
+    let counted = online["denominator"].as_i64().unwrap_or(0)
+        + online["not_measured"].as_i64().unwrap_or(0)
+        + online["invalid"].as_i64().unwrap_or(0);
+    assert_eq!(counted, 250, "no démarche dropped: {online}");
+    let (strict, measured) =
+        strict_online_by_sql(app, latest["edition"].as_str().expect("date")).await;
+    assert_eq!(online["strict_count"].as_i64(), Some(strict));
+    assert_eq!(online["denominator"].as_i64(), Some(measured));
+    let weighted = online["weighted_share"].as_f64().expect("weighted");
+    let strict_share = online["strict_share"].as_f64().expect("strict");
+    assert!(
+        weighted >= strict_share,
+        "partial deployments add to the weighted rate"
+    );
+    assert_eq!(latest["goals"].as_array().map(Vec::len), Some(12));
+    let bilan = latest["bilan"].as_array().expect("bilan");
+    assert!(
+        bilan.len() >= 3
+            && bilan.iter().all(
+                |l| l["definition_fr"].as_str().is_some_and(|d| d.len() > 20)
+                    && l["denominator"].is_u64()
+            )
+    );
+    assert!(latest["previous_edition"].is_string());
+
+    // An edition of the former method is read under that method.
+    let old = editions
+        .iter()
+        .find(|e| e["method"] == "v2019")
+        .expect("a v2019 edition");
+    let summary: Value = app
+        .get_json(
+            &format!(
+                "/api/v1/demarches/summary?edition={}",
+                old["edition_date"].as_str().expect("date")
+            ),
+            &steering,
+        )
+        .await;
+    assert_eq!(summary["method"], "v2019");
+    assert_eq!(summary["goals"].as_array().map(Vec::len), Some(8));
+    let (strict, _) = strict_online_by_sql(app, old["edition_date"].as_str().expect("date")).await;
+    assert_eq!(summary["online"]["strict_count"].as_i64(), Some(strict));
+
+    // A ministry reader sees its own démarches only; an unknown edition is a 404.
+    let reader = app.token(READER_MININT, false).await;
+    let mine: Value = app.get_json("/api/v1/demarches/summary", &reader).await;
+    let ministries: Vec<&str> = mine["by_ministry"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["code"].as_str())
+        .collect();
+    assert_eq!(ministries, ["MININT"]);
+    assert!(mine["demarches"].as_i64() < latest["demarches"].as_i64());
+    let res = app
+        .client()
+        .get(app.url("/api/v1/demarches/summary?edition=2001-01-01"))
+        .bearer_auth(&reader)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 404);
+}
+dual_test!(demarches_summary);

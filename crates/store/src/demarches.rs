@@ -1,0 +1,279 @@
+//! Online services repository: démarches, quarterly editions and the raw
+//! value of each indicator per démarche and edition.
+
+use std::collections::BTreeMap;
+
+use cosinum_domain::OrgId;
+use cosinum_domain::audit::{AuditAction, FieldChange, diff};
+use cosinum_domain::demarches::demarche::{Demarche, DemarcheFields};
+use cosinum_domain::demarches::method::parse_raw;
+use cosinum_domain::demarches::shares::DemarcheValues;
+use serde::Serialize;
+use serde_json::{Value, json};
+use time::{Date, OffsetDateTime};
+
+use crate::audit::{self, AuditCtx};
+use crate::db::{Db, Tx};
+use crate::error::{StoreError, StoreResult};
+use crate::organisations::{check_version, stale_if_none};
+
+pub const OBJECT_TYPE: &str = "demarche";
+pub const EDITION_TYPE: &str = "demarche_edition";
+
+macro_rules! cols {
+    () => {
+        "id, organisation_id, administration, name, audiences, url, annual_volume, online_volume, \
+         online_since, archived_at, version"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    organisation_id: i64,
+    administration: String,
+    name: String,
+    audiences: String,
+    url: String,
+    annual_volume: Option<i64>,
+    online_volume: Option<i64>,
+    online_since: Option<Date>,
+    archived_at: Option<OffsetDateTime>,
+    version: i64,
+}
+
+impl Row {
+    fn into_domain(self) -> Demarche {
+        Demarche {
+            id: self.id,
+            organisation_id: OrgId(self.organisation_id),
+            administration: self.administration,
+            name: self.name,
+            audiences: self
+                .audiences
+                .split(',')
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            url: self.url,
+            annual_volume: self.annual_volume,
+            online_volume: self.online_volume,
+            online_since: self.online_since,
+            archived: self.archived_at.is_some(),
+            version: self.version,
+        }
+    }
+}
+
+fn audit_view(d: &Demarche) -> Value {
+    json!({
+        "organisation_id": d.organisation_id, "administration": d.administration, "name": d.name,
+        "audiences": d.audiences.join(","), "url": d.url, "annual_volume": d.annual_volume,
+        "online_volume": d.online_volume, "online_since": d.online_since.map(|x| x.to_string()),
+    })
+}
+
+pub async fn list(db: &Db) -> StoreResult<Vec<Demarche>> {
+    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(concat!(
+        "SELECT ", cols!(), " FROM demarches WHERE archived_at IS NULL ORDER BY name, id"))
+        .fetch_all(p).await)?;
+    Ok(rows.into_iter().map(Row::into_domain).collect())
+}
+
+pub async fn get(db: &Db, id: i64) -> StoreResult<Demarche> {
+    let row: Option<Row> = on_pool!(db, p => sqlx::query_as(concat!("SELECT ", cols!(), " FROM demarches WHERE id = $1"))
+        .bind(id).fetch_optional(p).await)?;
+    Ok(row.ok_or(StoreError::NotFound)?.into_domain())
+}
+
+pub async fn create(tx: &mut Tx, ctx: &AuditCtx, f: &DemarcheFields) -> StoreResult<Demarche> {
+    let f = f.clone().validated()?;
+    let now = OffsetDateTime::now_utc();
+    let row: Row = on_tx!(tx, c => sqlx::query_as(concat!(
+        "INSERT INTO demarches (organisation_id, administration, name, audiences, url, annual_volume, online_volume, \
+         online_since, version, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $9) RETURNING ", cols!()))
+        .bind(f.organisation_id.0).bind(&f.administration).bind(&f.name).bind(f.audiences.join(",")).bind(&f.url)
+        .bind(f.annual_volume).bind(f.online_volume).bind(f.online_since).bind(now)
+        .fetch_one(c).await)
+    .map_err(StoreError::unique("name"))?;
+    let d = row.into_domain();
+    audit::record(
+        tx,
+        ctx,
+        OBJECT_TYPE,
+        d.id,
+        d.version,
+        AuditAction::Create,
+        &diff(&Value::Null, &audit_view(&d)),
+    )
+    .await?;
+    Ok(d)
+}
+
+pub async fn update(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    id: i64,
+    expected_version: i64,
+    f: &DemarcheFields,
+) -> StoreResult<Demarche> {
+    let f = f.clone().validated()?;
+    let before: Option<Row> = on_tx!(tx, c => sqlx::query_as(concat!("SELECT ", cols!(), " FROM demarches WHERE id = $1"))
+        .bind(id).fetch_optional(c).await)?;
+    let before = before.ok_or(StoreError::NotFound)?.into_domain();
+    check_version(expected_version, before.version)?;
+    let row: Option<Row> = on_tx!(tx, c => sqlx::query_as(concat!(
+        "UPDATE demarches SET organisation_id = $1, administration = $2, name = $3, audiences = $4, url = $5, \
+         annual_volume = $6, online_volume = $7, online_since = $8, version = version + 1, updated_at = $9 \
+         WHERE id = $10 AND version = $11 RETURNING ", cols!()))
+        .bind(f.organisation_id.0).bind(&f.administration).bind(&f.name).bind(f.audiences.join(",")).bind(&f.url)
+        .bind(f.annual_volume).bind(f.online_volume).bind(f.online_since).bind(OffsetDateTime::now_utc())
+        .bind(id).bind(expected_version)
+        .fetch_optional(c).await)
+    .map_err(StoreError::unique("name"))?;
+    let after = stale_if_none(row, expected_version, before.version)?.into_domain();
+    audit::record(
+        tx,
+        ctx,
+        OBJECT_TYPE,
+        id,
+        after.version,
+        AuditAction::Update,
+        &diff(&audit_view(&before), &audit_view(&after)),
+    )
+    .await?;
+    Ok(after)
+}
+
+/// A quarterly edition of the observatory.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Edition {
+    pub id: i64,
+    pub edition_date: Date,
+    /// The method code in force for this edition (`v2019`, `v2023`).
+    pub method: String,
+    pub source: String,
+    /// Démarches with at least one value in the edition.
+    pub demarches: i64,
+}
+
+pub async fn editions(db: &Db) -> StoreResult<Vec<Edition>> {
+    Ok(on_pool!(db, p => sqlx::query_as(
+        "SELECT e.id, e.edition_date, e.method, e.source, \
+         (SELECT COUNT(DISTINCT v.demarche_id) FROM demarche_values v WHERE v.edition_id = e.id) AS demarches \
+         FROM demarche_editions e ORDER BY e.edition_date")
+        .fetch_all(p).await)?)
+}
+
+/// Creates the edition dated `date` (or returns it if it exists).
+pub async fn upsert_edition(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    date: Date,
+    method: &str,
+    source: &str,
+) -> StoreResult<i64> {
+    let existing: Option<(i64,)> = on_tx!(tx, c => sqlx::query_as("SELECT id FROM demarche_editions WHERE edition_date = $1")
+        .bind(date).fetch_optional(c).await)?;
+    if let Some((id,)) = existing {
+        return Ok(id);
+    }
+    let (id,): (i64,) = on_tx!(tx, c => sqlx::query_as(
+        "INSERT INTO demarche_editions (edition_date, method, source, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(date).bind(method).bind(source).bind(OffsetDateTime::now_utc()).fetch_one(c).await)?;
+    let change = FieldChange {
+        field: "édition".into(),
+        before: Value::Null,
+        after: json!({"date": date.to_string(), "method": method, "source": source}),
+    };
+    audit::record(tx, ctx, EDITION_TYPE, id, 1, AuditAction::Create, &[change]).await?;
+    Ok(id)
+}
+
+/// Rows per INSERT: well under SQLite's and PostgreSQL's bind limits.
+const BATCH: usize = 300;
+
+/// Writes raw values `(demarche_id, slug, raw)` of an edition in batches and
+/// records one audit line for the edition (bulk entry and imports).
+pub async fn write_values(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    edition_id: i64,
+    values: &[(i64, String, String)],
+) -> StoreResult<()> {
+    for chunk in values.chunks(BATCH) {
+        let mut sql = String::from(
+            "INSERT INTO demarche_values (edition_id, demarche_id, slug, raw) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 4;
+            sql.push_str(&format!(
+                "{}(${}, ${}, ${}, ${})",
+                if i > 0 { ", " } else { "" },
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4
+            ));
+        }
+        sql.push_str(
+            " ON CONFLICT (edition_id, demarche_id, slug) DO UPDATE SET raw = excluded.raw",
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (d, slug, raw) in chunk {
+                q = q.bind(edition_id).bind(*d).bind(slug.as_str()).bind(raw.as_str());
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    let demarches: std::collections::BTreeSet<i64> = values.iter().map(|v| v.0).collect();
+    let change = FieldChange {
+        field: "valeurs".into(),
+        before: Value::Null,
+        after: json!({"démarches": demarches.len(), "valeurs": values.len()}),
+    };
+    audit::record(
+        tx,
+        ctx,
+        EDITION_TYPE,
+        edition_id,
+        1,
+        AuditAction::Update,
+        &[change],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Every démarche's values in the edition dated `date`, ready for the maths.
+pub async fn edition_values(
+    db: &Db,
+    date: Date,
+) -> StoreResult<Option<(Edition, Vec<DemarcheValues>)>> {
+    let Some(edition) = editions(db)
+        .await?
+        .into_iter()
+        .find(|e| e.edition_date == date)
+    else {
+        return Ok(None);
+    };
+    let rows: Vec<(i64, i64, String, String)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT v.demarche_id, d.organisation_id, v.slug, v.raw FROM demarche_values v \
+         JOIN demarches d ON d.id = v.demarche_id WHERE v.edition_id = $1 AND d.archived_at IS NULL \
+         ORDER BY v.demarche_id")
+        .bind(edition.id).fetch_all(p).await)?;
+    let mut by_demarche: BTreeMap<i64, DemarcheValues> = BTreeMap::new();
+    for (demarche_id, org, slug, raw) in rows {
+        by_demarche
+            .entry(demarche_id)
+            .or_insert_with(|| DemarcheValues {
+                demarche_id,
+                ministry: OrgId(org),
+                values: BTreeMap::new(),
+            })
+            .values
+            .insert(slug, parse_raw(&raw));
+    }
+    Ok(Some((edition, by_demarche.into_values().collect())))
+}

@@ -1,0 +1,168 @@
+//! `/api/v1/demarches`: online services — the tracked démarches, the
+//! observatory's editions and the summary of one edition.
+
+use axum::Json;
+use axum::extract::State;
+use cosinum_domain::authz::{Access, Owner, Resource, allows};
+use cosinum_domain::demarches::bilan::{BilanLine, bilan};
+use cosinum_domain::demarches::method::method;
+use cosinum_domain::demarches::shares::{
+    GoalShare, OnlineShare, by_ministry, goal_shares, movers, online_share,
+};
+use cosinum_store::demarches;
+use serde::{Deserialize, Serialize};
+use time::Date;
+use utoipa::{IntoParams, ToSchema};
+
+use super::ApiQuery;
+use crate::AppState;
+use crate::error::{ApiError, AppError};
+use crate::identity::ApiCaller;
+
+/// A démarche's data belongs to its ministry.
+pub fn demarche_resource(org: cosinum_domain::OrgId) -> Resource {
+    Resource::owned_by(Owner::Organisation(org))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SummaryParams {
+    /// Date of the edition (default: the latest).
+    edition: Option<Date>,
+}
+
+/// One ministry's figures in an edition.
+#[derive(Serialize, ToSchema)]
+pub struct MinistrySummary {
+    code: String,
+    name: String,
+    #[schema(value_type = Object)]
+    online: OnlineShare,
+    #[schema(value_type = Vec<Object>)]
+    goals: Vec<GoalShare>,
+}
+
+/// An edition of the observatory, summarised.
+#[derive(Serialize, ToSchema)]
+pub struct Summary {
+    edition: Date,
+    /// The method of the edition (`v2019`, `v2023`): levels and goals follow it.
+    method: &'static str,
+    method_label: &'static str,
+    demarches: usize,
+    /// Fully online counted strictly, and weighted (100 % online, 50 % partial, 10 % beta).
+    #[schema(value_type = Object)]
+    online: OnlineShare,
+    /// Share at goal for each indicator, with denominators and exclusions.
+    #[schema(value_type = Vec<Object>)]
+    goals: Vec<GoalShare>,
+    /// The consolidated table: each line states its definition and denominator.
+    #[schema(value_type = Vec<Object>)]
+    bilan: Vec<BilanLine>,
+    by_ministry: Vec<MinistrySummary>,
+    previous_edition: Option<Date>,
+    /// Change of the strict online share since the previous edition (ratio points).
+    online_change: Option<f64>,
+    /// Démarches whose level rose / fell on at least one indicator since the previous edition.
+    movers_up: usize,
+    movers_down: usize,
+}
+
+/// The summary of an edition, over the démarches the caller may read.
+#[utoipa::path(get, path = "/api/v1/demarches/summary", tag = "demarches", params(SummaryParams), security(("bearer" = [])),
+    responses((status = 200, body = Summary), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
+pub async fn summary(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<SummaryParams>,
+) -> Result<Json<Summary>, ApiError> {
+    let db = &state.db;
+    let all = demarches::editions(db).await?;
+    let edition = match p.edition {
+        Some(d) => all
+            .iter()
+            .find(|e| e.edition_date == d)
+            .ok_or(AppError::NotFound)?,
+        None => all.last().ok_or(AppError::NotFound)?,
+    };
+    let m = method(&edition.method)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", edition.method)))?;
+    let actor = caller.actor().clone();
+    let visible = |rows: Vec<cosinum_domain::demarches::shares::DemarcheValues>| {
+        rows.into_iter()
+            .filter(|r| allows(Some(&actor), Access::Read, &demarche_resource(r.ministry)))
+            .collect::<Vec<_>>()
+    };
+    let rows = visible(
+        demarches::edition_values(db, edition.edition_date)
+            .await?
+            .map(|(_, r)| r)
+            .unwrap_or_default(),
+    );
+    let previous = all
+        .iter()
+        .rev()
+        .find(|e| e.edition_date < edition.edition_date);
+    let (online_change, movers_up, movers_down) = match previous {
+        Some(prev) => {
+            let before = visible(
+                demarches::edition_values(db, prev.edition_date)
+                    .await?
+                    .map(|(_, r)| r)
+                    .unwrap_or_default(),
+            );
+            let pm = method(&prev.method).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!("unknown method {}", prev.method))
+            })?;
+            let change = online_share(m, &rows)
+                .strict_share
+                .zip(online_share(pm, &before).strict_share)
+                .map(|(a, b)| a - b);
+            let (up, down) = movers(pm, &before, m, &rows);
+            let count = |v: &[cosinum_domain::demarches::shares::Mover]| {
+                v.iter()
+                    .map(|x| x.demarche_id)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len()
+            };
+            (change, count(&up), count(&down))
+        }
+        None => (None, 0, 0),
+    };
+    let orgs = cosinum_store::organisations::list(db, true).await?;
+    let by_ministry = by_ministry(m, &rows)
+        .into_iter()
+        .map(|(org, (online, goals))| {
+            let o = orgs.iter().find(|x| x.id == org);
+            MinistrySummary {
+                code: o.map_or_else(|| org.to_string(), |o| o.code.clone()),
+                name: o.map_or_else(String::new, |o| o.name.clone()),
+                online,
+                goals,
+            }
+        })
+        .collect();
+    Ok(Json(Summary {
+        edition: edition.edition_date,
+        method: m.code,
+        method_label: m.label_fr,
+        demarches: rows.len(),
+        online: online_share(m, &rows),
+        goals: goal_shares(m, &rows),
+        bilan: bilan(m, &rows),
+        by_ministry,
+        previous_edition: previous.map(|e| e.edition_date),
+        online_change,
+        movers_up,
+        movers_down,
+    }))
+}
+
+/// The observatory's editions.
+#[utoipa::path(get, path = "/api/v1/demarches/editions", tag = "demarches", security(("bearer" = [])),
+    responses((status = 200, body = [Object]), (status = 401, body = crate::ErrorBody)))]
+pub async fn editions(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+) -> Result<Json<Vec<demarches::Edition>>, ApiError> {
+    Ok(Json(demarches::editions(&state.db).await?))
+}
