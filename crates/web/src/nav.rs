@@ -41,6 +41,11 @@ const MODULES: &[Module] = &[
         visible: signed_in,
     },
     Module {
+        label: "Démarches en ligne",
+        href: "/demarches",
+        visible: signed_in,
+    },
+    Module {
         label: "Organisations",
         href: "/organisations",
         visible: signed_in,

@@ -4,6 +4,7 @@
 mod account;
 mod auth;
 mod avis_pages;
+mod demarches;
 mod history;
 mod organisations;
 mod project_forms;
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
             "/revues/{id}/modifier",
             get(review_forms::edit_review_form).post(review_forms::update_review),
         )
+        .route("/demarches", get(demarches::dashboard))
         .route("/avis", get(avis_pages::list))
         .route(
             "/avis/{id}",

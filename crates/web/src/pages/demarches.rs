@@ -1,0 +1,274 @@
+//! The online-services dashboard: one edition's consolidated figures, each
+//! with its definition and denominator, indicators at goal, ministries side
+//! by side, and the evolution of the online share across editions.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use cosinum_domain::authz::{Access, allows};
+use cosinum_domain::demarches::bilan::bilan;
+use cosinum_domain::demarches::method::method;
+use cosinum_domain::demarches::shares::{DemarcheValues, by_ministry, goal_shares, online_share};
+use cosinum_store::demarches;
+use serde::Deserialize;
+
+use super::{Crumb, Layout, fr_date, render};
+use crate::AppState;
+use crate::api::demarches::demarche_resource;
+use crate::charts::{self, Series};
+use crate::error::{AppError, PageError};
+use crate::format::number;
+use crate::identity::SignedPage;
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    edition: Option<String>,
+}
+
+struct Opt {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// A share shown with its colour class and its count, e.g. "84 % (209/249)".
+struct Cell {
+    text: String,
+    class: &'static str,
+}
+
+fn share_cell(reached: f64, denominator: usize) -> Cell {
+    if denominator == 0 {
+        return Cell {
+            text: "—".into(),
+            class: "",
+        };
+    }
+    let share = reached / denominator as f64;
+    let class = if share >= 0.8 {
+        "cosinum-level-good"
+    } else if share >= 0.5 {
+        "cosinum-level-mid"
+    } else {
+        "cosinum-level-bad"
+    };
+    Cell {
+        text: format!(
+            "{} % ({}/{})",
+            number(share * 100.0, 0),
+            number(reached, 0),
+            denominator
+        ),
+        class,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "demarches/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    editions: Vec<Opt>,
+    edition_fr: String,
+    method_label: &'static str,
+    count: usize,
+    bilan: Vec<(String, String, String, String)>,
+    goals: Vec<(String, bool, Cell, String)>,
+    columns: Vec<String>,
+    ministries: Vec<(String, Vec<Cell>)>,
+    trend_svg: String,
+    trend_rows: Vec<(String, String, String, String)>,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let db = &state.db;
+    let all = demarches::editions(db).await?;
+    let chosen = match q.edition.as_deref().filter(|e| !e.is_empty()) {
+        Some(e) => all
+            .iter()
+            .find(|x| x.edition_date.to_string() == e)
+            .ok_or(AppError::NotFound)?,
+        None => all.last().ok_or(AppError::NotFound)?,
+    };
+    let m = method(&chosen.method)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", chosen.method)))?;
+    let actor = page.actor().clone();
+    let visible = |rows: Vec<DemarcheValues>| {
+        rows.into_iter()
+            .filter(|r| allows(Some(&actor), Access::Read, &demarche_resource(r.ministry)))
+            .collect::<Vec<_>>()
+    };
+    let rows = visible(
+        demarches::edition_values(db, chosen.edition_date)
+            .await?
+            .map(|(_, r)| r)
+            .unwrap_or_default(),
+    );
+    let bilan = bilan(m, &rows)
+        .into_iter()
+        .map(|l| {
+            (
+                l.label_fr,
+                l.definition_fr,
+                format!(
+                    "{} / {}",
+                    number(l.numerator, 1).trim_end_matches(",0"),
+                    l.denominator
+                ),
+                l.share
+                    .map_or("—".into(), |s| format!("{} %", number(s * 100.0, 1))),
+            )
+        })
+        .collect();
+    let label = |slug: &str| {
+        m.indicators
+            .iter()
+            .find(|i| i.slug == slug)
+            .map_or_else(|| slug.to_owned(), |i| i.label_fr.to_owned())
+    };
+    let goals = goal_shares(m, &rows)
+        .into_iter()
+        .map(|g| {
+            let indicator = m.indicators.iter().find(|i| i.slug == g.slug);
+            let priority = indicator.is_some_and(|i| i.priority);
+            // Measures without a goal level (usage rate, autonomy) have nothing to reach.
+            if !indicator.is_some_and(|i| i.has_goal()) {
+                return (
+                    label(g.slug),
+                    priority,
+                    Cell {
+                        text: "sans objectif (mesure seule)".into(),
+                        class: "",
+                    },
+                    String::new(),
+                );
+            }
+            let excluded = format!(
+                "{} non applicables, {} non mesurées",
+                g.excluded_not_applicable, g.excluded_not_measured
+            );
+            (
+                label(g.slug),
+                priority,
+                share_cell(g.reached as f64, g.denominator),
+                excluded,
+            )
+        })
+        .collect();
+    // Ministries side by side: online (strict) then the priority indicators
+    // (all indicators with a goal under the 2019 method, which had no priority ones).
+    let shown: Vec<&str> = m
+        .indicators
+        .iter()
+        .filter(|i| i.priority || !m.indicators.iter().any(|j| j.priority))
+        .filter(|i| i.has_goal() && i.slug != "online")
+        .map(|i| i.slug)
+        .collect();
+    let mut columns = vec!["En ligne (strict)".to_owned()];
+    columns.extend(shown.iter().map(|s| label(s)));
+    let orgs = cosinum_store::organisations::list(db, true).await?;
+    let ministries = by_ministry(m, &rows)
+        .into_iter()
+        .map(|(org, (online, goals))| {
+            let name = orgs
+                .iter()
+                .find(|o| o.id == org)
+                .map_or_else(|| org.to_string(), |o| o.code.clone());
+            let mut cells = vec![share_cell(online.strict_count as f64, online.denominator)];
+            cells.extend(shown.iter().map(|slug| {
+                goals.iter().find(|g| g.slug == *slug).map_or(
+                    Cell {
+                        text: "—".into(),
+                        class: "",
+                    },
+                    |g| share_cell(g.reached as f64, g.denominator),
+                )
+            }));
+            (name, cells)
+        })
+        .collect();
+    // Evolution across editions, each read under its own method.
+    let mut strict_points = Vec::new();
+    let mut weighted_points = Vec::new();
+    let mut trend_rows = Vec::new();
+    for e in &all {
+        let Some(em) = method(&e.method) else {
+            continue;
+        };
+        let r = visible(
+            demarches::edition_values(db, e.edition_date)
+                .await?
+                .map(|(_, r)| r)
+                .unwrap_or_default(),
+        );
+        let o = online_share(em, &r);
+        let x = f64::from(e.edition_date.to_julian_day());
+        if let (Some(s), Some(w)) = (o.strict_share, o.weighted_share) {
+            strict_points.push((x, s * 100.0));
+            weighted_points.push((x, w * 100.0));
+        }
+        trend_rows.push((
+            fr_date(e.edition_date),
+            em.label_fr.to_owned(),
+            o.strict_share
+                .map_or("—".into(), |s| format!("{} %", number(s * 100.0, 1))),
+            o.weighted_share
+                .map_or("—".into(), |s| format!("{} %", number(s * 100.0, 1))),
+        ));
+    }
+    let trend_svg = charts::line_chart(
+        "en-ligne",
+        "Part des démarches réalisables en ligne",
+        "Part des démarches entièrement en ligne (comptage strict) et taux pondéré (100 % en ligne, 50 % partiel, 10 % bêta), à chaque édition.",
+        &[
+            Series {
+                label: "Comptage strict (%)".into(),
+                points: strict_points,
+            },
+            Series {
+                label: "Taux pondéré (%)".into(),
+                points: weighted_points,
+            },
+        ],
+        |x| {
+            time::Date::from_julian_day(x.round() as i32).map_or_else(
+                |_| String::new(),
+                |d| format!("{:02}/{}", u8::from(d.month()), d.year()),
+            )
+        },
+        |y| format!("{} %", number(y, 0)),
+    );
+    let editions = all
+        .iter()
+        .rev()
+        .map(|e| Opt {
+            value: e.edition_date.to_string(),
+            label: format!("{} ({})", fr_date(e.edition_date), e.method),
+            selected: e.id == chosen.id,
+        })
+        .collect();
+    let layout = Layout::new(
+        &page.ctx,
+        "Démarches en ligne",
+        vec![
+            Crumb::link("Accueil", "/"),
+            Crumb::here("Démarches en ligne"),
+        ],
+    );
+    render(&DashboardPage {
+        layout,
+        editions,
+        edition_fr: fr_date(chosen.edition_date),
+        method_label: m.label_fr,
+        count: rows.len(),
+        bilan,
+        goals,
+        columns,
+        ministries,
+        trend_svg,
+        trend_rows,
+    })
+}
