@@ -277,3 +277,24 @@ pub async fn edition_values(
     }
     Ok(Some((edition, by_demarche.into_values().collect())))
 }
+
+/// One démarche's raw values in every edition, oldest first: (date, method, slug → raw).
+pub async fn history(
+    db: &Db,
+    demarche_id: i64,
+) -> StoreResult<Vec<(Date, String, BTreeMap<String, String>)>> {
+    let rows: Vec<(Date, String, String, String)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT e.edition_date, e.method, v.slug, v.raw FROM demarche_values v \
+         JOIN demarche_editions e ON e.id = v.edition_id WHERE v.demarche_id = $1 ORDER BY e.edition_date, v.slug")
+        .bind(demarche_id).fetch_all(p).await)?;
+    let mut out: Vec<(Date, String, BTreeMap<String, String>)> = Vec::new();
+    for (date, method, slug, raw) in rows {
+        match out.last_mut() {
+            Some((d, _, values)) if *d == date => {
+                values.insert(slug, raw);
+            }
+            _ => out.push((date, method, BTreeMap::from([(slug, raw)]))),
+        }
+    }
+    Ok(out)
+}

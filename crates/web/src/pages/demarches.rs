@@ -23,6 +23,20 @@ use crate::identity::SignedPage;
 #[derive(Deserialize)]
 pub struct DashboardQuery {
     edition: Option<String>,
+    /// A ministry whose démarches are listed.
+    ministere: Option<String>,
+}
+
+/// One target and where it stands.
+struct TargetLine {
+    label: String,
+    deadline: String,
+    current: String,
+    percent: i64,
+    trend: String,
+    projected: String,
+    status: &'static str,
+    late: bool,
 }
 
 struct Opt {
@@ -77,6 +91,10 @@ struct DashboardPage {
     ministries: Vec<(String, Vec<Cell>)>,
     trend_svg: String,
     trend_rows: Vec<(String, String, String, String)>,
+    targets: Vec<TargetLine>,
+    edition_value: String,
+    ministry: String,
+    listed: Vec<(i64, String, String, String)>,
 }
 
 pub async fn dashboard(
@@ -191,6 +209,9 @@ pub async fn dashboard(
         })
         .collect();
     // Evolution across editions, each read under its own method.
+    let mut history: std::collections::BTreeMap<String, Vec<(time::Date, f64)>> =
+        std::collections::BTreeMap::new();
+    let targets_def = cosinum_domain::demarches::targets::default_targets();
     let mut strict_points = Vec::new();
     let mut weighted_points = Vec::new();
     let mut trend_rows = Vec::new();
@@ -205,6 +226,20 @@ pub async fn dashboard(
                 .unwrap_or_default(),
         );
         let o = online_share(em, &r);
+        if let Some(sh) = o.strict_share {
+            history
+                .entry("online".into())
+                .or_default()
+                .push((e.edition_date, sh));
+        }
+        for g in goal_shares(em, &r) {
+            if let (Some(sh), true) = (g.share, targets_def.iter().any(|t| t.slug == g.slug)) {
+                history
+                    .entry(g.slug.to_owned())
+                    .or_default()
+                    .push((e.edition_date, sh));
+            }
+        }
         let x = f64::from(e.edition_date.to_julian_day());
         if let (Some(s), Some(w)) = (o.strict_share, o.weighted_share) {
             strict_points.push((x, s * 100.0));
@@ -241,6 +276,57 @@ pub async fn dashboard(
         },
         |y| format!("{} %", number(y, 0)),
     );
+    let today = time::OffsetDateTime::now_utc().date();
+    let targets = targets_def
+        .iter()
+        .map(|t| {
+            let h = history.get(&t.slug).map_or(&[][..], Vec::as_slice);
+            let p = cosinum_domain::demarches::targets::progress(t, h, today);
+            TargetLine {
+                label: t.label_fr.clone(),
+                deadline: fr_date(t.deadline),
+                current: p.current.map_or("—".into(), |c| {
+                    format!(
+                        "{} % (objectif {} %)",
+                        number(c * 100.0, 0),
+                        number(t.threshold * 100.0, 0)
+                    )
+                }),
+                percent: p.current.map_or(0, |c| (c * 100.0).round() as i64),
+                trend: p.slope_per_year.map_or("—".into(), |sl| {
+                    format!("{} points par an", number(sl * 100.0, 1))
+                }),
+                projected: p.projected_date.map_or("—".into(), fr_date),
+                status: p.status.label_fr(),
+                late: p.status == cosinum_domain::demarches::targets::ProgressStatus::Late,
+            }
+        })
+        .collect();
+    // The démarches of one ministry, with their online level in this edition.
+    let ministry = q.ministere.clone().unwrap_or_default();
+    let mut listed = Vec::new();
+    if let Some(org) = orgs.iter().find(|o| o.code == ministry)
+        && allows(Some(page.actor()), Access::Read, &demarche_resource(org.id))
+    {
+        let online = m.indicators.iter().find(|i| i.slug == "online");
+        let values: std::collections::HashMap<i64, &DemarcheValues> =
+            rows.iter().map(|r| (r.demarche_id, r)).collect();
+        for d in demarches::list(db)
+            .await?
+            .into_iter()
+            .filter(|d| d.organisation_id == org.id)
+        {
+            let level = match (online, values.get(&d.id)) {
+                (Some(i), Some(v)) => v
+                    .assess(i)
+                    .code()
+                    .and_then(|c| i.level(c))
+                    .map_or("non mesuré", |l| l.label_fr),
+                _ => "non mesuré",
+            };
+            listed.push((d.id, d.name, d.administration, level.to_owned()));
+        }
+    }
     let editions = all
         .iter()
         .rev()
@@ -270,5 +356,114 @@ pub async fn dashboard(
         ministries,
         trend_svg,
         trend_rows,
+        targets,
+        edition_value: chosen.edition_date.to_string(),
+        ministry,
+        listed,
+    })
+}
+
+/// One table per method: its title, its indicator columns, and one row per
+/// edition (date, cells).
+type MethodTable = (String, Vec<String>, Vec<(String, Vec<Cell>)>);
+
+#[derive(Template)]
+#[template(path = "demarches/show.html")]
+struct DemarchePage {
+    layout: Layout,
+    name: String,
+    ministry: String,
+    administration: String,
+    audiences: String,
+    volume: String,
+    online_rate: String,
+    tables: Vec<MethodTable>,
+}
+
+/// One démarche: each indicator in each edition, with its level, one table
+/// per method (their indicators differ).
+pub async fn show(
+    State(state): State<AppState>,
+    page: SignedPage,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, PageError> {
+    let d = demarches::get(&state.db, id).await?;
+    if !allows(
+        Some(page.actor()),
+        Access::Read,
+        &demarche_resource(d.organisation_id),
+    ) {
+        return Err(AppError::Forbidden.into());
+    }
+    let org = cosinum_store::organisations::get(&state.db, d.organisation_id).await?;
+    let history = demarches::history(&state.db, id).await?;
+    let mut tables: Vec<MethodTable> = Vec::new();
+    for (date, code, values) in history.iter().rev() {
+        let Some(m) = method(code) else { continue };
+        if tables.last().is_none_or(|t| t.0 != m.label_fr) {
+            tables.push((
+                m.label_fr.to_owned(),
+                m.indicators.iter().map(|i| i.label_fr.to_owned()).collect(),
+                Vec::new(),
+            ));
+        }
+        let cells = m
+            .indicators
+            .iter()
+            .map(|i| {
+                let raw = values.get(i.slug).cloned().unwrap_or_default();
+                let a = cosinum_domain::demarches::method::assess(
+                    i,
+                    &cosinum_domain::demarches::method::parse_raw(&raw),
+                );
+                let level = a.code().and_then(|c| i.level(c));
+                let class = match level.map(|l| l.colour) {
+                    Some(
+                        cosinum_domain::demarches::method::Colour::Green
+                        | cosinum_domain::demarches::method::Colour::Blue,
+                    ) => "cosinum-level-good",
+                    Some(
+                        cosinum_domain::demarches::method::Colour::Yellow
+                        | cosinum_domain::demarches::method::Colour::Orange,
+                    ) => "cosinum-level-mid",
+                    Some(cosinum_domain::demarches::method::Colour::Red) => "cosinum-level-bad",
+                    _ => "",
+                };
+                let text = match level {
+                    Some(l) if raw.trim().to_lowercase() != l.label_fr.to_lowercase() => {
+                        format!("{raw} ({})", l.label_fr)
+                    }
+                    Some(_) => raw,
+                    None if raw.is_empty() => "—".into(),
+                    None => raw,
+                };
+                Cell { text, class }
+            })
+            .collect();
+        if let Some(t) = tables.last_mut() {
+            t.2.push((fr_date(*date), cells));
+        }
+    }
+    let layout = Layout::new(
+        &page.ctx,
+        d.name.clone(),
+        vec![
+            Crumb::link("Accueil", "/"),
+            Crumb::link("Démarches en ligne", "/demarches"),
+            Crumb::here(d.name.clone()),
+        ],
+    );
+    render(&DemarchePage {
+        layout,
+        ministry: format!("{} — {}", org.code, org.name),
+        administration: d.administration.clone(),
+        audiences: d.audiences.join(", "),
+        volume: d.annual_volume.map_or("—".into(), |v| number(v as f64, 0)),
+        online_rate: match (d.online_volume, d.annual_volume) {
+            (Some(o), Some(t)) if t > 0 => format!("{} %", number(o as f64 / t as f64 * 100.0, 0)),
+            _ => "—".into(),
+        },
+        tables,
+        name: d.name,
     })
 }

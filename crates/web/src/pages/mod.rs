@@ -81,6 +81,7 @@ pub fn router() -> Router<AppState> {
             get(review_forms::edit_review_form).post(review_forms::update_review),
         )
         .route("/demarches", get(demarches::dashboard))
+        .route("/demarches/{id}", get(demarches::show))
         .route("/avis", get(avis_pages::list))
         .route(
             "/avis/{id}",
