@@ -154,24 +154,9 @@ async fn sessions_rotate_expire_and_end(app: &TestApp) {
     let client = app.client();
     // Wrong password: refused, no session.
     assert_eq!(app.login_with(&client, ADMIN, "not the password").await, "");
-    assert_eq!(
-        client
-            .get(app.url("/compte"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        303
-    );
+    assert_eq!(app.status(&client, "/compte").await, 303);
     // Unknown e-mail: the same answer.
-    let page = client
-        .get(app.url("/connexion"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = app.page(&client, "/connexion").await;
     let res = client
         .post(app.url("/connexion"))
         .form(&[
@@ -191,14 +176,7 @@ async fn sessions_rotate_expire_and_end(app: &TestApp) {
     );
 
     // Sign in: a new HttpOnly, SameSite=Lax session cookie.
-    let page = client
-        .get(app.url("/connexion"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = app.page(&client, "/connexion").await;
     let res = client
         .post(app.url("/connexion"))
         .form(&[
@@ -227,27 +205,10 @@ async fn sessions_rotate_expire_and_end(app: &TestApp) {
     );
     assert!(!cookie.contains("Secure"), "no TLS here, so no Secure flag");
     let first_session = cookie.split(';').next().expect("pair").to_owned();
-    assert_eq!(
-        client
-            .get(app.url("/compte"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        200
-    );
+    assert_eq!(app.status(&client, "/compte").await, 200);
 
     // Signing in again rotates the id: the old one is dead.
-    let csrf = csrf_in(
-        &client
-            .get(app.url("/compte"))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("html"),
-    );
+    let csrf = csrf_in(&app.page(&client, "/compte").await);
     let res = client
         .post(app.url("/connexion"))
         .form(&[
@@ -259,15 +220,7 @@ async fn sessions_rotate_expire_and_end(app: &TestApp) {
         .await
         .expect("login again");
     assert_eq!(res.status(), 303);
-    assert_eq!(
-        client
-            .get(app.url("/compte"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        200
-    );
+    assert_eq!(app.status(&client, "/compte").await, 200);
     let stale = app.client();
     let res = stale
         .get(app.url("/compte"))
@@ -282,16 +235,7 @@ async fn sessions_rotate_expire_and_end(app: &TestApp) {
     );
 
     // Sign out ends the session server-side.
-    let csrf = csrf_in(
-        &client
-            .get(app.url("/compte"))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("html"),
-    );
+    let csrf = csrf_in(&app.page(&client, "/compte").await);
     let res = client
         .post(app.url("/deconnexion"))
         .form(&[("csrf_token", csrf.as_str())])
@@ -299,37 +243,13 @@ async fn sessions_rotate_expire_and_end(app: &TestApp) {
         .await
         .expect("logout");
     assert_eq!(res.status(), 303);
-    assert_eq!(
-        client
-            .get(app.url("/compte"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        303
-    );
+    assert_eq!(app.status(&client, "/compte").await, 303);
 
     // Disabling an account ends its sessions at once.
     let (reader, _) = app.login(READER_MININT).await;
-    assert_eq!(
-        reader
-            .get(app.url("/compte"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        200
-    );
+    assert_eq!(app.status(&reader, "/compte").await, 200);
     app.disable(READER_MININT).await;
-    assert_eq!(
-        reader
-            .get(app.url("/compte"))
-            .send()
-            .await
-            .expect("get")
-            .status(),
-        303
-    );
+    assert_eq!(app.status(&reader, "/compte").await, 303);
     // …and it cannot sign in again.
     assert_eq!(
         app.login_with(&app.client(), READER_MININT, DEMO_PASSWORD)
@@ -394,12 +314,7 @@ async fn every_form_and_cookie_api_call_needs_the_csrf_token(app: &TestApp) {
         .expect("post");
     assert_eq!(res.status(), 200);
     assert_eq!(
-        client
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .expect("me")
-            .status(),
+        app.status(&client, "/api/v1/me").await,
         200,
         "reads need no token"
     );

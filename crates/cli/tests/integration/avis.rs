@@ -188,33 +188,12 @@ async fn avis_workflow(app: &TestApp) {
 
     // Pages: the DINUM's list and the avis page render for the right people.
     let (dinum, _) = app.login(STEERING).await;
-    let html = dinum
-        .get(app.url("/avis"))
-        .send()
-        .await
-        .expect("list")
-        .text()
-        .await
-        .expect("html");
+    let html = app.page(&dinum, "/avis").await;
     assert!(html.contains("Main courante numérique"));
     let (mef, _) = app.login(EDITOR_MEF).await;
-    assert_eq!(
-        mef.get(app.url(&format!("/avis/{avis_id}")))
-            .send()
-            .await
-            .expect("page")
-            .status(),
-        403
-    );
+    assert_eq!(app.status(&mef, &format!("/avis/{avis_id}")).await, 403);
     let (ministry, _) = app.login(EDITOR_MININT).await;
-    let html = ministry
-        .get(app.url(&format!("/avis/{avis_id}")))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = app.page(&ministry, &format!("/avis/{avis_id}")).await;
     assert!(
         html.contains("Trois lots définis.")
             && !html.contains("Enregistrer l&#39;instruction")

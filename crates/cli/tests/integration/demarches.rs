@@ -115,14 +115,7 @@ dual_test!(demarches_summary);
 
 async fn demarches_dashboard_page(app: &TestApp) {
     let (dinum, _) = app.login(STEERING).await;
-    let html = dinum
-        .get(app.url("/demarches"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = app.page(&dinum, "/demarches").await;
     assert!(
         html.contains("Chiffres consolidés") && html.contains("décompte strict"),
         "the bilan states its definitions"
@@ -132,48 +125,21 @@ async fn demarches_dashboard_page(app: &TestApp) {
         html.contains("sans objectif"),
         "measures without a goal are not shown as 0 %"
     );
-    let old = dinum
-        .get(app.url("/demarches?edition=2022-12-31"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let old = app.page(&dinum, "/demarches?edition=2022-12-31").await;
     assert!(
         old.contains("31/12/2022") && old.contains("2019"),
         "an edition of the former method, named as such"
     );
     assert_eq!(
-        dinum
-            .get(app.url("/demarches?edition=1999-01-01"))
-            .send()
-            .await
-            .expect("page")
-            .status(),
+        app.status(&dinum, "/demarches?edition=1999-01-01").await,
         404
     );
     let (reader, _) = app.login(READER_MININT).await;
-    let html = reader
-        .get(app.url("/demarches"))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = app.page(&reader, "/demarches").await;
     assert!(
         html.contains("ministere=MININT") && !html.contains("ministere=MEF"),
         "a ministry sees its own démarches"
     );
-    assert_eq!(
-        app.client()
-            .get(app.url("/demarches"))
-            .send()
-            .await
-            .expect("page")
-            .status(),
-        303
-    );
+    assert_eq!(app.status(&app.client(), "/demarches").await, 303);
 }
 dual_test!(demarches_dashboard_page);

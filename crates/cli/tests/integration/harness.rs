@@ -218,6 +218,28 @@ impl TestApp {
             .expect("json")
     }
 
+    /// GET `path` with `client` (its cookies), the page's text.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html")
+    }
+
+    /// GET `path` with `client` (its cookies), the answer's status.
+    pub async fn status(&self, client: &reqwest::Client, path: &str) -> reqwest::StatusCode {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+            .status()
+    }
+
     /// Disables the account `email` (as an administrator would).
     pub async fn disable(&self, email: &str) {
         let user = users::get_by_email(&self.db, email).await.expect("user");

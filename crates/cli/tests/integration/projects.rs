@@ -453,14 +453,7 @@ async fn project_pages_for_each_role(app: &TestApp) {
         .await
         .expect("post");
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let page = client
-        .get(app.url(&format!("/projets/{}", p.id)))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let page = app.page(&client, &format!("/projets/{}", p.id)).await;
     assert!(page.contains("Doublement du périmètre décidé en comité."));
 }
 dual_test!(project_pages_for_each_role);
@@ -480,14 +473,7 @@ async fn rating_labels_are_configurable(backend: Backend) {
         .find(|p| p.organisation_id == minint.id)
         .expect("project");
     let (client, _) = app.login(EDITOR_MININT).await;
-    let html = client
-        .get(app.url(&format!("/projets/{}", p.id)))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
+    let html = app.page(&client, &format!("/projets/{}", p.id)).await;
     assert!(
         ["Vert (1)", "Jaune (2)", "Orange (3)", "Rouge (4)"]
             .iter()
@@ -498,14 +484,9 @@ async fn rating_labels_are_configurable(backend: Backend) {
         !html.contains("Ensoleillé") && !html.contains("Nuageux"),
         "no default label left"
     );
-    let form = client
-        .get(app.url(&format!("/projets/{}/revues", p.id)))
-        .send()
-        .await
-        .expect("form")
-        .text()
-        .await
-        .expect("html");
+    let form = app
+        .page(&client, &format!("/projets/{}/revues", p.id))
+        .await;
     assert!(form.contains("4 — Rouge"));
     app.finish().await;
 }

@@ -255,13 +255,7 @@ async fn page_matrix(app: &TestApp) {
             None => (app.client(), String::new()),
         };
         for (path, expect) in &gets {
-            let status = client
-                .get(app.url(path))
-                .send()
-                .await
-                .expect("get")
-                .status()
-                .as_u16();
+            let status = app.status(&client, path).await.as_u16();
             if status != expect[i] {
                 failures.push(format!(
                     "GET {path} as {who:?}: {status}, expected {}",

@@ -150,17 +150,17 @@ fn kind_str(k: AvisKind) -> &'static str {
     }
 }
 
-async fn complete(db: &Db, row: AvisRow) -> StoreResult<AvisRecord> {
-    let requests: Vec<(Date, Option<Date>)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT sent_on, answered_on FROM avis_info_requests WHERE avis_id = $1 ORDER BY sent_on, id")
-        .bind(row.id).fetch_all(p).await)?;
-    let assessments: Vec<(String, String, String)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT axis, rating, comment FROM avis_assessments WHERE avis_id = $1")
-        .bind(row.id).fetch_all(p).await)?;
-    let recommendations: Vec<Recommendation> = on_pool!(db, p => sqlx::query_as(
-        "SELECT id, avis_id, axis, text, status, closed_on, follow_up, version FROM avis_recommendations \
-         WHERE avis_id = $1 ORDER BY id")
-        .bind(row.id).fetch_all(p).await)?;
+const REQUESTS_SQL: &str =
+    "SELECT sent_on, answered_on FROM avis_info_requests WHERE avis_id = $1 ORDER BY sent_on, id";
+const ASSESSMENTS_SQL: &str =
+    "SELECT axis, rating, comment FROM avis_assessments WHERE avis_id = $1";
+
+/// Information-request and assessment rows as domain values (loaded by pool
+/// or in a transaction); assessments in axis order, unknown axes skipped.
+fn to_parts(
+    requests: Vec<(Date, Option<Date>)>,
+    assessments: Vec<(String, String, String)>,
+) -> (Vec<InfoRequest>, Vec<Assessment>) {
     let mut assessments: Vec<Assessment> = assessments
         .into_iter()
         .filter_map(|(axis, rating, comment)| {
@@ -172,25 +172,29 @@ async fn complete(db: &Db, row: AvisRow) -> StoreResult<AvisRecord> {
         })
         .collect();
     assessments.sort_by_key(|a| a.axis);
+    let requests = requests
+        .into_iter()
+        .map(|(sent_on, answered_on)| InfoRequest {
+            sent_on,
+            answered_on,
+        })
+        .collect();
+    (requests, assessments)
+}
+
+async fn complete(db: &Db, row: AvisRow) -> StoreResult<AvisRecord> {
+    let requests: Vec<(Date, Option<Date>)> = on_pool!(db, p => sqlx::query_as(REQUESTS_SQL)
+        .bind(row.id).fetch_all(p).await)?;
+    let assessments: Vec<(String, String, String)> = on_pool!(db, p => sqlx::query_as(ASSESSMENTS_SQL)
+        .bind(row.id).fetch_all(p).await)?;
+    let recommendations: Vec<Recommendation> = on_pool!(db, p => sqlx::query_as(
+        "SELECT id, avis_id, axis, text, status, closed_on, follow_up, version FROM avis_recommendations \
+         WHERE avis_id = $1 ORDER BY id")
+        .bind(row.id).fetch_all(p).await)?;
+    let (requests, assessments) = to_parts(requests, assessments);
     Ok(AvisRecord {
-        id: row.id,
-        project_id: row.project_id,
-        kind: kind_of(&row.kind),
-        received_on: row.received_on,
-        transmitted_on: row.transmitted_on,
-        issued_on: row.issued_on,
-        verdict: row.verdict.as_deref().and_then(Verdict::parse),
-        summary: row.summary,
-        version: row.version,
-        info_requests: requests
-            .into_iter()
-            .map(|(sent_on, answered_on)| InfoRequest {
-                sent_on,
-                answered_on,
-            })
-            .collect(),
-        assessments,
         recommendations,
+        ..record(&row, requests, assessments)
     })
 }
 
@@ -244,34 +248,12 @@ async fn get_in_tx(
     let row: Option<AvisRow> = on_tx!(tx, c => sqlx::query_as(concat!("SELECT ", cols!(), " FROM avis WHERE id = $1"))
         .bind(id).fetch_optional(c).await)?;
     let row = row.ok_or(StoreError::NotFound)?;
-    let requests: Vec<(Date, Option<Date>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT sent_on, answered_on FROM avis_info_requests WHERE avis_id = $1 ORDER BY sent_on, id")
+    let requests: Vec<(Date, Option<Date>)> = on_tx!(tx, c => sqlx::query_as(REQUESTS_SQL)
         .bind(id).fetch_all(c).await)?;
-    let assessments: Vec<(String, String, String)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT axis, rating, comment FROM avis_assessments WHERE avis_id = $1")
+    let assessments: Vec<(String, String, String)> = on_tx!(tx, c => sqlx::query_as(ASSESSMENTS_SQL)
         .bind(id).fetch_all(c).await)?;
-    let mut assessments: Vec<Assessment> = assessments
-        .into_iter()
-        .filter_map(|(axis, rating, comment)| {
-            Axis::parse(&axis).map(|axis| Assessment {
-                axis,
-                rating,
-                comment,
-            })
-        })
-        .collect();
-    assessments.sort_by_key(|a| a.axis);
-    Ok((
-        row,
-        requests
-            .into_iter()
-            .map(|(sent_on, answered_on)| InfoRequest {
-                sent_on,
-                answered_on,
-            })
-            .collect(),
-        assessments,
-    ))
+    let (requests, assessments) = to_parts(requests, assessments);
+    Ok((row, requests, assessments))
 }
 
 fn record(

@@ -82,6 +82,31 @@ fn audit_view(r: &Review) -> Value {
     })
 }
 
+const MILESTONES_SQL: &str = "SELECT label, planned_on, actual_on FROM review_milestones WHERE review_id = $1 ORDER BY position";
+const RISKS_SQL: &str =
+    "SELECT label, level FROM review_risks WHERE review_id = $1 ORDER BY position";
+
+/// Milestone and risk rows as domain values (loaded by pool or in a transaction).
+fn to_parts(
+    milestones: Vec<(String, Date, Option<Date>)>,
+    risks: Vec<(String, String)>,
+) -> (Vec<Milestone>, Vec<Risk>) {
+    (
+        milestones
+            .into_iter()
+            .map(|(label, planned_on, actual_on)| Milestone {
+                label,
+                planned_on,
+                actual_on,
+            })
+            .collect(),
+        risks
+            .into_iter()
+            .map(|(label, level)| Risk { label, level })
+            .collect(),
+    )
+}
+
 /// The reviews of one project, oldest first, with milestones and risks.
 pub async fn list(db: &Db, project_id: i64) -> StoreResult<Vec<Review>> {
     let rows: Vec<ReviewRow> = on_pool!(db, p => sqlx::query_as(concat!(
@@ -122,30 +147,15 @@ pub async fn get(db: &Db, id: i64) -> StoreResult<Review> {
 }
 
 async fn parts(db: &Db, review_id: i64) -> StoreResult<(Vec<Milestone>, Vec<Risk>)> {
-    let milestones: Vec<(String, Date, Option<Date>)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT label, planned_on, actual_on FROM review_milestones WHERE review_id = $1 ORDER BY position")
+    let milestones: Vec<(String, Date, Option<Date>)> = on_pool!(db, p => sqlx::query_as(MILESTONES_SQL)
         .bind(review_id)
         .fetch_all(p)
         .await)?;
-    let risks: Vec<(String, String)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT label, level FROM review_risks WHERE review_id = $1 ORDER BY position")
+    let risks: Vec<(String, String)> = on_pool!(db, p => sqlx::query_as(RISKS_SQL)
         .bind(review_id)
         .fetch_all(p)
         .await)?;
-    Ok((
-        milestones
-            .into_iter()
-            .map(|(label, planned_on, actual_on)| Milestone {
-                label,
-                planned_on,
-                actual_on,
-            })
-            .collect(),
-        risks
-            .into_iter()
-            .map(|(label, level)| Risk { label, level })
-            .collect(),
-    ))
+    Ok(to_parts(milestones, risks))
 }
 
 /// The review of `project_id` at `date` from `source`, if any.
@@ -175,30 +185,16 @@ async fn get_in_tx(tx: &mut Tx, id: i64) -> StoreResult<Review> {
         .fetch_optional(c)
         .await)?;
     let row = row.ok_or(StoreError::NotFound)?;
-    let milestones: Vec<(String, Date, Option<Date>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT label, planned_on, actual_on FROM review_milestones WHERE review_id = $1 ORDER BY position")
+    let milestones: Vec<(String, Date, Option<Date>)> = on_tx!(tx, c => sqlx::query_as(MILESTONES_SQL)
         .bind(id)
         .fetch_all(c)
         .await)?;
-    let risks: Vec<(String, String)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT label, level FROM review_risks WHERE review_id = $1 ORDER BY position")
+    let risks: Vec<(String, String)> = on_tx!(tx, c => sqlx::query_as(RISKS_SQL)
         .bind(id)
         .fetch_all(c)
         .await)?;
-    row.into_domain(
-        milestones
-            .into_iter()
-            .map(|(label, planned_on, actual_on)| Milestone {
-                label,
-                planned_on,
-                actual_on,
-            })
-            .collect(),
-        risks
-            .into_iter()
-            .map(|(label, level)| Risk { label, level })
-            .collect(),
-    )
+    let (milestones, risks) = to_parts(milestones, risks);
+    row.into_domain(milestones, risks)
 }
 
 async fn write_parts(tx: &mut Tx, review_id: i64, f: &ReviewFields) -> StoreResult<()> {
