@@ -67,6 +67,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// An edition of the online-services observatory: the consolidated
+    /// figures, each with its definition and denominator.
+    Demarches {
+        /// Date of the edition (default: the latest).
+        #[arg(long)]
+        edition: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Maintain major projects.
     #[command(subcommand)]
     Project(commands::import::ProjectCommand),

@@ -35,6 +35,18 @@ pub enum Cell {
     Empty,
 }
 
+impl Cell {
+    /// The cell as CSV text, the French way: decimal comma, dd/mm/yyyy.
+    pub fn csv_text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Number(n) => format!("{n}").replace('.', ","),
+            Cell::Date(d) => crate::text::format_date_fr(*d),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
 /// Builds an XLSX workbook: sheet `sheet_name` with the bold, frozen,
 /// filterable `header` and the `rows` (a row may be shorter than the header,
 /// not longer), then, when `notes` is not empty, a sheet "Informations" with

@@ -286,7 +286,12 @@ pub async fn seed(
             let m = (start + pace * k as f64 / 18.0).clamp(0.0, 1.0);
             for (slug, raw) in values(method, m, pro, &mut rng, (rate + 0.02 * k as f64).min(0.99))
             {
-                rows.push((id, slug.to_owned(), raw));
+                rows.push(demarches::ValueWrite {
+                    demarche_id: id,
+                    slug: slug.to_owned(),
+                    raw,
+                    expected: None,
+                });
             }
         }
         demarches::write_values(tx, ctx, edition, &rows).await?;

@@ -10,6 +10,10 @@ pub enum StoreError {
     /// Optimistic concurrency: the object changed since the caller read `expected`.
     #[error("modified by someone else: expected version {expected}, current version {current}")]
     Conflict { expected: i64, current: i64 },
+    /// Values the caller saw have changed since (values without a version
+    /// of their own, such as an edition's indicator values); says which.
+    #[error("modified by someone else: {0}")]
+    Stale(String),
     /// A unique value is already taken.
     #[error("{field}: value already used")]
     Duplicate { field: String },

@@ -25,6 +25,9 @@ pub enum AppError {
     NotFound,
     #[error("stale version {expected}, current {current}")]
     Conflict { expected: i64, current: i64 },
+    /// Values changed since the caller read them; the message says which.
+    #[error("stale values: {0}")]
+    Stale(String),
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     #[error("{0}")]
@@ -56,6 +59,7 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict { expected, current } => AppError::Conflict { expected, current },
+            StoreError::Stale(what) => AppError::Stale(what),
             StoreError::Duplicate { field } => AppError::Invalid(ValidationError::new(
                 field,
                 "cette valeur est déjà utilisée",
@@ -79,7 +83,7 @@ impl AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. } | AppError::Stale(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -94,6 +98,10 @@ impl AppError {
             AppError::Conflict { .. } => (
                 "conflict",
                 "L'objet a été modifié par quelqu'un d'autre depuis que vous l'avez ouvert.".to_owned(),
+            ),
+            AppError::Stale(what) => (
+                "conflict",
+                format!("Modifié par quelqu'un d'autre depuis que vous l'avez ouvert : {what}. Rechargez la page."),
             ),
             AppError::Invalid(v) => ("invalid", format!("{} : {}", v.field, v.message)),
             AppError::BadRequest(m) => ("bad_request", m.clone()),

@@ -9,6 +9,7 @@ mod assets;
 pub mod charts;
 pub mod config;
 mod csrf;
+pub mod demarche_import;
 mod error;
 mod format;
 mod identity;

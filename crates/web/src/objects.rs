@@ -67,6 +67,15 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Revue de projet",
             })
         }
+        cosinum_store::demarches::OBJECT_TYPE => {
+            let d = cosinum_store::demarches::get(db, id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::demarches::demarche_resource(d.organisation_id),
+                label: d.name,
+                href: Some(format!("/demarches/{id}")),
+                kind_label: "Démarche en ligne",
+            })
+        }
         cosinum_store::projects::avis::OBJECT_TYPE => {
             let a = cosinum_store::projects::avis::get(db, id).await?;
             let p = cosinum_store::projects::get(db, a.project_id).await?;

@@ -23,6 +23,17 @@ pub enum ImportCommand {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// An edition of the online-services observatory (CSV or XLSX, the
+    /// open-data layout), checked whole and applied all or nothing.
+    Observatoire {
+        file: PathBuf,
+        /// The edition's date (AAAA-MM-JJ); a new date opens the edition.
+        #[arg(long)]
+        edition: String,
+        /// Check and show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 fn lines(file: &PanoramaFile, as_of: time::Date) -> Vec<EditionLine> {
@@ -44,7 +55,14 @@ fn lines(file: &PanoramaFile, as_of: time::Date) -> Vec<EditionLine> {
 }
 
 pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
-    let ImportCommand::Panorama { files, as_of } = cmd;
+    let (files, as_of) = match cmd {
+        ImportCommand::Panorama { files, as_of } => (files, as_of),
+        ImportCommand::Observatoire {
+            file,
+            edition,
+            dry_run,
+        } => return super::demarches::import_file(db, &file, &edition, dry_run).await,
+    };
     let forced = match as_of.as_deref() {
         Some(s) => Some(
             time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))

@@ -1,5 +1,6 @@
 //! One function per command.
 
+pub mod demarches;
 pub mod import;
 pub mod portfolio;
 pub mod serve;
@@ -44,6 +45,9 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                 json,
             )
             .await
+        }
+        Command::Demarches { edition, json } => {
+            demarches::summary(&open(&config, false).await?, edition.as_deref(), json).await
         }
         Command::Import(cmd) => import::run(&open(&config, false).await?, cmd).await,
         Command::Project(cmd) => import::run_project(&open(&config, false).await?, cmd).await,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::harness::*;
 
-fn cosinum(db_url: &str, args: &[&str]) -> std::process::Output {
+pub(crate) fn cosinum(db_url: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_cosinum"))
         .args(args)
         .env("COSINUM_DATABASE_URL", db_url)
@@ -37,7 +37,7 @@ fn cosinum_stdin(db_url: &str, args: &[&str], stdin: &str) -> std::process::Outp
     child.wait_with_output().expect("wait")
 }
 
-fn stdout(o: &std::process::Output) -> String {
+pub(crate) fn stdout(o: &std::process::Output) -> String {
     assert!(
         o.status.success(),
         "failed: {}\n{}",

@@ -9,6 +9,7 @@ mod auth;
 mod avis;
 mod cli;
 mod demarches;
+mod demarches_files;
 mod exports;
 mod openapi;
 mod panorama;

@@ -95,6 +95,39 @@ impl DemarcheFields {
     }
 }
 
+/// One démarche's line of an edition file (the Observatoire's open-data
+/// layout, DM §2.1), each cell read on its own. Optional descriptive fields
+/// are `None` when the file has no such column or the cell is blank: the
+/// import then keeps what the platform knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditionRow {
+    /// Spreadsheet row (header = 1).
+    pub line: usize,
+    /// cosinum's identifier, when the file comes from one of our exports.
+    pub id: Option<i64>,
+    /// Ministry as written (code, acronym or name).
+    pub ministry: String,
+    pub administration: Option<String>,
+    pub name: String,
+    pub audiences: Option<Vec<String>>,
+    pub url: Option<String>,
+    pub annual_volume: Option<i64>,
+    pub online_volume: Option<i64>,
+    pub online_since: Option<Date>,
+    /// The indicator values present in the file.
+    pub values: Vec<EditionCell>,
+}
+
+/// One indicator value of an [`EditionRow`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditionCell {
+    pub slug: &'static str,
+    /// The value as it will be stored (French decimals, sentinels kept).
+    pub raw: String,
+    /// The file's column header, for messages.
+    pub column: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

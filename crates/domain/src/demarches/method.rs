@@ -252,6 +252,15 @@ pub fn parse_raw(cell: &str) -> RawValue {
     }
 }
 
+/// Whether two raw cells say the same thing: the same text, or the same
+/// number however written ("8,0", "8", "8.0"). A blank cell and an absent
+/// one are the same; other wordings are kept apart, since they show.
+pub fn same_value(a: Option<&str>, b: Option<&str>) -> bool {
+    let (a, b) = (a.unwrap_or("").trim(), b.unwrap_or("").trim());
+    a == b
+        || matches!((parse_raw(a), parse_raw(b)), (RawValue::Number(x), RawValue::Number(y)) if x == y)
+}
+
 /// The outcome of reading one value against one indicator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

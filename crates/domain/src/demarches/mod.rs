@@ -8,10 +8,11 @@
 pub mod bilan;
 pub mod demarche;
 pub mod method;
+pub mod position;
 pub mod shares;
 pub mod targets;
 
 pub use method::{
     Assessment, Colour, Indicator, Level, Method, RawValue, Scale, V2019, V2023, assess, method,
-    method_in_force, methods, parse_raw,
+    method_in_force, methods, parse_raw, same_value,
 };

@@ -91,7 +91,8 @@ pub const MINISTRY_ALIASES: &[(&str, &str)] = &[
     ("PM", "SPM"),
 ];
 
-fn canonical_code(raw: &str) -> String {
+/// The referential's code for a ministry acronym, current or former.
+pub fn canonical_code(raw: &str) -> String {
     let code = normalise_code(&raw.replace(['/', ' ', '.'], "-"))
         .unwrap_or_else(|_| raw.trim().to_ascii_uppercase());
     MINISTRY_ALIASES

@@ -19,9 +19,15 @@ use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
 
-/// A démarche's data belongs to its ministry.
+/// A démarche belongs to its ministry, which reads and edits it; the
+/// observatory itself is the DINUM's (it measures satisfaction, availability
+/// and the rest, DM §2.1: its master data lives in the DINUM's Grist), so the
+/// DINUM edits every ministry's démarches too — a referential record.
 pub fn demarche_resource(org: cosinum_domain::OrgId) -> Resource {
-    Resource::owned_by(Owner::Organisation(org))
+    Resource {
+        referential: true,
+        ..Resource::owned_by(Owner::Organisation(org))
+    }
 }
 
 #[derive(Deserialize, IntoParams)]

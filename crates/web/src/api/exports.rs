@@ -168,16 +168,6 @@ fn panorama_row(l: &ProjectLine, as_of: Date) -> Vec<Cell> {
     ]
 }
 
-/// CSV cells the French way: decimal comma, dd/mm/yyyy.
-fn csv_cell(c: &Cell) -> String {
-    match c {
-        Cell::Text(s) => s.clone(),
-        Cell::Number(n) => format!("{n}").replace('.', ","),
-        Cell::Date(d) => format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year()),
-        Cell::Empty => String::new(),
-    }
-}
-
 /// The portfolio as of a date, as a file.
 #[utoipa::path(get, path = "/api/v1/projects/export", tag = "projects", params(ExportParams), security(("bearer" = [])),
     responses((status = 200, description = "CSV, XLSX or JSON file"), (status = 400, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
@@ -238,7 +228,7 @@ pub async fn export(
             cosinum_io::csv_out::write_csv(
                 &mut out,
                 header,
-                rows.iter().map(|r| r.iter().map(csv_cell).collect()),
+                rows.iter().map(|r| r.iter().map(Cell::csv_text).collect()),
             )
             .map_err(anyhow::Error::from)?;
             Ok((

@@ -3,6 +3,8 @@
 
 pub mod avis;
 pub mod demarches;
+pub mod demarches_crud;
+pub mod demarches_files;
 mod exports;
 mod extract;
 mod history;
@@ -87,7 +89,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(avis::add_recommendation))
         .routes(routes!(avis::follow_up))
         .routes(routes!(demarches::summary))
-        .routes(routes!(demarches::editions))
+        .routes(routes!(demarches::editions, demarches_crud::open_edition))
+        .routes(routes!(demarches_crud::list, demarches_crud::create))
+        .routes(routes!(demarches_crud::get, demarches_crud::update))
+        .routes(routes!(demarches_crud::put_values))
+        .routes(routes!(demarches_crud::list_movers))
+        .routes(routes!(demarches_files::import))
+        .routes(routes!(demarches_files::export))
+        .routes(routes!(demarches_files::year_end))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))

@@ -25,6 +25,8 @@ pub struct DashboardQuery {
     edition: Option<String>,
     /// A ministry whose démarches are listed.
     ministere: Option<String>,
+    /// Confirmation after a redirect.
+    ok: Option<String>,
 }
 
 /// One target and where it stands.
@@ -46,12 +48,12 @@ struct Opt {
 }
 
 /// A share shown with its colour class and its count, e.g. "84 % (209/249)".
-struct Cell {
-    text: String,
-    class: &'static str,
+pub(super) struct Cell {
+    pub(super) text: String,
+    pub(super) class: &'static str,
 }
 
-fn share_cell(reached: f64, denominator: usize) -> Cell {
+pub(super) fn share_cell(reached: f64, denominator: usize) -> Cell {
     if denominator == 0 {
         return Cell {
             text: "—".into(),
@@ -95,6 +97,49 @@ struct DashboardPage {
     edition_value: String,
     ministry: String,
     listed: Vec<(i64, String, String, String)>,
+    previous_fr: String,
+    movers_up: Vec<MoverLine>,
+    movers_down: Vec<MoverLine>,
+    can_write: bool,
+}
+
+/// A démarche that moved since the previous edition, and on what.
+struct MoverLine {
+    id: i64,
+    name: String,
+    ministry: String,
+    moves: String,
+}
+
+/// Top movers: démarches ranked by the number of indicators that moved in
+/// one direction (then by name), at most `TOP_MOVERS`.
+const TOP_MOVERS: usize = 10;
+
+fn top_movers(moves: &[crate::api::demarches_crud::MoverDto]) -> Vec<MoverLine> {
+    let mut by: std::collections::BTreeMap<i64, MoverLine> = std::collections::BTreeMap::new();
+    let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    for m in moves {
+        let line = by.entry(m.demarche_id).or_insert_with(|| MoverLine {
+            id: m.demarche_id,
+            name: m.name.clone(),
+            ministry: m.ministry.clone(),
+            moves: String::new(),
+        });
+        if !line.moves.is_empty() {
+            line.moves.push_str(" ; ");
+        }
+        line.moves.push_str(&format!(
+            "{} : {} → {}",
+            m.indicator,
+            m.before.unwrap_or("—"),
+            m.after.unwrap_or("—")
+        ));
+        *counts.entry(m.demarche_id).or_default() += 1;
+    }
+    let mut lines: Vec<MoverLine> = by.into_values().collect();
+    lines.sort_by(|a, b| counts[&b.id].cmp(&counts[&a.id]).then(a.name.cmp(&b.name)));
+    lines.truncate(TOP_MOVERS);
+    lines
 }
 
 pub async fn dashboard(
@@ -344,8 +389,18 @@ pub async fn dashboard(
             Crumb::here("Démarches en ligne"),
         ],
     );
+    let moved =
+        crate::api::demarches_crud::edition_movers(&state, page.actor(), Some(chosen.edition_date))
+            .await?;
+    let can_write = orgs
+        .iter()
+        .any(|o| allows(Some(page.actor()), Access::Write, &demarche_resource(o.id)));
     render(&DashboardPage {
-        layout,
+        layout: layout.with_notice(q.ok.as_deref()),
+        previous_fr: moved.previous_edition.map(fr_date).unwrap_or_default(),
+        movers_up: top_movers(&moved.up),
+        movers_down: top_movers(&moved.down),
+        can_write,
         editions,
         edition_fr: fr_date(chosen.edition_date),
         method_label: m.label_fr,
@@ -360,110 +415,5 @@ pub async fn dashboard(
         edition_value: chosen.edition_date.to_string(),
         ministry,
         listed,
-    })
-}
-
-/// One table per method: its title, its indicator columns, and one row per
-/// edition (date, cells).
-type MethodTable = (String, Vec<String>, Vec<(String, Vec<Cell>)>);
-
-#[derive(Template)]
-#[template(path = "demarches/show.html")]
-struct DemarchePage {
-    layout: Layout,
-    name: String,
-    ministry: String,
-    administration: String,
-    audiences: String,
-    volume: String,
-    online_rate: String,
-    tables: Vec<MethodTable>,
-}
-
-/// One démarche: each indicator in each edition, with its level, one table
-/// per method (their indicators differ).
-pub async fn show(
-    State(state): State<AppState>,
-    page: SignedPage,
-    axum::extract::Path(id): axum::extract::Path<i64>,
-) -> Result<Response, PageError> {
-    let d = demarches::get(&state.db, id).await?;
-    if !allows(
-        Some(page.actor()),
-        Access::Read,
-        &demarche_resource(d.organisation_id),
-    ) {
-        return Err(AppError::Forbidden.into());
-    }
-    let org = cosinum_store::organisations::get(&state.db, d.organisation_id).await?;
-    let history = demarches::history(&state.db, id).await?;
-    let mut tables: Vec<MethodTable> = Vec::new();
-    for (date, code, values) in history.iter().rev() {
-        let Some(m) = method(code) else { continue };
-        if tables.last().is_none_or(|t| t.0 != m.label_fr) {
-            tables.push((
-                m.label_fr.to_owned(),
-                m.indicators.iter().map(|i| i.label_fr.to_owned()).collect(),
-                Vec::new(),
-            ));
-        }
-        let cells = m
-            .indicators
-            .iter()
-            .map(|i| {
-                let raw = values.get(i.slug).cloned().unwrap_or_default();
-                let a = cosinum_domain::demarches::method::assess(
-                    i,
-                    &cosinum_domain::demarches::method::parse_raw(&raw),
-                );
-                let level = a.code().and_then(|c| i.level(c));
-                let class = match level.map(|l| l.colour) {
-                    Some(
-                        cosinum_domain::demarches::method::Colour::Green
-                        | cosinum_domain::demarches::method::Colour::Blue,
-                    ) => "cosinum-level-good",
-                    Some(
-                        cosinum_domain::demarches::method::Colour::Yellow
-                        | cosinum_domain::demarches::method::Colour::Orange,
-                    ) => "cosinum-level-mid",
-                    Some(cosinum_domain::demarches::method::Colour::Red) => "cosinum-level-bad",
-                    _ => "",
-                };
-                let text = match level {
-                    Some(l) if raw.trim().to_lowercase() != l.label_fr.to_lowercase() => {
-                        format!("{raw} ({})", l.label_fr)
-                    }
-                    Some(_) => raw,
-                    None if raw.is_empty() => "—".into(),
-                    None => raw,
-                };
-                Cell { text, class }
-            })
-            .collect();
-        if let Some(t) = tables.last_mut() {
-            t.2.push((fr_date(*date), cells));
-        }
-    }
-    let layout = Layout::new(
-        &page.ctx,
-        d.name.clone(),
-        vec![
-            Crumb::link("Accueil", "/"),
-            Crumb::link("Démarches en ligne", "/demarches"),
-            Crumb::here(d.name.clone()),
-        ],
-    );
-    render(&DemarchePage {
-        layout,
-        ministry: format!("{} — {}", org.code, org.name),
-        administration: d.administration.clone(),
-        audiences: d.audiences.join(", "),
-        volume: d.annual_volume.map_or("—".into(), |v| number(v as f64, 0)),
-        online_rate: match (d.online_volume, d.annual_volume) {
-            (Some(o), Some(t)) if t > 0 => format!("{} %", number(o as f64 / t as f64 * 100.0, 0)),
-            _ => "—".into(),
-        },
-        tables,
-        name: d.name,
     })
 }

@@ -4,6 +4,10 @@
 mod account;
 mod auth;
 mod avis_pages;
+mod demarche_bulk;
+mod demarche_files;
+mod demarche_forms;
+mod demarche_page;
 mod demarches;
 mod history;
 mod organisations;
@@ -81,7 +85,29 @@ pub fn router() -> Router<AppState> {
             get(review_forms::edit_review_form).post(review_forms::update_review),
         )
         .route("/demarches", get(demarches::dashboard))
-        .route("/demarches/{id}", get(demarches::show))
+        .route(
+            "/demarches/nouvelle",
+            get(demarche_forms::new_form).post(demarche_forms::create),
+        )
+        .route(
+            "/demarches/saisie",
+            get(demarche_bulk::form).post(demarche_bulk::save),
+        )
+        .route(
+            "/demarches/import",
+            get(demarche_files::form).post(demarche_files::upload),
+        )
+        .route("/demarches/import/appliquer", post(demarche_files::confirm))
+        .route("/demarches/bilan", get(demarche_files::bilan))
+        .route("/demarches/{id}", get(demarche_page::show))
+        .route(
+            "/demarches/{id}/modifier",
+            get(demarche_forms::edit_form).post(demarche_forms::update),
+        )
+        .route(
+            "/demarches/{id}/valeurs",
+            get(demarche_forms::values_form).post(demarche_forms::save_values),
+        )
         .route("/avis", get(avis_pages::list))
         .route(
             "/avis/{id}",
@@ -143,6 +169,7 @@ pub struct Layout {
     pub breadcrumbs: Vec<Crumb>,
     pub dsfr: String,
     pub app_css: String,
+    pub app_js: String,
     /// A confirmation shown at the top of the page ("Modifications enregistrées").
     pub notice: Option<String>,
 }
@@ -158,6 +185,7 @@ impl Layout {
             breadcrumbs: Vec::new(),
             dsfr: assets::dsfr_base(),
             app_css: assets::own_url("cosinum.css"),
+            app_js: assets::own_url("cosinum.js"),
             notice: None,
         }
     }
@@ -178,6 +206,7 @@ impl Layout {
             breadcrumbs,
             dsfr: assets::dsfr_base(),
             app_css: assets::own_url("cosinum.css"),
+            app_js: assets::own_url("cosinum.js"),
             notice: None,
         }
     }
@@ -198,6 +227,8 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "restaure" => "L'objet a été restauré.",
         "revoque" => "Le jeton a été révoqué.",
         "importe" => "Import terminé : les projets et revues du fichier sont enregistrés.",
+        "importe_demarches" => "Import terminé : l'édition du fichier est enregistrée.",
+        "inchange" => "Aucune valeur n'a changé : rien n'a été enregistré.",
         "desactive" => "Le compte a été désactivé.",
         "reactive" => "Le compte a été réactivé.",
         _ => return None,

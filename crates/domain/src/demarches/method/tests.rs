@@ -354,3 +354,15 @@ proptest! {
         prop_assert_eq!(parse_raw(&format!("{x} %")), RawValue::Number(x));
     }
 }
+
+#[test]
+fn same_value_compares_numbers_by_value_and_text_exactly() {
+    assert!(same_value(Some("8,0"), Some("8")));
+    assert!(same_value(Some("8.5"), Some(" 8,5 ")));
+    assert!(same_value(None, Some("")));
+    assert!(same_value(Some("Oui"), Some("Oui")));
+    assert!(!same_value(Some("8,5"), Some("8,6")));
+    assert!(!same_value(None, Some("À venir")), "a wording shows: kept");
+    assert!(!same_value(Some("oui"), Some("Oui")));
+    assert!(!same_value(Some("8"), None));
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use cosinum_domain::OrgId;
 use cosinum_domain::audit::{AuditAction, FieldChange, diff};
 use cosinum_domain::demarches::demarche::{Demarche, DemarcheFields};
-use cosinum_domain::demarches::method::parse_raw;
+use cosinum_domain::demarches::method::{parse_raw, same_value};
 use cosinum_domain::demarches::shares::DemarcheValues;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -19,6 +19,8 @@ use crate::organisations::{check_version, stale_if_none};
 
 pub const OBJECT_TYPE: &str = "demarche";
 pub const EDITION_TYPE: &str = "demarche_edition";
+
+pub mod import;
 
 macro_rules! cols {
     () => {
@@ -193,15 +195,70 @@ pub async fn upsert_edition(
 /// Rows per INSERT: well under SQLite's and PostgreSQL's bind limits.
 const BATCH: usize = 300;
 
-/// Writes raw values `(demarche_id, slug, raw)` of an edition in batches and
-/// records one audit line for the edition (bulk entry and imports).
+/// One indicator value to write in an edition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueWrite {
+    pub demarche_id: i64,
+    pub slug: String,
+    pub raw: String,
+    /// The value the writer saw (`""` for none): the write is refused if the
+    /// stored value differs, so two people entering the same edition do not
+    /// overwrite each other unknowingly. `None` overwrites (imports, whose
+    /// preview is checked again on confirmation).
+    pub expected: Option<String>,
+}
+
+/// The stored raw values of an edition: (démarche, slug) → raw.
+pub async fn stored_values(
+    tx: &mut Tx,
+    edition_id: i64,
+) -> StoreResult<BTreeMap<(i64, String), String>> {
+    let rows: Vec<(i64, String, String)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT demarche_id, slug, raw FROM demarche_values WHERE edition_id = $1")
+        .bind(edition_id).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(d, s, r)| ((d, s), r)).collect())
+}
+
+/// Writes indicator values of an edition in batches (insert or replace),
+/// skipping those equal to what is stored, and records in the same
+/// transaction one audit line per démarche listing each value changed
+/// (before → after), so the démarche's history shows its figures. Returns
+/// the number of values written.
 pub async fn write_values(
     tx: &mut Tx,
     ctx: &AuditCtx,
     edition_id: i64,
-    values: &[(i64, String, String)],
-) -> StoreResult<()> {
-    for chunk in values.chunks(BATCH) {
+    values: &[ValueWrite],
+) -> StoreResult<usize> {
+    let stored = stored_values(tx, edition_id).await?;
+    let (date,): (Date,) = on_tx!(tx, c => sqlx::query_as("SELECT edition_date FROM demarche_editions WHERE id = $1")
+        .bind(edition_id).fetch_one(c).await)?;
+    let mut changed: BTreeMap<i64, Vec<FieldChange>> = BTreeMap::new();
+    let mut rows: Vec<&ValueWrite> = Vec::new();
+    for v in values {
+        let before = stored.get(&(v.demarche_id, v.slug.clone()));
+        if let Some(expected) = &v.expected
+            && before.map_or("", String::as_str) != expected
+        {
+            return Err(StoreError::Stale(format!(
+                "la valeur « {} » de la démarche {} dans l'édition du {date} vaut désormais « {} »",
+                v.slug,
+                v.demarche_id,
+                before.map_or("", String::as_str)
+            )));
+        }
+        // Unchanged, or blank where nothing is stored (both read "not measured").
+        if same_value(before.map(String::as_str), Some(&v.raw)) {
+            continue;
+        }
+        changed.entry(v.demarche_id).or_default().push(FieldChange {
+            field: format!("{date} · {}", v.slug),
+            before: before.map_or(Value::Null, |b| json!(b)),
+            after: json!(v.raw),
+        });
+        rows.push(v);
+    }
+    for chunk in rows.chunks(BATCH) {
         let mut sql = String::from(
             "INSERT INTO demarche_values (edition_id, demarche_id, slug, raw) VALUES ",
         );
@@ -221,29 +278,38 @@ pub async fn write_values(
         );
         on_tx!(tx, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
-            for (d, slug, raw) in chunk {
-                q = q.bind(edition_id).bind(*d).bind(slug.as_str()).bind(raw.as_str());
+            for v in chunk {
+                q = q.bind(edition_id).bind(v.demarche_id).bind(v.slug.as_str()).bind(v.raw.as_str());
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })?;
     }
-    let demarches: std::collections::BTreeSet<i64> = values.iter().map(|v| v.0).collect();
-    let change = FieldChange {
-        field: "valeurs".into(),
-        before: Value::Null,
-        after: json!({"démarches": demarches.len(), "valeurs": values.len()}),
-    };
-    audit::record(
-        tx,
-        ctx,
-        EDITION_TYPE,
-        edition_id,
-        1,
-        AuditAction::Update,
-        &[change],
-    )
-    .await?;
-    Ok(())
+    let versions: Vec<(i64, i64)> = on_tx!(tx, c => sqlx::query_as("SELECT id, version FROM demarches")
+        .fetch_all(c).await)?;
+    let versions: BTreeMap<i64, i64> = versions.into_iter().collect();
+    for (demarche_id, changes) in &changed {
+        let version = versions.get(demarche_id).copied().unwrap_or(1);
+        audit::record(
+            tx,
+            ctx,
+            OBJECT_TYPE,
+            *demarche_id,
+            version,
+            AuditAction::Update,
+            changes,
+        )
+        .await?;
+    }
+    Ok(rows.len())
+}
+
+/// The raw values stored for the edition dated `date`: (démarche, slug) → raw.
+pub async fn raw_values(db: &Db, date: Date) -> StoreResult<BTreeMap<(i64, String), String>> {
+    let rows: Vec<(i64, String, String)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT v.demarche_id, v.slug, v.raw FROM demarche_values v \
+         JOIN demarche_editions e ON e.id = v.edition_id WHERE e.edition_date = $1")
+        .bind(date).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|(d, s, r)| ((d, s), r)).collect())
 }
 
 /// Every démarche's values in the edition dated `date`, ready for the maths.
