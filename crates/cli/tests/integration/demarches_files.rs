@@ -297,7 +297,7 @@ async fn demarches_bilan(app: &TestApp) {
         .await;
     let edition = bilan["edition"].as_str().expect("edition");
     assert!(
-        edition <= "2025-12-31" && edition >= "2025-10-01",
+        ("2025-10-01"..="2025-12-31").contains(&edition),
         "{edition}"
     );
     let lines = bilan["lines"].as_array().expect("lines");
