@@ -9,6 +9,7 @@ mod auth;
 mod avis;
 mod cli;
 mod demarches;
+mod demarches_editing;
 mod demarches_files;
 mod exports;
 mod openapi;
