@@ -76,6 +76,15 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Démarche en ligne",
             })
         }
+        cosinum_store::demarches::targets::OBJECT_TYPE => {
+            let t = cosinum_store::demarches::targets::get(db, id).await?;
+            Ok(ObjectRef {
+                resource: Resource::owned_by(cosinum_domain::authz::Owner::Interministerial),
+                label: t.target.label_fr,
+                href: Some("/demarches/objectifs".into()),
+                kind_label: "Objectif des démarches en ligne",
+            })
+        }
         cosinum_store::projects::avis::OBJECT_TYPE => {
             let a = cosinum_store::projects::avis::get(db, id).await?;
             let p = cosinum_store::projects::get(db, a.project_id).await?;

@@ -300,6 +300,15 @@ async fn demarches_bilan(app: &TestApp) {
         ("2025-10-01"..="2025-12-31").contains(&edition),
         "{edition}"
     );
+    assert_eq!(bilan["provisional"], false, "2025 is over");
+    let this_year = time::OffsetDateTime::now_utc().year();
+    let current: Value = app
+        .get_json(
+            &format!("/api/v1/demarches/bilan?year={this_year}"),
+            &steering,
+        )
+        .await;
+    assert_eq!(current["provisional"], true, "{current}");
     let lines = bilan["lines"].as_array().expect("lines");
     let labels: Vec<&str> = lines
         .iter()

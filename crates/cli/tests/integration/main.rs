@@ -11,6 +11,7 @@ mod cli;
 mod demarches;
 mod demarches_editing;
 mod demarches_files;
+mod demarches_targets;
 mod exports;
 mod openapi;
 mod panorama;

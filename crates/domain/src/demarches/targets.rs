@@ -4,6 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 use time::macros::date;
+
+use super::method::methods;
+use super::shares::ONLINE;
+use crate::OrgId;
+use crate::validation::{ValidationError, required_text};
 use time::{Date, Duration};
 
 /// Days per year used to convert between dates and rates per year.
@@ -24,6 +29,8 @@ pub struct Target {
     /// Share to reach, 0..1.
     pub threshold: f64,
     pub deadline: Date,
+    /// `None`: every tracked démarche; else one ministry's démarches.
+    pub scope: Option<OrgId>,
 }
 
 fn target(label_fr: &str, slug: &str, threshold: f64, deadline: Date) -> Target {
@@ -32,6 +39,36 @@ fn target(label_fr: &str, slug: &str, threshold: f64, deadline: Date) -> Target 
         slug: slug.to_string(),
         threshold,
         deadline,
+        scope: None,
+    }
+}
+
+impl Target {
+    /// Checks a target typed by the DINUM: a label; `online` or an indicator
+    /// of a method that has a goal level (a share at goal must mean
+    /// something); a threshold in (0, 1].
+    pub fn validated(mut self) -> Result<Target, ValidationError> {
+        self.label_fr = required_text("label", &self.label_fr, 200)?;
+        let known = self.slug == ONLINE
+            || methods()
+                .iter()
+                .any(|m| m.indicator(&self.slug).is_some_and(|i| i.has_goal()));
+        if !known {
+            return Err(ValidationError::new(
+                "slug",
+                format!(
+                    "indicateur inconnu ou sans niveau d'objectif : {}",
+                    self.slug
+                ),
+            ));
+        }
+        if !(self.threshold > 0.0 && self.threshold <= 1.0) {
+            return Err(ValidationError::new(
+                "threshold",
+                "la cible est une part entre 0 et 100 %",
+            ));
+        }
+        Ok(self)
     }
 }
 
@@ -227,6 +264,30 @@ mod tests {
 
     fn online_2026() -> Target {
         target("t", "online", 1.0, date!(2026 - 12 - 31))
+    }
+
+    #[test]
+    fn validation_refuses_unknown_indicators_and_shares_out_of_range() {
+        assert!(online_2026().validated().is_ok());
+        let bad = |f: fn(&mut Target)| {
+            let mut t = online_2026();
+            f(&mut t);
+            t.validated().unwrap_err().field
+        };
+        assert_eq!(
+            bad(|t| t.slug = "usage".into()),
+            "slug",
+            "usage has no goal level"
+        );
+        assert_eq!(bad(|t| t.slug = "nope".into()), "slug");
+        assert_eq!(bad(|t| t.threshold = 0.0), "threshold");
+        assert_eq!(bad(|t| t.threshold = 1.2), "threshold");
+        assert_eq!(bad(|t| t.label_fr = " ".into()), "label");
+        let v1 = Target {
+            slug: "mobile".into(),
+            ..online_2026()
+        };
+        assert!(v1.validated().is_ok(), "a v1 indicator is a valid target");
     }
 
     #[test]

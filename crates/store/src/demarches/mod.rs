@@ -21,6 +21,7 @@ pub const OBJECT_TYPE: &str = "demarche";
 pub const EDITION_TYPE: &str = "demarche_edition";
 
 pub mod import;
+pub mod targets;
 
 macro_rules! cols {
     () => {

@@ -196,22 +196,21 @@ fn values_dto(
         .collect()
 }
 
-/// The position of a démarche's ministry in its latest edition, over the
-/// démarches the caller may read.
+/// The position of a démarche's ministry in an edition, among all
+/// ministries: a ministry sees where it stands even though it reads only its
+/// own démarches, since the answer holds aggregates only (its shares, the
+/// State's, its rank), never another ministry's démarches or name — the
+/// figures the observatory publishes anyway.
 pub async fn position_of(
     state: &AppState,
-    actor: &cosinum_domain::authz::Actor,
     d: &Demarche,
     edition: Date,
     m: &'static Method,
 ) -> Result<Vec<Position>, AppError> {
-    let rows: Vec<_> = demarches::edition_values(&state.db, edition)
+    let rows = demarches::edition_values(&state.db, edition)
         .await?
         .map(|(_, r)| r)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| allows(Some(actor), Access::Read, &demarche_resource(r.ministry)))
-        .collect();
+        .unwrap_or_default();
     Ok(ministry_position(m, &rows, d.organisation_id))
 }
 
@@ -243,7 +242,7 @@ pub async fn get(
             Some(MinistryPosition {
                 edition: last.edition,
                 ministry: code.clone(),
-                lines: position_of(&state, caller.actor(), &d, last.edition, m).await?,
+                lines: position_of(&state, &d, last.edition, m).await?,
             })
         }
         None => None,

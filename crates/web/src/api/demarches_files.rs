@@ -340,6 +340,9 @@ pub struct Bilan {
     pub edition: Date,
     pub method: &'static str,
     pub method_label: &'static str,
+    /// The year is not over: the figures are those of the latest edition so
+    /// far, not a year-end bilan yet.
+    pub provisional: bool,
     #[schema(value_type = Vec<Object>)]
     pub lines: Vec<BilanLine>,
 }
@@ -360,8 +363,11 @@ pub async fn year_bilan(state: &AppState, actor: &Actor, year: i32) -> Result<Bi
         .into_iter()
         .filter(|r| allows(Some(actor), Access::Read, &demarche_resource(r.ministry)))
         .collect();
+    let today = time::OffsetDateTime::now_utc().date();
     Ok(Bilan {
         year,
+        provisional: cosinum_domain::demarches::bilan::year_end(year)
+            .is_none_or(|end| today <= end),
         edition: *date,
         method: m.code,
         method_label: m.label_fr,
@@ -400,14 +406,18 @@ pub fn bilan_file(b: &Bilan, format: &str) -> Result<Response, AppError> {
             csv_bytes(&head, &cells)?,
         )),
         "xlsx" => {
-            let notes = vec![
-                format!(
-                    "Bilan au 31 décembre {} : édition de l'observatoire du {}",
-                    b.year, b.edition
-                ),
+            let mut notes = vec![format!(
+                "Bilan au 31 décembre {} : édition de l'observatoire du {}",
+                b.year, b.edition
+            )];
+            if b.provisional {
+                notes.push("Bilan provisoire : l'année n'est pas terminée.".into());
+            }
+            notes.extend([
+
                 format!("Méthode : {} ({})", b.method_label, b.method),
                 "Chaque ligne dit ce qu'elle compte et sur quel dénominateur : le comptage strict et le taux pondéré ne se confondent pas.".into(),
-            ];
+            ]);
             let bytes = write_xlsx("Bilan", &head, &cells, &notes)
                 .map_err(|e| AppError::Internal(anyhow::anyhow!(e)))?;
             Ok(file_response(XLSX, &format!("{name}.xlsx"), bytes))

@@ -5,6 +5,7 @@ pub mod avis;
 pub mod demarches;
 pub mod demarches_crud;
 pub mod demarches_files;
+pub mod demarches_targets;
 mod exports;
 mod extract;
 mod history;
@@ -94,6 +95,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(demarches_crud::get, demarches_crud::update))
         .routes(routes!(demarches_crud::put_values))
         .routes(routes!(demarches_crud::list_movers))
+        .routes(routes!(demarches_targets::list, demarches_targets::create))
+        .routes(routes!(
+            demarches_targets::update,
+            demarches_targets::withdraw
+        ))
         .routes(routes!(demarches_files::import))
         .routes(routes!(demarches_files::export))
         .routes(routes!(demarches_files::year_end))

@@ -194,6 +194,7 @@ struct BilanPage {
     years: Vec<SelectOption>,
     edition_fr: String,
     method_label: &'static str,
+    provisional: bool,
     lines: Vec<(String, String, String, String, String)>,
 }
 
@@ -210,7 +211,14 @@ pub async fn bilan(
         .map(|e| e.edition_date.year())
         .ok_or(AppError::NotFound)?;
     let first = editions.first().map_or(latest, |e| e.edition_date.year());
-    let year = q.annee.unwrap_or(latest);
+    // By default the last year that is over (the bilan is a year-end
+    // figure), or the current one if no earlier edition exists.
+    let last_over = time::OffsetDateTime::now_utc().year() - 1;
+    let year = q.annee.unwrap_or(if first <= last_over {
+        last_over.min(latest)
+    } else {
+        latest
+    });
     let b = year_bilan(&state, page.actor(), year).await?;
     let lines = b_lines(&b);
     let title = format!("Bilan au 31 décembre {year}");
@@ -235,6 +243,7 @@ pub async fn bilan(
             .collect(),
         edition_fr: fr_date(b.edition),
         method_label: b.method_label,
+        provisional: b.provisional,
         lines,
     })
 }

@@ -110,7 +110,7 @@ pub async fn show(
         Some((date, code, _)) => {
             let m = method(code)
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {code}")))?;
-            let lines = position_of(&state, page.actor(), &d, *date, m)
+            let lines = position_of(&state, &d, *date, m)
                 .await?
                 .into_iter()
                 .map(|p| PositionLine {
@@ -127,9 +127,9 @@ pub async fn show(
                     state: p
                         .state_share
                         .map_or("—".into(), |s| format!("{} %", number(s * 100.0, 0))),
-                    rank: p
-                        .rank
-                        .map_or("—".into(), |r| format!("{r}ᵉ sur {}", p.ranked)),
+                    rank: p.rank.map_or("—".into(), |r| {
+                        format!("{r}{} sur {}", if r == 1 { "ᵉʳ" } else { "ᵉ" }, p.ranked)
+                    }),
                 })
                 .collect();
             (fr_date(*date), lines)

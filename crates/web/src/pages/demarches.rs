@@ -29,16 +29,41 @@ pub struct DashboardQuery {
     ok: Option<String>,
 }
 
+/// A target's line, in French.
+pub(super) fn target_line(t: &crate::api::demarches_targets::TargetProgress) -> TargetLine {
+    TargetLine {
+        label: match &t.scope {
+            Some(code) => format!("{} ({code})", t.label),
+            None => t.label.clone(),
+        },
+        deadline: fr_date(t.deadline),
+        current: t.current.map_or("—".into(), |c| {
+            format!(
+                "{} % (objectif {} %)",
+                number(c * 100.0, 0),
+                number(t.threshold * 100.0, 0)
+            )
+        }),
+        percent: t.current.map_or(0, |c| (c * 100.0).round() as i64),
+        trend: t.slope_per_year.map_or("—".into(), |sl| {
+            format!("{} points par an", number(sl * 100.0, 1))
+        }),
+        projected: t.projected_date.map_or("—".into(), fr_date),
+        status: t.status.label_fr(),
+        late: t.status == cosinum_domain::demarches::targets::ProgressStatus::Late,
+    }
+}
+
 /// One target and where it stands.
-struct TargetLine {
-    label: String,
-    deadline: String,
-    current: String,
-    percent: i64,
-    trend: String,
-    projected: String,
-    status: &'static str,
-    late: bool,
+pub(super) struct TargetLine {
+    pub(super) label: String,
+    pub(super) deadline: String,
+    pub(super) current: String,
+    pub(super) percent: i64,
+    pub(super) trend: String,
+    pub(super) projected: String,
+    pub(super) status: &'static str,
+    pub(super) late: bool,
 }
 
 struct Opt {
@@ -254,9 +279,6 @@ pub async fn dashboard(
         })
         .collect();
     // Evolution across editions, each read under its own method.
-    let mut history: std::collections::BTreeMap<String, Vec<(time::Date, f64)>> =
-        std::collections::BTreeMap::new();
-    let targets_def = cosinum_domain::demarches::targets::default_targets();
     let mut strict_points = Vec::new();
     let mut weighted_points = Vec::new();
     let mut trend_rows = Vec::new();
@@ -271,20 +293,6 @@ pub async fn dashboard(
                 .unwrap_or_default(),
         );
         let o = online_share(em, &r);
-        if let Some(sh) = o.strict_share {
-            history
-                .entry("online".into())
-                .or_default()
-                .push((e.edition_date, sh));
-        }
-        for g in goal_shares(em, &r) {
-            if let (Some(sh), true) = (g.share, targets_def.iter().any(|t| t.slug == g.slug)) {
-                history
-                    .entry(g.slug.to_owned())
-                    .or_default()
-                    .push((e.edition_date, sh));
-            }
-        }
         let x = f64::from(e.edition_date.to_julian_day());
         if let (Some(s), Some(w)) = (o.strict_share, o.weighted_share) {
             strict_points.push((x, s * 100.0));
@@ -322,30 +330,10 @@ pub async fn dashboard(
         |y| format!("{} %", number(y, 0)),
     );
     let today = time::OffsetDateTime::now_utc().date();
-    let targets = targets_def
-        .iter()
-        .map(|t| {
-            let h = history.get(&t.slug).map_or(&[][..], Vec::as_slice);
-            let p = cosinum_domain::demarches::targets::progress(t, h, today);
-            TargetLine {
-                label: t.label_fr.clone(),
-                deadline: fr_date(t.deadline),
-                current: p.current.map_or("—".into(), |c| {
-                    format!(
-                        "{} % (objectif {} %)",
-                        number(c * 100.0, 0),
-                        number(t.threshold * 100.0, 0)
-                    )
-                }),
-                percent: p.current.map_or(0, |c| (c * 100.0).round() as i64),
-                trend: p.slope_per_year.map_or("—".into(), |sl| {
-                    format!("{} points par an", number(sl * 100.0, 1))
-                }),
-                projected: p.projected_date.map_or("—".into(), fr_date),
-                status: p.status.label_fr(),
-                late: p.status == cosinum_domain::demarches::targets::ProgressStatus::Late,
-            }
-        })
+    let targets = crate::api::demarches_targets::progress_all(&state, page.actor(), today)
+        .await?
+        .into_iter()
+        .map(|t| target_line(&t))
         .collect();
     // The démarches of one ministry, with their online level in this edition.
     let ministry = q.ministere.clone().unwrap_or_default();

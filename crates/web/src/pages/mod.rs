@@ -8,6 +8,7 @@ mod demarche_bulk;
 mod demarche_files;
 mod demarche_forms;
 mod demarche_page;
+mod demarche_targets;
 mod demarches;
 mod history;
 mod organisations;
@@ -99,6 +100,18 @@ pub fn router() -> Router<AppState> {
         )
         .route("/demarches/import/appliquer", post(demarche_files::confirm))
         .route("/demarches/bilan", get(demarche_files::bilan))
+        .route(
+            "/demarches/objectifs",
+            get(demarche_targets::list).post(demarche_targets::create),
+        )
+        .route(
+            "/demarches/objectifs/{id}/modifier",
+            get(demarche_targets::edit_form).post(demarche_targets::update),
+        )
+        .route(
+            "/demarches/objectifs/{id}/retirer",
+            post(demarche_targets::withdraw),
+        )
         .route("/demarches/{id}", get(demarche_page::show))
         .route(
             "/demarches/{id}/modifier",
