@@ -71,6 +71,28 @@ async fn demarches_summary(app: &TestApp) {
             )
     );
     assert!(latest["previous_edition"].is_string());
+    // Per administration: every démarche in exactly one.
+    let per_admin: i64 = latest["by_administration"]
+        .as_array()
+        .expect("administrations")
+        .iter()
+        .map(|a| {
+            a["online"]["denominator"].as_i64().unwrap_or(0)
+                + a["online"]["not_measured"].as_i64().unwrap_or(0)
+                + a["online"]["invalid"].as_i64().unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(per_admin, 250);
+    let changes: Vec<f64> = latest["by_ministry"]
+        .as_array()
+        .expect("ministries")
+        .iter()
+        .filter_map(|m| m["online_change"].as_f64())
+        .collect();
+    assert!(
+        !changes.is_empty(),
+        "each ministry's change since the previous edition"
+    );
 
     // An edition of the former method is read under that method.
     let old = editions
@@ -139,6 +161,15 @@ async fn demarches_dashboard_page(app: &TestApp) {
     assert!(
         html.contains("ministere=MININT") && !html.contains("ministere=MEF"),
         "a ministry sees its own démarches"
+    );
+    let mine = app.page(&reader, "/demarches?ministere=MININT").await;
+    assert!(
+        mine.contains("Par administration") && mine.contains("ANTS"),
+        "its administrations side by side"
+    );
+    assert!(
+        html.contains("<svg") && html.contains("par ministère"),
+        "a chart per ministry"
     );
     assert_eq!(app.status(&app.client(), "/demarches").await, 303);
 }

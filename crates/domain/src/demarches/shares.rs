@@ -185,18 +185,26 @@ pub fn by_ministry(
     method: &Method,
     rows: &[DemarcheValues],
 ) -> BTreeMap<OrgId, (OnlineShare, Vec<GoalShare>)> {
-    let mut groups: BTreeMap<OrgId, Vec<DemarcheValues>> = BTreeMap::new();
+    by_group(method, rows, |r| Some(r.ministry))
+}
+
+/// Online rate and goal shares per group (a ministry, an administration…):
+/// `key` names each row's group; a row whose key is `None` is in no group
+/// (a démarche the caller cannot place), every other row in exactly one.
+pub fn by_group<K: Ord>(
+    method: &Method,
+    rows: &[DemarcheValues],
+    key: impl Fn(&DemarcheValues) -> Option<K>,
+) -> BTreeMap<K, (OnlineShare, Vec<GoalShare>)> {
+    let mut groups: BTreeMap<K, Vec<DemarcheValues>> = BTreeMap::new();
     for row in rows {
-        groups.entry(row.ministry).or_default().push(row.clone());
+        if let Some(k) = key(row) {
+            groups.entry(k).or_default().push(row.clone());
+        }
     }
     groups
         .into_iter()
-        .map(|(org, rows)| {
-            (
-                org,
-                (online_share(method, &rows), goal_shares(method, &rows)),
-            )
-        })
+        .map(|(k, rows)| (k, (online_share(method, &rows), goal_shares(method, &rows))))
         .collect()
 }
 

@@ -7,7 +7,7 @@ use cosinum_domain::authz::{Access, Owner, Resource, allows};
 use cosinum_domain::demarches::bilan::{BilanLine, bilan};
 use cosinum_domain::demarches::method::method;
 use cosinum_domain::demarches::shares::{
-    GoalShare, OnlineShare, by_ministry, goal_shares, movers, online_share,
+    GoalShare, OnlineShare, by_group, by_ministry, goal_shares, movers, online_share,
 };
 use cosinum_store::demarches;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,24 @@ pub fn demarche_resource(org: cosinum_domain::OrgId) -> Resource {
     }
 }
 
+/// Figures per (ministry, administration): each row is placed by its
+/// démarche's administration.
+pub fn by_administration(
+    m: &cosinum_domain::demarches::Method,
+    rows: &[cosinum_domain::demarches::shares::DemarcheValues],
+    list: &[cosinum_domain::demarches::demarche::Demarche],
+) -> std::collections::BTreeMap<(cosinum_domain::OrgId, String), (OnlineShare, Vec<GoalShare>)> {
+    let administration: std::collections::HashMap<i64, &str> = list
+        .iter()
+        .map(|d| (d.id, d.administration.as_str()))
+        .collect();
+    by_group(m, rows, |r| {
+        administration
+            .get(&r.demarche_id)
+            .map(|a| (r.ministry, (*a).to_owned()))
+    })
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct SummaryParams {
     /// Date of the edition (default: the latest).
@@ -41,6 +59,19 @@ pub struct SummaryParams {
 pub struct MinistrySummary {
     code: String,
     name: String,
+    #[schema(value_type = Object)]
+    online: OnlineShare,
+    #[schema(value_type = Vec<Object>)]
+    goals: Vec<GoalShare>,
+    /// Change of its strict online share since the previous edition (ratio points).
+    online_change: Option<f64>,
+}
+
+/// One administration's figures in an edition.
+#[derive(Serialize, ToSchema)]
+pub struct AdministrationSummary {
+    ministry: String,
+    administration: String,
     #[schema(value_type = Object)]
     online: OnlineShare,
     #[schema(value_type = Vec<Object>)]
@@ -65,6 +96,7 @@ pub struct Summary {
     #[schema(value_type = Vec<Object>)]
     bilan: Vec<BilanLine>,
     by_ministry: Vec<MinistrySummary>,
+    by_administration: Vec<AdministrationSummary>,
     previous_edition: Option<Date>,
     /// Change of the strict online share since the previous edition (ratio points).
     online_change: Option<f64>,
@@ -108,6 +140,7 @@ pub async fn summary(
         .iter()
         .rev()
         .find(|e| e.edition_date < edition.edition_date);
+    let mut previous_by_ministry = std::collections::BTreeMap::new();
     let (online_change, movers_up, movers_down) = match previous {
         Some(prev) => {
             let before = visible(
@@ -123,6 +156,7 @@ pub async fn summary(
                 .strict_share
                 .zip(online_share(pm, &before).strict_share)
                 .map(|(a, b)| a - b);
+            previous_by_ministry = by_ministry(pm, &before);
             let (up, down) = movers(pm, &before, m, &rows);
             let count = |v: &[cosinum_domain::demarches::shares::Mover]| {
                 v.iter()
@@ -139,13 +173,32 @@ pub async fn summary(
         .into_iter()
         .map(|(org, (online, goals))| {
             let o = orgs.iter().find(|x| x.id == org);
+            let online_change = previous_by_ministry
+                .get(&org)
+                .and_then(|(before, _)| Some(online.strict_share? - before.strict_share?));
             MinistrySummary {
                 code: o.map_or_else(|| org.to_string(), |o| o.code.clone()),
                 name: o.map_or_else(String::new, |o| o.name.clone()),
                 online,
                 goals,
+                online_change,
             }
         })
+        .collect();
+    let list = demarches::list(db).await?;
+    let by_administration = by_administration(m, &rows, &list)
+        .into_iter()
+        .map(
+            |((org, administration), (online, goals))| AdministrationSummary {
+                ministry: orgs
+                    .iter()
+                    .find(|o| o.id == org)
+                    .map_or_else(|| org.to_string(), |o| o.code.clone()),
+                administration,
+                online,
+                goals,
+            },
+        )
         .collect();
     Ok(Json(Summary {
         edition: edition.edition_date,
@@ -156,6 +209,7 @@ pub async fn summary(
         goals: goal_shares(m, &rows),
         bilan: bilan(m, &rows),
         by_ministry,
+        by_administration,
         previous_edition: previous.map(|e| e.edition_date),
         online_change,
         movers_up,

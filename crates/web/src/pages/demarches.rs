@@ -116,6 +116,11 @@ struct DashboardPage {
     goals: Vec<(String, bool, Cell, String)>,
     columns: Vec<String>,
     ministries: Vec<(String, Vec<Cell>)>,
+    ministry_svg: String,
+    /// The chosen ministry's administrations: name, then the same cells as
+    /// `ministries` without the change column.
+    administrations: Vec<(String, Vec<Cell>)>,
+    admin_columns: Vec<String>,
     trend_svg: String,
     trend_rows: Vec<(String, String, String, String)>,
     targets: Vec<TargetLine>,
@@ -255,9 +260,30 @@ pub async fn dashboard(
         .filter(|i| i.has_goal() && i.slug != "online")
         .map(|i| i.slug)
         .collect();
-    let mut columns = vec!["En ligne (strict)".to_owned()];
+    let mut columns = vec![
+        "En ligne (strict)".to_owned(),
+        "Évolution depuis l'édition précédente".to_owned(),
+    ];
     columns.extend(shown.iter().map(|s| label(s)));
     let orgs = cosinum_store::organisations::list(db, true).await?;
+    // The previous edition, for each ministry's change.
+    let previous = all
+        .iter()
+        .rev()
+        .find(|e| e.edition_date < chosen.edition_date);
+    let before = match previous.and_then(|p| method(&p.method).map(|pm| (p, pm))) {
+        Some((p, pm)) => by_ministry(
+            pm,
+            &visible(
+                demarches::edition_values(db, p.edition_date)
+                    .await?
+                    .map(|(_, r)| r)
+                    .unwrap_or_default(),
+            ),
+        ),
+        None => Default::default(),
+    };
+    let mut bars = Vec::new();
     let ministries = by_ministry(m, &rows)
         .into_iter()
         .map(|(org, (online, goals))| {
@@ -265,7 +291,24 @@ pub async fn dashboard(
                 .iter()
                 .find(|o| o.id == org)
                 .map_or_else(|| org.to_string(), |o| o.code.clone());
+            if let Some(s) = online.strict_share {
+                bars.push((name.clone(), s * 100.0));
+            }
+            let change = before
+                .get(&org)
+                .and_then(|(b, _)| Some(online.strict_share? - b.strict_share?))
+                .map_or("—".into(), |c| {
+                    format!(
+                        "{}{} pt",
+                        if c > 0.0 { "+" } else { "" },
+                        number(c * 100.0, 1)
+                    )
+                });
             let mut cells = vec![share_cell(online.strict_count as f64, online.denominator)];
+            cells.push(Cell {
+                text: change,
+                class: "",
+            });
             cells.extend(shown.iter().map(|slug| {
                 goals.iter().find(|g| g.slug == *slug).map_or(
                     Cell {
@@ -278,6 +321,14 @@ pub async fn dashboard(
             (name, cells)
         })
         .collect();
+    bars.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let ministry_svg = charts::bar_chart(
+        "ministeres",
+        "Part des démarches entièrement en ligne, par ministère",
+        "Pour chaque ministère, part de ses démarches mesurées qui sont entièrement en ligne (comptage strict), dans l'édition affichée.",
+        &bars,
+        |v| format!("{} %", number(v, 0)),
+    );
     // Evolution across editions, each read under its own method.
     let mut strict_points = Vec::new();
     let mut weighted_points = Vec::new();
@@ -338,6 +389,7 @@ pub async fn dashboard(
     // The démarches of one ministry, with their online level in this edition.
     let ministry = q.ministere.clone().unwrap_or_default();
     let mut listed = Vec::new();
+    let mut administrations = Vec::new();
     if let Some(org) = orgs.iter().find(|o| o.code == ministry)
         && allows(Some(page.actor()), Access::Read, &demarche_resource(org.id))
     {
@@ -359,6 +411,27 @@ pub async fn dashboard(
             };
             listed.push((d.id, d.name, d.administration, level.to_owned()));
         }
+        let list = demarches::list(db).await?;
+        let mine: Vec<DemarcheValues> = rows
+            .iter()
+            .filter(|r| r.ministry == org.id)
+            .cloned()
+            .collect();
+        for ((_, name), (online, goals)) in
+            crate::api::demarches::by_administration(m, &mine, &list)
+        {
+            let mut cells = vec![share_cell(online.strict_count as f64, online.denominator)];
+            cells.extend(shown.iter().map(|slug| {
+                goals.iter().find(|g| g.slug == *slug).map_or(
+                    Cell {
+                        text: "—".into(),
+                        class: "",
+                    },
+                    |g| share_cell(g.reached as f64, g.denominator),
+                )
+            }));
+            administrations.push((name, cells));
+        }
     }
     let editions = all
         .iter()
@@ -368,6 +441,12 @@ pub async fn dashboard(
             label: format!("{} ({})", fr_date(e.edition_date), e.method),
             selected: e.id == chosen.id,
         })
+        .collect();
+    let admin_columns = columns
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, c)| c.clone())
         .collect();
     let layout = Layout::new(
         &page.ctx,
@@ -397,6 +476,9 @@ pub async fn dashboard(
         goals,
         columns,
         ministries,
+        ministry_svg,
+        administrations,
+        admin_columns,
         trend_svg,
         trend_rows,
         targets,

@@ -119,6 +119,25 @@ fn by_ministry_splits_rows() {
 }
 
 #[test]
+fn by_group_places_each_row_once_and_skips_unplaced_rows() {
+    let rows = [
+        row(1, 10, &[("online", "Oui")]),
+        row(2, 10, &[("online", "Non")]),
+        row(3, 20, &[("online", "Oui")]),
+        row(4, 20, &[("online", "Oui")]),
+    ];
+    // Groups by démarche parity, as an administration would be looked up.
+    let g = by_group(&V2023, &rows, |r| {
+        (r.demarche_id != 4).then_some(r.demarche_id % 2)
+    });
+    assert_eq!(g.len(), 2);
+    assert_eq!((g[&1].0.denominator, g[&1].0.strict_count), (2, 2));
+    assert_eq!((g[&0].0.denominator, g[&0].0.strict_count), (1, 0));
+    let total: usize = g.values().map(|(o, _)| o.denominator).sum();
+    assert_eq!(total, 3, "the unplaced row counts nowhere");
+}
+
+#[test]
 fn movers_within_one_method() {
     let before = [
         row(1, 1, &[("online", "Partiel"), ("satisfaction", "7")]),
