@@ -5,7 +5,12 @@
 use std::fmt::Write;
 
 /// DSFR illustrative colours (blue France, red Marianne, and neutral tones).
-const COLOURS: [&str; 4] = ["#000091", "#c9191e", "#6a6af4", "#666666"];
+/// DSFR colours with at least 3:1 contrast on white (RGAA 3.3); lines also
+/// alternate solid and dashed, so colour is never the only cue.
+const COLOURS: [&str; 6] = [
+    "#000091", "#c9191e", "#6a6af4", "#666666", "#18753c", "#b34000",
+];
+const LEGEND_PER_LINE: usize = 3;
 
 /// One line of a line chart.
 pub struct Series {
@@ -46,7 +51,11 @@ pub fn line_chart(
     x_label: impl Fn(f64) -> String,
     y_label: impl Fn(f64) -> String,
 ) -> String {
-    let (w, h, left, right, top, bottom) = (720.0, 280.0, 70.0, 40.0, 20.0, 60.0);
+    // The legend wraps, three entries per line, below the x axis.
+    let legend_lines = series.len().div_ceil(LEGEND_PER_LINE).max(1) as f64;
+    let (w, left, right, top) = (720.0, 70.0, 40.0, 20.0);
+    let bottom = 40.0 + 20.0 * legend_lines;
+    let h = 220.0 + bottom;
     let all: Vec<(f64, f64)> = series
         .iter()
         .flat_map(|s| s.points.iter().copied())
@@ -121,8 +130,8 @@ pub fn line_chart(
                 sy(y)
             );
         }
-        let ly = h - 18.0;
-        let lx = left + i as f64 * 230.0;
+        let ly = h - bottom + 40.0 + 20.0 * (i / LEGEND_PER_LINE) as f64;
+        let lx = left + (i % LEGEND_PER_LINE) as f64 * 215.0;
         let _ = write!(
             svg,
             r##"<line x1="{lx}" x2="{}" y1="{ly}" y2="{ly}" stroke="{colour}" stroke-width="3"{dash}/><text x="{}" y="{}" font-size="12" fill="#161616">{}</text>"##,

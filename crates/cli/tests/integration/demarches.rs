@@ -171,6 +171,13 @@ async fn demarches_dashboard_page(app: &TestApp) {
         html.contains("<svg") && html.contains("par ministère"),
         "a chart per ministry"
     );
+    let (dinum, _) = app.login(STEERING).await;
+    let html = app.page(&dinum, "/demarches").await;
+    assert!(
+        html.contains("Évolution des indicateurs à l'objectif")
+            && html.contains("id=\"objectifs-t\""),
+        "goal shares across the editions of the method"
+    );
     assert_eq!(app.status(&app.client(), "/demarches").await, 303);
 }
 dual_test!(demarches_dashboard_page);

@@ -401,3 +401,97 @@ async fn demarches_from_the_command_line(app: &TestApp) {
     );
 }
 dual_test!(demarches_from_the_command_line);
+
+async fn demarches_page_import(app: &TestApp) {
+    let (browser, csrf) = app.login(EDITOR_MININT).await;
+    let token = app.token(EDITOR_MININT, false).await;
+    let editions: Vec<Value> = app.get_json("/api/v1/demarches/editions", &token).await;
+    let latest = editions.last().expect("edition")["edition_date"]
+        .as_str()
+        .expect("date")
+        .to_owned();
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("edition", latest.clone())
+            .part(
+                "fichier",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        browser
+            .post(app.url(&format!("/demarches/import?csrf_token={csrf}")))
+            .multipart(form)
+            .send()
+    };
+    // The Excel export, sent back as is: every line unchanged.
+    let xlsx = app
+        .client()
+        .get(app.url(&format!(
+            "/api/v1/demarches/export?format=xlsx&edition={latest}"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("xlsx")
+        .bytes()
+        .await
+        .expect("bytes")
+        .to_vec();
+    let res = upload("demarches.xlsx", xlsx).await.expect("upload");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("Inchangée") && !html.contains("Nouvelle démarche"),
+        "an unchanged file"
+    );
+
+    // A new démarche: previewed, nothing written until confirmed.
+    let file = "Ministère;Démarche;Administration;Réalisable en ligne;Colonne inconnue\nMININT;Demande de visa long séjour;DGEF;Partiel;x\n";
+    let res = upload("visa.csv", file.as_bytes().to_vec())
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("Nouvelle démarche") && html.contains("Colonne inconnue"),
+        "ignored columns are shown"
+    );
+    let exists = |list: Vec<Value>| {
+        list.iter()
+            .any(|d| d["name"] == "Demande de visa long séjour")
+    };
+    assert!(
+        !exists(app.get_json("/api/v1/demarches", &token).await),
+        "a preview writes nothing"
+    );
+    let content = html
+        .split("name=\"content\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("content")
+        .to_owned();
+    let res = browser
+        .post(app.url("/demarches/import/appliquer"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("file_name", "visa.csv"),
+            ("edition", latest.as_str()),
+            ("content", content.as_str()),
+        ])
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(res.status(), 303);
+    assert!(exists(app.get_json("/api/v1/demarches", &token).await));
+
+    // A bad file: the validation report, by row and column.
+    let res = upload(
+        "faux.csv",
+        b"Ministere;Demarche;Satisfaction usagers\nMININT;A;11\n".to_vec(),
+    )
+    .await
+    .expect("upload");
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Rapport de validation") && html.contains("Satisfaction usagers"));
+}
+dual_test!(demarches_page_import);

@@ -8,14 +8,14 @@ use axum::response::Response;
 use cosinum_domain::authz::{Access, allows};
 use cosinum_domain::demarches::bilan::bilan;
 use cosinum_domain::demarches::method::method;
-use cosinum_domain::demarches::shares::{DemarcheValues, by_ministry, goal_shares, online_share};
+use cosinum_domain::demarches::shares::{DemarcheValues, by_ministry, goal_shares};
 use cosinum_store::demarches;
 use serde::Deserialize;
 
 use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
 use crate::api::demarches::demarche_resource;
-use crate::charts::{self, Series};
+use crate::charts;
 use crate::error::{AppError, PageError};
 use crate::format::number;
 use crate::identity::SignedPage;
@@ -121,8 +121,7 @@ struct DashboardPage {
     /// `ministries` without the change column.
     administrations: Vec<(String, Vec<Cell>)>,
     admin_columns: Vec<String>,
-    trend_svg: String,
-    trend_rows: Vec<(String, String, String, String)>,
+    evolution: super::demarche_charts::Evolution,
     targets: Vec<TargetLine>,
     edition_value: String,
     ministry: String,
@@ -330,9 +329,7 @@ pub async fn dashboard(
         |v| format!("{} %", number(v, 0)),
     );
     // Evolution across editions, each read under its own method.
-    let mut strict_points = Vec::new();
-    let mut weighted_points = Vec::new();
-    let mut trend_rows = Vec::new();
+    let mut editions_rows = Vec::with_capacity(all.len());
     for e in &all {
         let Some(em) = method(&e.method) else {
             continue;
@@ -343,43 +340,9 @@ pub async fn dashboard(
                 .map(|(_, r)| r)
                 .unwrap_or_default(),
         );
-        let o = online_share(em, &r);
-        let x = f64::from(e.edition_date.to_julian_day());
-        if let (Some(s), Some(w)) = (o.strict_share, o.weighted_share) {
-            strict_points.push((x, s * 100.0));
-            weighted_points.push((x, w * 100.0));
-        }
-        trend_rows.push((
-            fr_date(e.edition_date),
-            em.label_fr.to_owned(),
-            o.strict_share
-                .map_or("—".into(), |s| format!("{} %", number(s * 100.0, 1))),
-            o.weighted_share
-                .map_or("—".into(), |s| format!("{} %", number(s * 100.0, 1))),
-        ));
+        editions_rows.push((e.edition_date, em, r));
     }
-    let trend_svg = charts::line_chart(
-        "en-ligne",
-        "Part des démarches réalisables en ligne",
-        "Part des démarches entièrement en ligne (comptage strict) et taux pondéré (100 % en ligne, 50 % partiel, 10 % bêta), à chaque édition.",
-        &[
-            Series {
-                label: "Comptage strict (%)".into(),
-                points: strict_points,
-            },
-            Series {
-                label: "Taux pondéré (%)".into(),
-                points: weighted_points,
-            },
-        ],
-        |x| {
-            time::Date::from_julian_day(x.round() as i32).map_or_else(
-                |_| String::new(),
-                |d| format!("{:02}/{}", u8::from(d.month()), d.year()),
-            )
-        },
-        |y| format!("{} %", number(y, 0)),
-    );
+    let evolution = super::demarche_charts::evolution(&editions_rows, m, &shown);
     let today = time::OffsetDateTime::now_utc().date();
     let targets = crate::api::demarches_targets::progress_all(&state, page.actor(), today)
         .await?
@@ -479,8 +442,7 @@ pub async fn dashboard(
         ministry_svg,
         administrations,
         admin_columns,
-        trend_svg,
-        trend_rows,
+        evolution,
         targets,
         edition_value: chosen.edition_date.to_string(),
         ministry,

@@ -5,6 +5,7 @@ mod account;
 mod auth;
 mod avis_pages;
 mod demarche_bulk;
+mod demarche_charts;
 mod demarche_files;
 mod demarche_forms;
 mod demarche_page;
