@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod authz;
 pub mod demarches;
+pub mod funding;
 pub mod ids;
 pub mod money;
 pub mod organisation;

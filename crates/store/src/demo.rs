@@ -342,6 +342,21 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
     ),
 ];
 
+/// A small deterministic generator for the demo datasets (a PCG-style LCG):
+/// the same demo on every machine, no dependency.
+pub(crate) struct Lcg(pub(crate) u64);
+
+impl Lcg {
+    /// The next number in [0, 1).
+    pub(crate) fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// Whether the database already holds data (then the demo leaves it alone).
 pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
     Ok(organisations::list(db, true).await?.is_empty() && users::list(db).await?.is_empty())
@@ -373,6 +388,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     let today = time::OffsetDateTime::now_utc().date();
     crate::demo_projects::seed(&mut tx, &ctx, &codes, today).await?;
     crate::demo_demarches::seed(&mut tx, &ctx, &codes, today).await?;
+    crate::demo_funding::seed(&mut tx, &ctx, &codes, today).await?;
     let mut accounts = Vec::new();
     for &(email, name, role, org) in ACCOUNTS {
         let organisation_id =

@@ -12,6 +12,7 @@ use time::{Date, Month};
 use crate::audit::AuditCtx;
 use crate::db::Tx;
 use crate::demarches;
+use crate::demo::Lcg;
 
 /// (ministry code, administration, audience, object of the procedure)
 #[rustfmt::skip]
@@ -82,18 +83,6 @@ const OBJECTS: &[(&str, &str, &str, &str)] = &[
 ];
 
 const ACTIONS: [&str; 4] = ["Demande", "Renouvellement", "Modification", "Suivi"];
-
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self) -> f64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 /// The quarter ends of the demo editions: v2019 from end-2021, v2023 from Q3 2023.
 fn edition_dates(today: Date) -> Vec<(Date, &'static str)> {

@@ -85,6 +85,40 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Objectif des démarches en ligne",
             })
         }
+        cosinum_store::funding::applications::OBJECT_TYPE => {
+            let a = cosinum_store::funding::applications::get(db, id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::funding::application_resource(a.fields.organisation_id),
+                label: a.fields.title,
+                href: Some(format!("/financements/dossiers/{id}")),
+                kind_label: "Dossier de financement",
+            })
+        }
+        cosinum_store::funding::FUND_TYPE | cosinum_store::funding::WINDOW_TYPE => {
+            let label = if object_type == cosinum_store::funding::FUND_TYPE {
+                cosinum_store::funding::funds(db)
+                    .await?
+                    .into_iter()
+                    .find(|f| f.id == id)
+                    .map(|f| f.name)
+            } else {
+                cosinum_store::funding::windows(db)
+                    .await?
+                    .into_iter()
+                    .find(|w| w.id == id)
+                    .map(|w| format!("{} — {}", w.code, w.theme))
+            };
+            Ok(ObjectRef {
+                resource: Resource::owned_by(cosinum_domain::authz::Owner::Interministerial),
+                label: label.ok_or(AppError::NotFound)?,
+                href: Some("/financements".into()),
+                kind_label: if object_type == cosinum_store::funding::FUND_TYPE {
+                    "Fonds"
+                } else {
+                    "Guichet"
+                },
+            })
+        }
         cosinum_store::projects::avis::OBJECT_TYPE => {
             let a = cosinum_store::projects::avis::get(db, id).await?;
             let p = cosinum_store::projects::get(db, a.project_id).await?;

@@ -13,6 +13,7 @@ mod demarches_editing;
 mod demarches_files;
 mod demarches_targets;
 mod exports;
+mod funding;
 mod openapi;
 mod panorama;
 mod projects;

@@ -8,6 +8,8 @@ pub mod demarches_files;
 pub mod demarches_targets;
 mod exports;
 mod extract;
+pub mod funding;
+pub mod funding_applications;
 mod history;
 mod imports;
 mod organisations;
@@ -47,6 +49,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "history", description = "Historique des modifications"),
         (name = "projects", description = "Grands projets numériques : références, revues, panorama"),
         (name = "demarches", description = "Qualité des démarches en ligne : éditions, indicateurs, bilan"),
+        (name = "funding", description = "Financements : fonds, guichets, dossiers, décisions, crédits AE/CP, capacité des ministères"),
     )
 )]
 struct ApiDoc;
@@ -103,6 +106,26 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(demarches_files::import))
         .routes(routes!(demarches_files::export))
         .routes(routes!(demarches_files::year_end))
+        .routes(routes!(funding::list_funds, funding::create_fund))
+        .routes(routes!(funding::update_fund))
+        .routes(routes!(funding::create_window))
+        .routes(routes!(funding::update_window))
+        .routes(routes!(funding::summary))
+        .routes(routes!(
+            funding_applications::list,
+            funding_applications::create
+        ))
+        .routes(routes!(
+            funding_applications::get,
+            funding_applications::update
+        ))
+        .routes(routes!(funding_applications::decide))
+        .routes(routes!(funding_applications::add_movement))
+        .routes(routes!(
+            funding_applications::capacity,
+            funding_applications::set_capacity
+        ))
+        .routes(routes!(funding_applications::what_if))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))
