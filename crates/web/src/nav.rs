@@ -46,6 +46,11 @@ const MODULES: &[Module] = &[
         visible: signed_in,
     },
     Module {
+        label: "Financements",
+        href: "/financements",
+        visible: signed_in,
+    },
+    Module {
         label: "Organisations",
         href: "/organisations",
         visible: signed_in,

@@ -10,6 +10,8 @@ mod exports;
 mod extract;
 pub mod funding;
 pub mod funding_applications;
+pub mod funding_capacity;
+mod funding_files;
 mod history;
 mod imports;
 mod organisations;
@@ -111,6 +113,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(funding::create_window))
         .routes(routes!(funding::update_window))
         .routes(routes!(funding::summary))
+        .routes(routes!(funding_files::export))
         .routes(routes!(
             funding_applications::list,
             funding_applications::create
@@ -122,10 +125,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(funding_applications::decide))
         .routes(routes!(funding_applications::add_movement))
         .routes(routes!(
-            funding_applications::capacity,
-            funding_applications::set_capacity
+            funding_capacity::capacity,
+            funding_capacity::set_capacity
         ))
-        .routes(routes!(funding_applications::what_if))
+        .routes(routes!(funding_capacity::what_if))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))

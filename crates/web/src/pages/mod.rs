@@ -11,6 +11,8 @@ mod demarche_forms;
 mod demarche_page;
 mod demarche_targets;
 mod demarches;
+mod funding;
+mod funding_forms;
 mod history;
 mod organisations;
 mod project_forms;
@@ -112,6 +114,25 @@ pub fn router() -> Router<AppState> {
         .route(
             "/demarches/objectifs/{id}/retirer",
             post(demarche_targets::withdraw),
+        )
+        .route("/financements", get(funding::dashboard))
+        .route("/financements/ministeres/{code}", get(funding::ministry))
+        .route(
+            "/financements/ministeres/{code}/capacite",
+            post(funding_forms::save_capacity),
+        )
+        .route(
+            "/financements/dossiers/nouveau",
+            get(funding_forms::new_form).post(funding_forms::create),
+        )
+        .route("/financements/dossiers/{id}", get(funding_forms::show))
+        .route(
+            "/financements/dossiers/{id}/decision",
+            post(funding_forms::decide),
+        )
+        .route(
+            "/financements/dossiers/{id}/mouvements",
+            post(funding_forms::add_movement),
         )
         .route("/demarches/{id}", get(demarche_page::show))
         .route(
