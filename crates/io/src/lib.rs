@@ -9,6 +9,7 @@
 
 pub mod csv_out;
 mod error;
+pub mod funding;
 pub mod observatoire;
 pub mod panorama;
 pub mod template;

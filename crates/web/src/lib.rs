@@ -12,6 +12,7 @@ mod csrf;
 pub mod demarche_import;
 mod error;
 mod format;
+pub mod funding_import;
 mod identity;
 mod nav;
 mod objects;

@@ -23,6 +23,14 @@ pub enum ImportCommand {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// Funding applications with their decisions, or credit movements (an
+    /// accounting extract), CSV or XLSX; checked whole, applied all or nothing.
+    Financements {
+        file: PathBuf,
+        /// Check and show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// An edition of the online-services observatory (CSV or XLSX, the
     /// open-data layout), checked whole and applied all or nothing.
     Observatoire {
@@ -62,6 +70,9 @@ pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
             edition,
             dry_run,
         } => return super::demarches::import_file(db, &file, &edition, dry_run).await,
+        ImportCommand::Financements { file, dry_run } => {
+            return super::funding::import_file(db, &file, dry_run).await;
+        }
     };
     let forced = match as_of.as_deref() {
         Some(s) => Some(

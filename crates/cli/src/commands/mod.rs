@@ -1,6 +1,7 @@
 //! One function per command.
 
 pub mod demarches;
+pub mod funding;
 pub mod import;
 pub mod portfolio;
 pub mod serve;

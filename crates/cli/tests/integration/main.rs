@@ -14,6 +14,7 @@ mod demarches_files;
 mod demarches_targets;
 mod exports;
 mod funding;
+mod funding_import;
 mod funding_pages;
 mod openapi;
 mod panorama;

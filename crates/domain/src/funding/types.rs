@@ -293,6 +293,7 @@ impl ApplicationFields {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Application {
     pub id: i64,
+    #[serde(flatten)]
     pub fields: ApplicationFields,
     pub status: Status,
     pub reviewed_on: Option<Date>,

@@ -11,10 +11,19 @@ use time::Date;
 use utoipa::IntoParams;
 
 use super::ApiQuery;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use cosinum_domain::authz::{Access, allows};
+use cosinum_io::funding::read_funding;
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use super::demarches_files::{CSV, XLSX, csv_bytes, file_response};
+use super::funding::{application_resource, runs_funds};
 use super::funding_applications::{ListParams, dtos};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
+use crate::funding_import::{Applied, LineChange, LineProblem, Rights, apply, plan};
 use crate::identity::ApiCaller;
 
 #[derive(Deserialize, IntoParams)]
@@ -29,7 +38,7 @@ pub struct ExportParams {
     format: Option<String>,
 }
 
-const HEADER: [&str; 18] = [
+const HEADER: [&str; 20] = [
     "Situation au",
     "Identifiant",
     "Guichet",
@@ -48,6 +57,8 @@ const HEADER: [&str; 18] = [
     "Début prévu",
     "Fin prévue",
     "Motif",
+    "Description",
+    "Charge interne",
 ];
 
 /// The applications the caller reads, as a file.
@@ -98,6 +109,15 @@ pub async fn export(
                 Cell::Date(a.fields.planned_start),
                 Cell::Date(a.fields.planned_end),
                 Cell::Text(a.motive.clone()),
+                Cell::Text(a.fields.description.clone()),
+                Cell::Text(
+                    a.fields
+                        .workload
+                        .iter()
+                        .map(|(s, pm)| format!("{s}: {pm}"))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
             ]
         })
         .collect();
@@ -127,4 +147,107 @@ pub async fn export(
             AppError::BadRequest(format!("Format inconnu : {other} (csv, xlsx ou json)")).into(),
         ),
     }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportParams {
+    /// The file's name: `.xlsx` for Excel, anything else is read as CSV.
+    file_name: String,
+    /// Check and preview only.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// What a funding import did, or would do.
+#[derive(Serialize, ToSchema)]
+pub struct ImportReport {
+    pub applied: bool,
+    /// `applications` or `movements`.
+    pub layout: &'static str,
+    pub ignored_columns: Vec<String>,
+    pub changes: Vec<LineChange>,
+    pub problems: Vec<LineProblem>,
+    pub written: Applied,
+}
+
+/// Reads and checks a funding file for `actor`; applies it unless `dry_run`
+/// or a problem.
+pub async fn run_import(
+    state: &AppState,
+    actor: &cosinum_domain::authz::Actor,
+    ctx: &cosinum_store::AuditCtx,
+    file_name: &str,
+    bytes: &[u8],
+    dry_run: bool,
+) -> Result<ImportReport, AppError> {
+    let mut report = ImportReport {
+        applied: false,
+        layout: "",
+        ignored_columns: Vec::new(),
+        changes: Vec::new(),
+        problems: Vec::new(),
+        written: Applied::default(),
+    };
+    let (file, ignored) = match read_funding(file_name, bytes) {
+        Ok(x) => x,
+        Err(errors) => {
+            report.problems = errors
+                .0
+                .iter()
+                .map(|e| LineProblem {
+                    row: e.row,
+                    column: e.column.clone(),
+                    message: e.message.clone(),
+                })
+                .collect();
+            return Ok(report);
+        }
+    };
+    report.layout = match file {
+        cosinum_io::funding::FundingFile::Applications(_) => "applications",
+        cosinum_io::funding::FundingFile::Movements(_) => "movements",
+    };
+    report.ignored_columns = ignored;
+    let write = |org| allows(Some(actor), Access::Write, &application_resource(org));
+    let rights = Rights {
+        write: &write,
+        run_funds: runs_funds(actor),
+    };
+    let p = plan(&state.db, &file, &rights).await?;
+    report.changes = p.changes.clone();
+    report.problems = p.problems.clone();
+    if report.problems.is_empty() && !dry_run {
+        report.written = apply(&state.db, ctx, &p).await?;
+        report.applied = true;
+    }
+    Ok(report)
+}
+
+/// Imports applications (with their decisions) or credit movements from CSV
+/// or XLSX, recognised by their headers; all or nothing, refused whole (422)
+/// if any line has a problem; a file applied twice changes nothing.
+#[utoipa::path(post, path = "/api/v1/funding/import", tag = "funding", params(ImportParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
+    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 401, body = crate::ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<ImportParams>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    let report = run_import(
+        &state,
+        caller.actor(),
+        &caller.audit(),
+        &p.file_name,
+        &body,
+        p.dry_run,
+    )
+    .await?;
+    let status = if report.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, Json(report)))
 }

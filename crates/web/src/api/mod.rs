@@ -11,7 +11,7 @@ mod extract;
 pub mod funding;
 pub mod funding_applications;
 pub mod funding_capacity;
-mod funding_files;
+pub mod funding_files;
 mod history;
 mod imports;
 mod organisations;
@@ -114,6 +114,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(funding::update_window))
         .routes(routes!(funding::summary))
         .routes(routes!(funding_files::export))
+        .routes(routes!(funding_files::import))
         .routes(routes!(
             funding_applications::list,
             funding_applications::create

@@ -44,6 +44,8 @@ fn parse_day(s: Option<&str>) -> Result<Option<time::Date>, PageError> {
 pub struct DashboardQuery {
     fonds: Option<String>,
     date: Option<String>,
+    /// Confirmation after a redirect.
+    ok: Option<String>,
 }
 
 struct Tile {
@@ -271,7 +273,8 @@ pub async fn dashboard(
             &page.ctx,
             "Financements",
             vec![Crumb::link("Accueil", "/"), Crumb::here("Financements")],
-        ),
+        )
+        .with_notice(q.ok.as_deref()),
         funds,
         fund_code: fund.code.clone(),
         fund_name: fund.name.clone(),

@@ -13,6 +13,7 @@ mod demarche_targets;
 mod demarches;
 mod funding;
 mod funding_forms;
+mod funding_import;
 mod history;
 mod organisations;
 mod project_forms;
@@ -124,6 +125,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/financements/dossiers/nouveau",
             get(funding_forms::new_form).post(funding_forms::create),
+        )
+        .route(
+            "/financements/import",
+            get(funding_import::form).post(funding_import::upload),
+        )
+        .route(
+            "/financements/import/appliquer",
+            post(funding_import::confirm),
         )
         .route("/financements/dossiers/{id}", get(funding_forms::show))
         .route(
@@ -264,6 +273,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "importe" => "Import terminé : les projets et revues du fichier sont enregistrés.",
         "importe_demarches" => "Import terminé : l'édition du fichier est enregistrée.",
         "inchange" => "Aucune valeur n'a changé : rien n'a été enregistré.",
+        "importe_financements" => {
+            "Import terminé : les dossiers ou mouvements du fichier sont enregistrés."
+        }
         "desactive" => "Le compte a été désactivé.",
         "reactive" => "Le compte a été réactivé.",
         _ => return None,

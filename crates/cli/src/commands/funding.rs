@@ -1,0 +1,78 @@
+//! `cosinum import financements FILE [--dry-run]`: funding applications with
+//! their decisions, or credit movements. The command line acts for the
+//! DINUM: every ministry, decisions and credits included.
+
+use std::path::Path;
+
+use anyhow::{Context, anyhow, bail};
+use cosinum_io::funding::read_funding;
+use cosinum_store::Db;
+use cosinum_web::funding_import::{Rights, apply, plan};
+
+use super::users::cli_ctx;
+
+pub async fn import_file(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let (file, ignored) = read_funding(&name, &bytes)
+        .map_err(|e| anyhow!("import refusé, rien n'a été modifié :\n{e}"))?;
+    let all = |_| true;
+    let p = plan(
+        db,
+        &file,
+        &Rights {
+            write: &all,
+            run_funds: true,
+        },
+    )
+    .await?;
+    if !p.problems.is_empty() {
+        let lines: Vec<String> = p
+            .problems
+            .iter()
+            .map(|x| {
+                format!(
+                    "{name}, ligne {}, colonne « {} » : {}",
+                    x.row, x.column, x.message
+                )
+            })
+            .collect();
+        bail!(
+            "import refusé, rien n'a été modifié :\n{}",
+            lines.join("\n")
+        );
+    }
+    if !ignored.is_empty() {
+        println!("colonnes non lues : {}", ignored.join(", "));
+    }
+    let count = |k: &str| p.changes.iter().filter(|c| c.kind == k).count();
+    println!(
+        "{name} : {} lignes ; {} nouveaux dossiers, {} modifiés, {} nouveaux mouvements, {} inchangés",
+        p.changes.len(),
+        count("new_application"),
+        count("updated"),
+        count("new_movement"),
+        count("unchanged")
+    );
+    if dry_run {
+        println!("vérification seule (--dry-run) : rien n'a été écrit");
+        return Ok(());
+    }
+    let done = apply(db, &cli_ctx(), &p).await?;
+    println!(
+        "écrit : {} dossiers créés, {} modifiés, {} décisions, {} mouvements{}",
+        done.created,
+        done.updated,
+        done.decisions,
+        done.movements,
+        if done.created + done.updated + done.decisions + done.movements == 0 {
+            " — rien n'a changé"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
