@@ -90,6 +90,17 @@ async fn funding_summary(app: &TestApp) {
         )
     );
     assert_eq!(s["by_window"].as_array().map(Vec::len), Some(9));
+    let per_semester: i64 = s["by_semester"]
+        .as_array()
+        .expect("semesters")
+        .iter()
+        .map(|x| x["decisions"]["applications"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(
+        Some(per_semester),
+        d["applications"].as_i64(),
+        "each application in one semester"
+    );
     assert!(
         s["curve"].as_array().is_some_and(|c| c.len() >= 24),
         "monthly curve"

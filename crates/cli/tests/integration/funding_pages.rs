@@ -119,6 +119,42 @@ async fn funding_pages(app: &TestApp) {
         .expect("bad");
     assert_eq!(res.status(), 422, "above the window's co-funding rate");
 
+    // Edited while pending, linked to one of its major projects; a stale
+    // version shows what changed meanwhile.
+    let project = cosinum_store::projects::list(&app.db, false)
+        .await
+        .expect("projects")
+        .into_iter()
+        .find(|p| p.organisation_id.0.to_string() == minint)
+        .expect("a MININT project");
+    let edit = app
+        .page(&editor, &format!("/financements/dossiers/{id}/modifier"))
+        .await;
+    assert!(
+        edit.contains("Refonte du portail des préfectures") && edit.contains("Grand projet lié")
+    );
+    let mut changed = form(&csrf, &fields);
+    changed.push(("project_id".into(), project.id.to_string()));
+    changed.push(("version".into(), "1".into()));
+    let res = editor
+        .post(app.url(&format!("/financements/dossiers/{id}/modifier")))
+        .form(&changed)
+        .send()
+        .await
+        .expect("edit");
+    assert_eq!(res.status(), 303);
+    let res = editor
+        .post(app.url(&format!("/financements/dossiers/{id}/modifier")))
+        .form(&changed)
+        .send()
+        .await
+        .expect("edit");
+    assert_eq!(res.status(), 409, "stale version");
+    let page = app
+        .page(&editor, &format!("/financements/dossiers/{id}"))
+        .await;
+    assert!(page.contains(&format!("/projets/{}", project.id)) && page.contains(&project.name));
+
     // The DINUM grants it, then records the commitment.
     let page = app
         .page(&dinum, &format!("/financements/dossiers/{id}"))

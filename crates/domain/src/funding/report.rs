@@ -10,7 +10,7 @@ use time::{Date, Month};
 
 use super::consumption::{Consumption, LAG_TOLERANCE, Lag, consumption, lag, year_end_forecast};
 use super::decisions::{DecisionStats, decision_stats};
-use super::types::{Application, Fund, Movement, MovementKind, Status, Window};
+use super::types::{Application, Fund, Movement, MovementKind, Semester, Status, Window};
 use crate::OrgId;
 use crate::money::Euros;
 
@@ -52,6 +52,8 @@ pub struct FundReport {
     pub paid_forecast_year_end: Euros,
     pub by_window: Vec<(String, Figures)>,
     pub by_ministry: Vec<(OrgId, Figures)>,
+    /// By semester of submission (decisions are read as of `as_of`).
+    pub by_semester: Vec<(Semester, Figures)>,
     pub lagging: Vec<Lagging>,
     pub curve: Vec<MonthPoint>,
 }
@@ -148,6 +150,18 @@ pub fn fund_report(
         .into_iter()
         .map(|(org, these)| (org, figures(&these, &by_app, as_of, target)))
         .collect();
+    let mut semesters: BTreeMap<Semester, Vec<&Application>> = BTreeMap::new();
+    for a in &mine {
+        semesters
+            .entry(Semester::of(a.fields.submitted_on))
+            .or_default()
+            .push(a);
+    }
+    let by_semester = semesters
+        .into_iter()
+        .filter(|(s, _)| s.bounds().0 <= as_of)
+        .map(|(s, these)| (s, figures(&these, &by_app, as_of, target)))
+        .collect();
     let all_movements: Vec<Movement> = by_app.values().flatten().cloned().collect();
     let lagging = mine
         .iter()
@@ -201,6 +215,7 @@ pub fn fund_report(
         overall,
         by_window,
         by_ministry,
+        by_semester,
         lagging,
         curve,
     }
@@ -305,6 +320,8 @@ mod tests {
         assert_eq!(r.overall.consumption.restes_a_payer, Euros(1500));
         assert_eq!(r.by_window.len(), 2);
         assert_eq!(r.by_ministry.len(), 2);
+        assert_eq!(r.by_semester.len(), 1, "all submitted in 2021S1");
+        assert_eq!(r.by_semester[0].1.decisions.applications, 3);
         // Application 2: nothing paid near the end of its schedule.
         assert_eq!(
             r.lagging

@@ -307,6 +307,8 @@ pub struct Summary {
     paid_forecast_year_end: Euros,
     by_window: Vec<NamedFigures>,
     by_ministry: Vec<NamedFigures>,
+    /// By semester of submission ("2021S1").
+    by_semester: Vec<NamedFigures>,
     lagging: Vec<LaggingDto>,
     /// Cumulated amounts granted, engaged and paid at each month end.
     #[schema(value_type = Vec<Object>)]
@@ -384,6 +386,15 @@ pub async fn summary(
                     name,
                     figures,
                 }
+            })
+            .collect(),
+        by_semester: r
+            .by_semester
+            .into_iter()
+            .map(|(s, figures)| NamedFigures {
+                code: s.to_string(),
+                name: String::new(),
+                figures,
             })
             .collect(),
         lagging: r

@@ -94,6 +94,7 @@ struct DashboardPage {
     curve_rows: Vec<(String, String, String, String)>,
     windows: Vec<Row>,
     ministries: Vec<Row>,
+    semesters: Vec<Row>,
     lagging: Vec<(i64, String, String, String, String, String)>,
     can_file: bool,
 }
@@ -236,6 +237,11 @@ pub async fn dashboard(
             row(c, href, f)
         })
         .collect();
+    let semesters = r
+        .by_semester
+        .iter()
+        .map(|(s, f)| row(s.to_string(), String::new(), f))
+        .collect();
     let mut lagging: Vec<_> = r.lagging.iter().collect();
     lagging.sort_by(|a, b| b.lag.gap.total_cmp(&a.lag.gap));
     let lagging = lagging
@@ -286,6 +292,7 @@ pub async fn dashboard(
         curve_rows,
         windows: window_rows,
         ministries,
+        semesters,
         lagging,
         can_file,
     })

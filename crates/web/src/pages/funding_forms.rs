@@ -8,13 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cosinum_domain::authz::{Access, allows};
-use cosinum_domain::funding::{
-    ApplicationFields, Capacity, Movement, MovementKind, Semester, Status,
-};
+use cosinum_domain::funding::{ApplicationFields, Semester, Status};
 use cosinum_domain::money::Euros;
 use cosinum_domain::{OrgId, ValidationError};
 use cosinum_store::StoreError;
-use cosinum_store::funding::{self, applications, capacities, movements};
+use cosinum_store::funding::{self, applications};
 use serde::Deserialize;
 
 use super::funding::{meur, pct};
@@ -28,7 +26,7 @@ use crate::error::{AppError, PageError};
 use crate::format::number;
 use crate::identity::SignedPage;
 
-fn day(field: &str, s: &str) -> Result<time::Date, ValidationError> {
+pub(super) fn day(field: &str, s: &str) -> Result<time::Date, ValidationError> {
     time::Date::parse(
         s.trim(),
         time::macros::format_description!("[year]-[month]-[day]"),
@@ -38,7 +36,7 @@ fn day(field: &str, s: &str) -> Result<time::Date, ValidationError> {
 
 /// An amount typed in euros: "250 000", "250000 €", "-1 200,50" (rounded
 /// to the euro).
-fn euros(field: &str, s: &str) -> Result<Euros, ValidationError> {
+pub(super) fn euros(field: &str, s: &str) -> Result<Euros, ValidationError> {
     let v: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '€')
@@ -83,32 +81,37 @@ fn workload(s: &str) -> Result<Vec<(Semester, f64)>, ValidationError> {
 #[derive(Default, Deserialize)]
 pub struct ApplicationForm {
     #[serde(default)]
-    organisation_id: String,
+    pub(super) organisation_id: String,
     #[serde(default)]
-    window_id: String,
+    pub(super) window_id: String,
     #[serde(default)]
-    title: String,
+    pub(super) title: String,
     #[serde(default)]
-    description: String,
+    pub(super) description: String,
     #[serde(default)]
-    total_cost: String,
+    pub(super) total_cost: String,
     #[serde(default)]
-    requested: String,
+    pub(super) requested: String,
     #[serde(default)]
-    planned_start: String,
+    pub(super) planned_start: String,
     #[serde(default)]
-    planned_end: String,
+    pub(super) planned_end: String,
     #[serde(default)]
-    workload: String,
+    pub(super) workload: String,
+    #[serde(default)]
+    pub(super) project_id: String,
     /// "apercu" to see the effect on the load without filing.
     #[serde(default)]
-    action: String,
+    pub(super) action: String,
     #[serde(default)]
-    version: i64,
+    pub(super) version: i64,
 }
 
 impl ApplicationForm {
-    fn fields(&self, submitted_on: time::Date) -> Result<ApplicationFields, ValidationError> {
+    pub(super) fn fields(
+        &self,
+        submitted_on: time::Date,
+    ) -> Result<ApplicationFields, ValidationError> {
         Ok(ApplicationFields {
             organisation_id: OrgId(
                 self.organisation_id.trim().parse().map_err(|_| {
@@ -124,7 +127,13 @@ impl ApplicationForm {
             description: self.description.clone(),
             total_cost: euros("total_cost", &self.total_cost)?,
             requested: euros("requested", &self.requested)?,
-            project_id: None,
+            project_id: match self.project_id.trim() {
+                "" => None,
+                p => Some(
+                    p.parse()
+                        .map_err(|_| ValidationError::new("project_id", "grand projet inconnu"))?,
+                ),
+            },
             planned_start: day("planned_start", &self.planned_start)?,
             planned_end: day("planned_end", &self.planned_end)?,
             submitted_on,
@@ -135,22 +144,23 @@ impl ApplicationForm {
 
 #[derive(Template)]
 #[template(path = "funding/form.html")]
-struct ApplicationFormPage {
+pub(super) struct ApplicationFormPage {
     layout: Layout,
     heading: String,
     action: String,
     v: ApplicationForm,
     organisations: Vec<SelectOption>,
     windows: Vec<SelectOption>,
+    projects: Vec<SelectOption>,
     error_field: String,
     error_message: String,
-    conflict: Vec<super::history::ChangeView>,
-    has_conflict: bool,
+    pub(super) conflict: Vec<super::history::ChangeView>,
+    pub(super) has_conflict: bool,
     /// The preview: semester, load now, load with the application, over.
     impact: Vec<(String, String, String, bool)>,
 }
 
-async fn form_page(
+pub(super) async fn form_page(
     state: &AppState,
     page: &SignedPage,
     existing: Option<i64>,
@@ -193,6 +203,28 @@ async fn form_page(
             value: w.id.to_string(),
         })
         .collect();
+    let mut projects = vec![SelectOption {
+        value: String::new(),
+        label: "Aucun".into(),
+        selected: v.project_id.is_empty(),
+    }];
+    projects.extend(
+        cosinum_store::projects::list(&state.db, false)
+            .await?
+            .into_iter()
+            .filter(|p| {
+                allows(
+                    Some(page.actor()),
+                    Access::Write,
+                    &application_resource(p.organisation_id),
+                )
+            })
+            .map(|p| SelectOption {
+                selected: v.project_id == p.id.to_string(),
+                label: p.name,
+                value: p.id.to_string(),
+            }),
+    );
     let (heading, action) = match existing {
         Some(id) => (
             format!("Modifier le dossier {id}"),
@@ -218,6 +250,7 @@ async fn form_page(
         v,
         organisations,
         windows,
+        projects,
         error_field: error.map(|e| e.field.clone()).unwrap_or_default(),
         error_message: error.map(|e| e.message.clone()).unwrap_or_default(),
         conflict: Vec::new(),
@@ -315,6 +348,7 @@ struct ShowPage {
     movements: Vec<(String, &'static str, String, String)>,
     can_write: bool,
     can_run: bool,
+    project_id: Option<i64>,
     granted: bool,
     today: String,
     statuses: Vec<SelectOption>,
@@ -362,6 +396,15 @@ pub async fn show(
                 "—".into()
             } else {
                 a.motive.clone()
+            },
+        ),
+        (
+            "Grand projet lié",
+            match f.project_id {
+                Some(p) => cosinum_store::projects::get(&state.db, p)
+                    .await
+                    .map_or_else(|_| format!("n° {p}"), |p| p.name),
+                None => "—".into(),
             },
         ),
         (
@@ -451,149 +494,9 @@ pub async fn show(
         movements,
         can_write: allows(Some(page.actor()), Access::Write, &resource),
         can_run: runs_funds(page.actor()),
+        project_id: f.project_id,
         granted: a.status == Status::Granted,
         today: time::OffsetDateTime::now_utc().date().to_string(),
         statuses,
     })
-}
-
-#[derive(Deserialize)]
-pub struct DecisionForm {
-    status: String,
-    date: String,
-    #[serde(default)]
-    granted: String,
-    #[serde(default)]
-    motive: String,
-    version: i64,
-}
-
-/// Moves the application along the pipeline (the DINUM; a ministry may
-/// withdraw its own).
-pub async fn decide(
-    State(state): State<AppState>,
-    page: SignedPage,
-    Path(id): Path<i64>,
-    Form(f): Form<DecisionForm>,
-) -> Result<Response, PageError> {
-    let a = crate::api::funding_applications::readable(&state, page.actor(), id).await?;
-    let status =
-        Status::parse(&f.status).ok_or_else(|| AppError::BadRequest("Statut inconnu.".into()))?;
-    let own = status == Status::Withdrawn
-        && allows(
-            Some(page.actor()),
-            Access::Write,
-            &application_resource(a.fields.organisation_id),
-        );
-    if !(runs_funds(page.actor()) || own) {
-        return Err(AppError::Forbidden.into());
-    }
-    let decision = applications::Decision {
-        status,
-        date: day("date", &f.date).map_err(AppError::Invalid)?,
-        granted: match f.granted.trim() {
-            "" => None,
-            g => Some(euros("granted", g).map_err(AppError::Invalid)?),
-        },
-        motive: f.motive,
-    };
-    let mut tx = state.db.begin().await?;
-    applications::decide(&mut tx, &page.audit(), id, f.version, &decision).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/financements/dossiers/{id}?ok=enregistre")).into_response())
-}
-
-#[derive(Deserialize)]
-pub struct MovementForm {
-    kind: String,
-    date: String,
-    amount: String,
-    reference: String,
-}
-
-/// Records AE engaged or CP paid (the DINUM).
-pub async fn add_movement(
-    State(state): State<AppState>,
-    page: SignedPage,
-    Path(id): Path<i64>,
-    Form(f): Form<MovementForm>,
-) -> Result<Response, PageError> {
-    crate::api::funding_applications::readable(&state, page.actor(), id).await?;
-    if !runs_funds(page.actor()) {
-        return Err(AppError::Forbidden.into());
-    }
-    let m = Movement {
-        application_id: id,
-        kind: MovementKind::parse(&f.kind)
-            .ok_or_else(|| AppError::BadRequest("Type de mouvement inconnu.".into()))?,
-        date: day("date", &f.date).map_err(AppError::Invalid)?,
-        amount: euros("amount", &f.amount).map_err(AppError::Invalid)?,
-        reference: f.reference,
-    };
-    let mut tx = state.db.begin().await?;
-    movements::record(&mut tx, &page.audit(), &m).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/financements/dossiers/{id}?ok=enregistre")).into_response())
-}
-
-/// Saves a ministry's capacity grid: `c_SEMESTER`, `e_SEMESTER` (committed)
-/// and `v_SEMESTER` (version read, empty for a first declaration). Blank
-/// rows are skipped; one stale row refuses the whole grid.
-pub async fn save_capacity(
-    State(state): State<AppState>,
-    page: SignedPage,
-    Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let org = cosinum_store::organisations::get_by_code(&state.db, &code.to_uppercase())
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    if !allows(
-        Some(page.actor()),
-        Access::Write,
-        &application_resource(org.id),
-    ) {
-        return Err(AppError::Forbidden.into());
-    }
-    let get = |k: String| {
-        form.iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.trim().to_owned())
-    };
-    let mut tx = state.db.begin().await?;
-    for (name, value) in &form {
-        let Some(sem) = name.strip_prefix("c_") else {
-            continue;
-        };
-        if value.trim().is_empty() {
-            continue;
-        }
-        let semester = Semester::parse(sem)
-            .ok_or_else(|| AppError::BadRequest(format!("Semestre invalide : {sem}")))?;
-        let number = |field: &str, v: &str| {
-            v.replace(',', ".").parse::<f64>().map_err(|_| {
-                AppError::Invalid(ValidationError::new(
-                    field,
-                    format!("{sem} : nombre de mois-personnes attendu"),
-                ))
-            })
-        };
-        let c = Capacity {
-            organisation_id: org.id,
-            semester,
-            capacity: number("capacity", value.trim())?,
-            committed: number(
-                "committed",
-                &get(format!("e_{sem}")).unwrap_or_else(|| "0".into()),
-            )?,
-        };
-        let version = get(format!("v_{sem}")).and_then(|v| v.parse::<i64>().ok());
-        capacities::set(&mut tx, &page.audit(), &c, version).await?;
-    }
-    tx.commit().await?;
-    Ok(Redirect::to(&format!(
-        "/financements/ministeres/{}?ok=enregistre",
-        org.code
-    ))
-    .into_response())
 }

@@ -12,6 +12,7 @@ mod demarche_page;
 mod demarche_targets;
 mod demarches;
 mod funding;
+mod funding_edit;
 mod funding_forms;
 mod funding_import;
 mod history;
@@ -120,7 +121,7 @@ pub fn router() -> Router<AppState> {
         .route("/financements/ministeres/{code}", get(funding::ministry))
         .route(
             "/financements/ministeres/{code}/capacite",
-            post(funding_forms::save_capacity),
+            post(funding_edit::save_capacity),
         )
         .route(
             "/financements/dossiers/nouveau",
@@ -136,12 +137,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/financements/dossiers/{id}", get(funding_forms::show))
         .route(
+            "/financements/dossiers/{id}/modifier",
+            get(funding_edit::edit_form).post(funding_edit::update),
+        )
+        .route(
             "/financements/dossiers/{id}/decision",
-            post(funding_forms::decide),
+            post(funding_edit::decide),
         )
         .route(
             "/financements/dossiers/{id}/mouvements",
-            post(funding_forms::add_movement),
+            post(funding_edit::add_movement),
         )
         .route("/demarches/{id}", get(demarche_page::show))
         .route(
