@@ -10,7 +10,6 @@ use time::Date;
 
 use crate::error::{ImportError, ImportErrors};
 use crate::text::{excel_serial_to_date, fold, parse_date_text, parse_decimal};
-use crate::xlsx_out::read_xlsx_rows;
 
 /// An application line: cosinum's identifier when known, else matched by
 /// window, ministry and title.
@@ -161,22 +160,8 @@ fn locate(
 /// Also returns the headers it did not read (neither known nor computed
 /// columns of our export), so the preview can show them.
 pub fn read_funding(name: &str, bytes: &[u8]) -> Result<(FundingFile, Vec<String>), ImportErrors> {
-    let file = name.rsplit(['/', '\\']).next().unwrap_or(name).to_owned();
-    let whole = |m: String| ImportErrors(vec![ImportError::file_level(&file, m)]);
-    let rows: Vec<(usize, Vec<String>)> =
-        if name.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK") {
-            let all = read_xlsx_rows(bytes).map_err(whole)?;
-            all.into_iter()
-                .enumerate()
-                .map(|(i, r)| (i + 1, r))
-                .collect()
-        } else {
-            let (header, records) = crate::csv_out::read_csv_records(bytes).map_err(whole)?;
-            std::iter::once((1, header)).chain(records).collect()
-        };
-    let Some((_, header)) = rows.first() else {
-        return Err(whole("fichier vide".into()));
-    };
+    let crate::sheet::Sheet { file, header, rows } = crate::sheet::read_sheet(name, bytes)?;
+    let header = &header;
     let has = |n: &str| header.iter().any(|h| key(h) == key(n));
     let movements = has("Référence") && has("Type") && !has("Intitulé");
     let mut errors = Vec::new();
@@ -204,7 +189,7 @@ pub fn read_funding(name: &str, bytes: &[u8]) -> Result<(FundingFile, Vec<String
         .collect();
     let mut apps = Vec::new();
     let mut moves = Vec::new();
-    for (line, cells) in rows.iter().skip(1) {
+    for (line, cells) in &rows {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

@@ -12,6 +12,7 @@ mod error;
 pub mod funding;
 pub mod observatoire;
 pub mod panorama;
+mod sheet;
 pub mod template;
 mod text;
 pub mod xlsx_out;

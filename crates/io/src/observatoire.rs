@@ -14,7 +14,7 @@ use time::Date;
 
 use crate::error::{ImportError, ImportErrors};
 use crate::text::{fold, parse_date_text, parse_decimal};
-use crate::xlsx_out::{Cell, read_xlsx_rows};
+use crate::xlsx_out::Cell;
 
 /// How a column's numbers are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,23 +198,8 @@ pub fn read_observatoire(
     bytes: &[u8],
     method: &Method,
 ) -> Result<ObservatoireFile, ImportErrors> {
-    let file = name.rsplit(['/', '\\']).next().unwrap_or(name).to_owned();
-    let whole = |m: String| ImportErrors(vec![ImportError::file_level(&file, m)]);
-    let rows: Vec<(usize, Vec<String>)> =
-        if name.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK") {
-            let all = read_xlsx_rows(bytes).map_err(whole)?;
-            all.into_iter()
-                .enumerate()
-                .map(|(i, r)| (i + 1, r))
-                .collect()
-        } else {
-            let (header, records) = crate::csv_out::read_csv_records(bytes).map_err(whole)?;
-            std::iter::once((1, header)).chain(records).collect()
-        };
-    let Some((_, header)) = rows.first() else {
-        return Err(whole("fichier vide".into()));
-    };
-
+    let crate::sheet::Sheet { file, header, rows } = crate::sheet::read_sheet(name, bytes)?;
+    let header = &header;
     let mut fields: Vec<(Field, usize)> = Vec::new();
     let mut indicators: Vec<(usize, &'static str, Unit)> = Vec::new();
     let mut out = ObservatoireFile {
@@ -309,7 +294,7 @@ pub fn read_observatoire(
         return Err(ImportErrors(errors));
     }
 
-    for (line, cells) in rows.iter().skip(1) {
+    for (line, cells) in &rows {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

@@ -7,7 +7,7 @@ use cosinum_domain::money::Euros;
 use time::Date;
 
 use crate::error::{ImportError, ImportErrors};
-use crate::xlsx_out::{Cell, read_xlsx_rows};
+use crate::xlsx_out::Cell;
 
 /// The template's columns, in order.
 pub const HEADER: [&str; 14] = [
@@ -66,26 +66,8 @@ fn yes(s: &str) -> Option<bool> {
 /// Every problem is reported with its line and column; nothing is returned
 /// unless the whole file is valid.
 pub fn read_template(name: &str, bytes: &[u8]) -> Result<Vec<TemplateRow>, ImportErrors> {
-    let file = name.rsplit(['/', '\\']).next().unwrap_or(name).to_owned();
-    let rows: Vec<(usize, Vec<String>)> =
-        if name.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK") {
-            let all = read_xlsx_rows(bytes)
-                .map_err(|e| ImportErrors(vec![ImportError::file_level(&file, e)]))?;
-            all.into_iter()
-                .enumerate()
-                .map(|(i, r)| (i + 1, r))
-                .collect()
-        } else {
-            let (header, records) = crate::csv_out::read_csv_records(bytes)
-                .map_err(|e| ImportErrors(vec![ImportError::file_level(&file, e)]))?;
-            std::iter::once((1, header)).chain(records).collect()
-        };
-    let Some((_, header)) = rows.first() else {
-        return Err(ImportErrors(vec![ImportError::file_level(
-            &file,
-            "fichier vide",
-        )]));
-    };
+    let crate::sheet::Sheet { file, header, rows } = crate::sheet::read_sheet(name, bytes)?;
+    let header = &header;
     let normal = |s: &str| s.trim().to_lowercase();
     let mut index = Vec::with_capacity(HEADER.len());
     let mut errors = Vec::new();
@@ -104,7 +86,7 @@ pub fn read_template(name: &str, bytes: &[u8]) -> Result<Vec<TemplateRow>, Impor
         return Err(ImportErrors(errors));
     }
     let mut out = Vec::new();
-    for (line, cells) in rows.iter().skip(1) {
+    for (line, cells) in &rows {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }

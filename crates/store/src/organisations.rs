@@ -297,6 +297,22 @@ pub async fn set_archived(
     Ok(after)
 }
 
+/// The organisation a cell of an imported file names: its code (or a
+/// former acronym of a ministry, see `projects::import::MINISTRY_ALIASES`),
+/// or its name, case and spacing aside.
+pub fn resolve<'a>(orgs: &'a [Organisation], raw: &str) -> Option<&'a Organisation> {
+    let code = crate::projects::import::canonical_code(raw);
+    let key = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    orgs.iter()
+        .find(|o| o.code == code)
+        .or_else(|| orgs.iter().find(|o| key(&o.name) == key(raw)))
+}
+
 pub(crate) fn check_version(expected: i64, current: i64) -> StoreResult<()> {
     if expected == current {
         Ok(())

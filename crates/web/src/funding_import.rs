@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cosinum_domain::OrgId;
+use cosinum_domain::funding::consumption::check_totals;
 use cosinum_domain::funding::{Application, ApplicationFields, Movement, MovementKind, Status};
 use cosinum_domain::money::Euros;
 use cosinum_io::funding::{ApplicationRow, FundingFile, MovementRow};
@@ -139,11 +140,7 @@ async fn plan_applications(
             problem("Guichet", format!("guichet inconnu : « {} »", r.window));
             continue;
         };
-        let code = cosinum_store::projects::import::canonical_code(&r.ministry);
-        let Some(org) = orgs
-            .iter()
-            .find(|o| o.code == code || key(&o.name) == key(&r.ministry))
-        else {
+        let Some(org) = cosinum_store::organisations::resolve(&orgs, &r.ministry) else {
             problem(
                 "Ministère",
                 format!("ministère inconnu : « {} »", r.ministry),
@@ -390,21 +387,7 @@ async fn plan_movements(db: &Db, rows: &[MovementRow], rights: &Rights<'_>) -> S
             MovementKind::Commitment => (t.0 + r.amount.0, t.1),
             MovementKind::Payment => (t.0, t.1 + r.amount.0),
         };
-        let granted = a.granted.unwrap_or(Euros(0)).0;
-        let message = if engaged < 0 || paid < 0 {
-            Some("la correction dépasse le montant qu'elle corrige".to_owned())
-        } else if engaged > granted {
-            Some(format!(
-                "les engagements ({engaged} €) dépasseraient le montant accordé ({granted} €)"
-            ))
-        } else if paid > engaged {
-            Some(format!(
-                "les paiements ({paid} €) dépasseraient les engagements ({engaged} €)"
-            ))
-        } else {
-            None
-        };
-        if let Some(m) = message {
+        if let Err(m) = check_totals(a.granted.unwrap_or(Euros(0)), Euros(engaged), Euros(paid)) {
             problem("Montant (€)", m);
             continue;
         }

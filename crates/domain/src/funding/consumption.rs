@@ -89,6 +89,28 @@ pub fn year_end_forecast(movements: &[Movement], kind: MovementKind, as_of: Date
     Euros(before.0 + (this_year.0 as f64 * days as f64 / elapsed as f64).round() as i64)
 }
 
+/// Checks an application's credit totals after a movement (CTR §C.4: AE
+/// are consumed by commitments up to what was granted; CP cover commitments):
+/// neither total below zero (a correction larger than what it corrects),
+/// commitments within the amount granted, payments within the commitments.
+/// The error says which, in French.
+pub fn check_totals(granted: Euros, engaged: Euros, paid: Euros) -> Result<(), String> {
+    let (g, e, p) = (granted.0, engaged.0, paid.0);
+    if e < 0 || p < 0 {
+        Err("la correction dépasse le montant qu'elle corrige".to_owned())
+    } else if e > g {
+        Err(format!(
+            "les engagements ({e} €) dépasseraient le montant accordé ({g} €)"
+        ))
+    } else if p > e {
+        Err(format!(
+            "les paiements ({p} €) dépasseraient les engagements ({e} €)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// Share of the schedule elapsed on `day`: 0 before `start`, 1 from `end`,
 /// linear between.
 pub fn schedule_share(start: Date, end: Date, day: Date) -> f64 {
@@ -210,6 +232,27 @@ mod tests {
         assert!((l.expected - 0.5).abs() < 0.01 && l.actual == 0.1);
         assert!(lag(Euros(1000), &m, plan, date!(2021 - 03 - 01), LAG_TOLERANCE).is_none());
         assert!(lag(Euros(0), &m, plan, date!(2021 - 12 - 01), LAG_TOLERANCE).is_none());
+    }
+
+    #[test]
+    fn totals_stay_within_grant_and_commitments() {
+        let e = Euros;
+        assert!(check_totals(e(100), e(100), e(100)).is_ok());
+        assert!(
+            check_totals(e(100), e(101), e(0))
+                .unwrap_err()
+                .contains("accordé")
+        );
+        assert!(
+            check_totals(e(100), e(50), e(60))
+                .unwrap_err()
+                .contains("engagements")
+        );
+        assert!(
+            check_totals(e(100), e(-1), e(0))
+                .unwrap_err()
+                .contains("correction")
+        );
     }
 
     proptest! {

@@ -9,7 +9,6 @@ use std::collections::{HashMap, HashSet};
 use cosinum_domain::OrgId;
 use cosinum_domain::demarches::demarche::{DemarcheFields, EditionRow};
 use cosinum_domain::demarches::{Method, method, method_in_force, same_value};
-use cosinum_domain::organisation::Organisation;
 use serde::Serialize;
 use time::Date;
 
@@ -17,7 +16,6 @@ use super::{ValueWrite, create, editions, list, raw_values, update, upsert_editi
 use crate::audit::AuditCtx;
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
-use crate::projects::import::canonical_code;
 
 /// One line's outcome, for people to check before confirming.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,14 +85,6 @@ fn key(s: &str) -> String {
         .to_lowercase()
 }
 
-/// The ministry a cell names: its code (or a former acronym), or its name.
-fn ministry<'a>(orgs: &'a [Organisation], raw: &str) -> Option<&'a Organisation> {
-    let code = canonical_code(raw);
-    orgs.iter()
-        .find(|o| o.code == code)
-        .or_else(|| orgs.iter().find(|o| key(&o.name) == key(raw)))
-}
-
 /// Column of the file a validation error is about.
 fn column_of(field: &str) -> &'static str {
     match field {
@@ -152,7 +142,7 @@ pub async fn plan(
                 message,
             });
         };
-        let Some(org) = ministry(&orgs, &r.ministry) else {
+        let Some(org) = crate::organisations::resolve(&orgs, &r.ministry) else {
             problem(
                 "Ministère",
                 format!("ministère inconnu : « {} »", r.ministry),

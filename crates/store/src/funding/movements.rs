@@ -5,6 +5,7 @@
 
 use cosinum_domain::ValidationError;
 use cosinum_domain::audit::{AuditAction, diff};
+use cosinum_domain::funding::consumption::check_totals;
 use cosinum_domain::funding::{Movement, MovementKind, Status};
 use cosinum_domain::money::Euros;
 use serde_json::{Value, json};
@@ -121,23 +122,8 @@ pub async fn record(tx: &mut Tx, ctx: &AuditCtx, m: &Movement) -> StoreResult<Re
         MovementKind::Commitment => engaged += m.amount.0,
         MovementKind::Payment => paid += m.amount.0,
     }
-    let granted = granted.unwrap_or(0);
-    let problem = if engaged < 0 || paid < 0 {
-        Some("la correction dépasse le montant qu'elle corrige".to_owned())
-    } else if engaged > granted {
-        Some(format!(
-            "les engagements ({engaged} €) dépasseraient le montant accordé ({granted} €)"
-        ))
-    } else if paid > engaged {
-        Some(format!(
-            "les paiements ({paid} €) dépasseraient les engagements ({engaged} €)"
-        ))
-    } else {
-        None
-    };
-    if let Some(message) = problem {
-        return Err(ValidationError::new("amount", message).into());
-    }
+    check_totals(Euros(granted.unwrap_or(0)), Euros(engaged), Euros(paid))
+        .map_err(|message| ValidationError::new("amount", message))?;
     let (id,): (i64,) = on_tx!(tx, c => sqlx::query_as(
         "INSERT INTO credit_movements (application_id, kind, movement_date, amount, reference, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id")

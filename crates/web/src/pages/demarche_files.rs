@@ -125,32 +125,20 @@ async fn preview(
 pub async fn upload(
     State(state): State<AppState>,
     page: SignedPage,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("Envoi illisible : {e}"))
+    let u = super::upload::read_upload(multipart).await?;
+    let field = |k: &str| u.fields.get(k).map(|v| v.trim()).unwrap_or_default();
+    let chosen = if field("nouvelle_edition").is_empty() {
+        field("edition")
+    } else {
+        field("nouvelle_edition")
     };
-    let (mut file, mut existing, mut new) = (None, String::new(), String::new());
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        match field.name() {
-            Some("fichier") => {
-                let name = field.file_name().unwrap_or("edition.csv").to_owned();
-                file = Some((name, field.bytes().await.map_err(unreadable)?.to_vec()));
-            }
-            Some("edition") => existing = field.text().await.map_err(unreadable)?,
-            Some("nouvelle_edition") => new = field.text().await.map_err(unreadable)?,
-            _ => {}
-        }
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return Err(AppError::BadRequest("Choisissez un fichier à envoyer.".into()).into());
-    };
-    let chosen = if new.trim().is_empty() { existing } else { new };
-    if chosen.trim().is_empty() {
+    if chosen.is_empty() {
         return Err(AppError::BadRequest("Choisissez l'édition du fichier.".into()).into());
     }
-    let edition = parse_date(&chosen)?;
-    preview(&state, &page, name, bytes, edition).await
+    let edition = parse_date(chosen)?;
+    preview(&state, &page, u.name, u.bytes, edition).await
 }
 
 #[derive(Deserialize)]

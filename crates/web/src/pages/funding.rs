@@ -71,6 +71,8 @@ fn row(name: String, href: String, f: &Figures) -> Row {
             d.applications.to_string(),
             d.pending.to_string(),
             pct(d.decision_rate),
+            d.median_days
+                .map_or("—".into(), |m| format!("{} j", number(m, 0))),
             meur(d.granted_amount),
             pct(c.engaged_rate),
             pct(c.paid_rate),

@@ -75,22 +75,10 @@ async fn preview(
 pub async fn upload(
     State(state): State<AppState>,
     page: SignedPage,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("Envoi illisible : {e}"))
-    };
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        if field.name() == Some("fichier") {
-            let name = field.file_name().unwrap_or("import.csv").to_owned();
-            let bytes = field.bytes().await.map_err(unreadable)?;
-            if bytes.is_empty() {
-                break;
-            }
-            return preview(&state, &page, name, bytes.to_vec()).await;
-        }
-    }
-    Err(AppError::BadRequest("Choisissez un fichier à envoyer.".into()).into())
+    let u = super::upload::read_upload(multipart).await?;
+    preview(&state, &page, u.name, u.bytes).await
 }
 
 #[derive(Deserialize)]

@@ -22,6 +22,7 @@ mod project_import;
 mod project_page;
 mod projects;
 mod review_forms;
+mod upload;
 mod users;
 
 use askama::Template;

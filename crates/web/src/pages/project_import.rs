@@ -92,26 +92,10 @@ async fn preview(
 pub async fn upload(
     State(state): State<AppState>,
     page: SignedPage,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, PageError> {
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("Envoi illisible : {e}")))?
-    {
-        if field.name() == Some("fichier") {
-            let name = field.file_name().unwrap_or("import.csv").to_owned();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| AppError::BadRequest(format!("Envoi illisible : {e}")))?;
-            if bytes.is_empty() {
-                return Err(AppError::BadRequest("Choisissez un fichier à envoyer.".into()).into());
-            }
-            return preview(&state, &page, name, bytes.to_vec()).await;
-        }
-    }
-    Err(AppError::BadRequest("Choisissez un fichier à envoyer.".into()).into())
+    let u = super::upload::read_upload(multipart).await?;
+    preview(&state, &page, u.name, u.bytes).await
 }
 
 #[derive(Deserialize)]
