@@ -7,25 +7,6 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = app
-        .client()
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 fn value_of(detail: &Value, slug: &str) -> Value {
     detail["editions"]
         .as_array()
@@ -46,47 +27,37 @@ async fn demarches_api_editing(app: &TestApp) {
         "audiences": ["particuliers"], "url": "https://permisdeconduire.ants.gouv.fr",
         "annual_volume": 1_000_000, "online_volume": 900_000
     });
-    let (status, created) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/demarches",
-        &editor,
-        card.clone(),
-    )
-    .await;
+    let (status, created) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/demarches",
+            &editor,
+            card.clone(),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["online_rate"], 0.9);
     let id = created["id"].as_i64().expect("id");
     let mut other = card.clone();
     other["organisation_id"] = json!(mef.id.0);
-    let (status, _) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/demarches",
-        &editor,
-        other,
-    )
-    .await;
+    let (status, _) = app
+        .send(reqwest::Method::POST, "/api/v1/demarches", &editor, other)
+        .await;
     assert_eq!(status, 403, "another ministry's démarche");
-    let (status, _) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/demarches",
-        &reader,
-        card.clone(),
-    )
-    .await;
+    let (status, _) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/demarches",
+            &reader,
+            card.clone(),
+        )
+        .await;
     assert_eq!(status, 403, "a reader writes nothing");
     let mut bad = card.clone();
     bad["online_volume"] = json!(2_000_000);
-    let (status, body) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/demarches",
-        &editor,
-        bad,
-    )
-    .await;
+    let (status, body) = app
+        .send(reqwest::Method::POST, "/api/v1/demarches", &editor, bad)
+        .await;
     assert_eq!((status, body["code"].as_str()), (422, Some("invalid")));
 
     // Update at the version read; a stale version is refused.
@@ -94,9 +65,11 @@ async fn demarches_api_editing(app: &TestApp) {
     update["version"] = json!(1);
     update["annual_volume"] = json!(1_200_000);
     let path = format!("/api/v1/demarches/{id}");
-    let (status, updated) = send(app, reqwest::Method::PUT, &path, &editor, update.clone()).await;
+    let (status, updated) = app
+        .send(reqwest::Method::PUT, &path, &editor, update.clone())
+        .await;
     assert_eq!((status, updated["version"].as_i64()), (200, Some(2)));
-    let (status, _) = send(app, reqwest::Method::PUT, &path, &editor, update).await;
+    let (status, _) = app.send(reqwest::Method::PUT, &path, &editor, update).await;
     assert_eq!(status, 409);
 
     // Values of the latest edition, checked against its method.
@@ -108,7 +81,7 @@ async fn demarches_api_editing(app: &TestApp) {
         {"slug": "satisfaction", "raw": "8,5", "expected": ""},
         {"slug": "dlnuf", "raw": "n/a"}
     ]});
-    let (status, detail) = send(app, reqwest::Method::PUT, &values, &editor, body).await;
+    let (status, detail) = app.send(reqwest::Method::PUT, &values, &editor, body).await;
     assert_eq!(status, 200, "{detail}");
     assert_eq!(value_of(&detail, "satisfaction")["level"], "tres_bien");
     assert_eq!(value_of(&detail, "dlnuf")["status"], "not_applicable");
@@ -123,7 +96,7 @@ async fn demarches_api_editing(app: &TestApp) {
         ("8", "unknown"),
     ] {
         let body = json!({"edition": latest, "values": [{"slug": slug, "raw": raw}]});
-        let (status, err) = send(app, reqwest::Method::PUT, &values, &editor, body).await;
+        let (status, err) = app.send(reqwest::Method::PUT, &values, &editor, body).await;
         assert_eq!(status, 422, "{raw} for {slug}: {err}");
         assert!(
             err["message"].as_str().is_some_and(|m| m.contains(slug)),
@@ -132,7 +105,7 @@ async fn demarches_api_editing(app: &TestApp) {
     }
     // Someone read "8,5" and someone else changed it meanwhile: refused, nothing written.
     let body = json!({"edition": latest, "values": [{"slug": "satisfaction", "raw": "6", "expected": "8"}]});
-    let (status, err) = send(app, reqwest::Method::PUT, &values, &editor, body).await;
+    let (status, err) = app.send(reqwest::Method::PUT, &values, &editor, body).await;
     assert_eq!(
         (status, err["code"].as_str()),
         (409, Some("conflict")),
@@ -142,7 +115,7 @@ async fn demarches_api_editing(app: &TestApp) {
     assert_eq!(value_of(&detail, "satisfaction")["raw"], "8,5");
     let body = json!({"edition": latest, "values": [{"slug": "satisfaction", "raw": "9"}]});
     assert_eq!(
-        send(app, reqwest::Method::PUT, &values, &reader, body)
+        app.send(reqwest::Method::PUT, &values, &reader, body)
             .await
             .0,
         403
@@ -159,8 +132,7 @@ async fn demarches_api_editing(app: &TestApp) {
     // Only the DINUM opens an edition; its method is the one in force.
     let body = json!({"edition_date": "2027-03-31"});
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             "/api/v1/demarches/editions",
             &editor,
@@ -171,18 +143,17 @@ async fn demarches_api_editing(app: &TestApp) {
         403
     );
     let steering = app.token(STEERING, false).await;
-    let (status, e) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/demarches/editions",
-        &steering,
-        body.clone(),
-    )
-    .await;
+    let (status, e) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/demarches/editions",
+            &steering,
+            body.clone(),
+        )
+        .await;
     assert_eq!((status, e["method"].as_str()), (201, Some("v2023")));
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             "/api/v1/demarches/editions",
             &steering,

@@ -9,18 +9,10 @@ use serde_json::Value;
 use crate::cli::{cosinum, stdout};
 use crate::harness::*;
 
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    match &app.db {
-        cosinum_store::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        cosinum_store::Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .expect("count")
-}
-
 async fn values_and_audit(app: &TestApp) -> (i64, i64) {
     (
-        count(app, "SELECT COUNT(*) FROM demarche_values").await,
-        count(app, "SELECT COUNT(*) FROM audit_log").await,
+        app.scalar("SELECT COUNT(*) FROM demarche_values").await,
+        app.scalar("SELECT COUNT(*) FROM audit_log").await,
     )
 }
 

@@ -7,25 +7,6 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app
-        .client()
-        .request(method, app.url(path))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 async fn demarches_targets(app: &TestApp) {
     let steering = app.token(STEERING, false).await;
     let editor = app.token(EDITOR_MININT, false).await;
@@ -56,34 +37,34 @@ async fn demarches_targets(app: &TestApp) {
     let minint = app.org("MININT").await;
     let target = json!({"label": "MININT : 90 % en ligne", "slug": "online", "threshold": 0.9,
         "deadline": "2027-06-30", "organisation_id": minint.id.0});
-    let (status, _) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/demarches/targets",
-        &editor,
-        Some(target.clone()),
-    )
-    .await;
+    let (status, _) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/demarches/targets",
+            &editor,
+            target.clone(),
+        )
+        .await;
     assert_eq!(status, 403, "only the DINUM sets targets");
     let mut bad = target.clone();
     bad["slug"] = json!("usage");
-    let (status, err) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/demarches/targets",
-        &steering,
-        Some(bad),
-    )
-    .await;
+    let (status, err) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/demarches/targets",
+            &steering,
+            bad,
+        )
+        .await;
     assert_eq!(status, 422, "{err}");
-    let (status, created) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/demarches/targets",
-        &steering,
-        Some(target.clone()),
-    )
-    .await;
+    let (status, created) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/demarches/targets",
+            &steering,
+            target.clone(),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["scope"], "MININT");
     let id = created["id"].as_i64().expect("id");
@@ -123,40 +104,33 @@ async fn demarches_targets(app: &TestApp) {
     let mut update = target.clone();
     update["threshold"] = json!(0.95);
     update["version"] = json!(1);
-    let (status, updated) = send(
-        app,
-        reqwest::Method::PUT,
-        &path,
-        &steering,
-        Some(update.clone()),
-    )
-    .await;
+    let (status, updated) = app
+        .send(reqwest::Method::PUT, &path, &steering, update.clone())
+        .await;
     assert_eq!((status, updated["threshold"].as_f64()), (200, Some(0.95)));
     assert_eq!(
-        send(app, reqwest::Method::PUT, &path, &steering, Some(update))
+        app.send(reqwest::Method::PUT, &path, &steering, update)
             .await
             .0,
         409
     );
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::DELETE,
             &format!("{path}?version=1"),
             &steering,
-            None
+            Value::Null
         )
         .await
         .0,
         409
     );
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::DELETE,
             &format!("{path}?version=2"),
             &steering,
-            None
+            Value::Null
         )
         .await
         .0,

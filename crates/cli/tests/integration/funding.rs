@@ -8,33 +8,6 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-async fn send(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Value,
-) -> (u16, Value) {
-    let res = app
-        .client()
-        .request(method, app.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn scalar(app: &TestApp, sql: &'static str) -> i64 {
-    match &app.db {
-        cosinum_store::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        cosinum_store::Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .expect("scalar")
-}
-
 async fn funding_summary(app: &TestApp) {
     let steering = app.token(STEERING, false).await;
     let funds: Vec<Value> = app.get_json("/api/v1/funding/funds", &steering).await;
@@ -57,16 +30,15 @@ async fn funding_summary(app: &TestApp) {
         (0.55..0.85).contains(&rate),
         "about two thirds granted: {rate}"
     );
-    let granted_sql = scalar(
-        app,
-        "SELECT CAST(COALESCE(SUM(a.granted), 0) AS BIGINT) FROM funding_applications a \
+    let granted_sql = app
+        .scalar(
+            "SELECT CAST(COALESCE(SUM(a.granted), 0) AS BIGINT) FROM funding_applications a \
          JOIN funding_windows w ON w.id = a.window_id JOIN funds f ON f.id = w.fund_id \
          WHERE f.code = 'RELANCE-TNET' AND a.status = 'granted'",
-    )
-    .await;
+        )
+        .await;
     assert_eq!(d["granted_amount"].as_i64(), Some(granted_sql));
-    let paid_sql = scalar(
-        app,
+    let paid_sql = app.scalar(
         "SELECT CAST(COALESCE(SUM(m.amount), 0) AS BIGINT) FROM credit_movements m \
          JOIN funding_applications a ON a.id = m.application_id JOIN funding_windows w ON w.id = a.window_id \
          JOIN funds f ON f.id = w.fund_id WHERE f.code = 'RELANCE-TNET' AND m.kind = 'payment' \
@@ -169,14 +141,14 @@ async fn funding_pipeline(app: &TestApp) {
         "planned_end": (today + time::Duration::days(365)).to_string(),
         "workload": [{"semester": format!("{}S2", today.year()), "person_months": 12}]
     });
-    let (status, err) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/funding/applications",
-        &editor,
-        body.clone(),
-    )
-    .await;
+    let (status, err) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/funding/applications",
+            &editor,
+            body.clone(),
+        )
+        .await;
     assert_eq!(
         (status, err["field"].as_str()),
         (422, Some("requested")),
@@ -186,8 +158,7 @@ async fn funding_pipeline(app: &TestApp) {
     let mut other = body.clone();
     other["organisation_id"] = json!(mef.id.0);
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             "/api/v1/funding/applications",
             &editor,
@@ -197,14 +168,14 @@ async fn funding_pipeline(app: &TestApp) {
         .0,
         403
     );
-    let (status, filed) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/funding/applications",
-        &editor,
-        body.clone(),
-    )
-    .await;
+    let (status, filed) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/funding/applications",
+            &editor,
+            body.clone(),
+        )
+        .await;
     assert_eq!(status, 201, "{filed}");
     assert_eq!(filed["status"], "submitted");
     let id = filed["id"].as_i64().expect("id");
@@ -213,65 +184,58 @@ async fn funding_pipeline(app: &TestApp) {
     let decision = format!("/api/v1/funding/applications/{id}/decision");
     let grant = |version: i64, amount: i64| json!({"status": "granted", "date": today.to_string(), "granted": amount, "version": version});
     assert_eq!(
-        send(
-            app,
-            reqwest::Method::POST,
-            &decision,
-            &editor,
-            grant(1, 900_000)
-        )
-        .await
-        .0,
+        app.send(reqwest::Method::POST, &decision, &editor, grant(1, 900_000))
+            .await
+            .0,
         403
     );
-    let (status, err) = send(
-        app,
-        reqwest::Method::POST,
-        &decision,
-        &steering,
-        grant(1, 2_000_000),
-    )
-    .await;
+    let (status, err) = app
+        .send(
+            reqwest::Method::POST,
+            &decision,
+            &steering,
+            grant(1, 2_000_000),
+        )
+        .await;
     assert_eq!((status, err["field"].as_str()), (422, Some("granted")));
-    let (status, granted) = send(
-        app,
-        reqwest::Method::POST,
-        &decision,
-        &steering,
-        grant(1, 900_000),
-    )
-    .await;
+    let (status, granted) = app
+        .send(
+            reqwest::Method::POST,
+            &decision,
+            &steering,
+            grant(1, 900_000),
+        )
+        .await;
     assert_eq!(
         (status, granted["status"].as_str()),
         (200, Some("granted")),
         "{granted}"
     );
-    let (status, _) = send(
-        app,
-        reqwest::Method::POST,
-        &decision,
-        &steering,
-        json!({"status": "rejected", "date": today.to_string(), "motive": "x", "version": 2}),
-    )
-    .await;
+    let (status, _) = app
+        .send(
+            reqwest::Method::POST,
+            &decision,
+            &steering,
+            json!({"status": "rejected", "date": today.to_string(), "motive": "x", "version": 2}),
+        )
+        .await;
     assert_eq!(status, 422, "a decision is final");
     body["version"] = json!(2);
-    let (status, err) = send(
-        app,
-        reqwest::Method::PUT,
-        &format!("/api/v1/funding/applications/{id}"),
-        &editor,
-        body,
-    )
-    .await;
+    let (status, err) = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/funding/applications/{id}"),
+            &editor,
+            body,
+        )
+        .await;
     assert_eq!(status, 422, "{err}");
 
     // Credits: append-only, idempotent by reference, within what was granted.
     let moves = format!("/api/v1/funding/applications/{id}/movements");
     let mv = |kind: &str, amount: i64, reference: &str| json!({"kind": kind, "date": today.to_string(), "amount": amount, "reference": reference});
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             &moves,
             &editor,
@@ -282,8 +246,7 @@ async fn funding_pipeline(app: &TestApp) {
         403
     );
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             &moves,
             &steering,
@@ -293,19 +256,18 @@ async fn funding_pipeline(app: &TestApp) {
         .0,
         422
     );
-    let (status, after) = send(
-        app,
-        reqwest::Method::POST,
-        &moves,
-        &steering,
-        mv("commitment", 900_000, "EJ-1"),
-    )
-    .await;
+    let (status, after) = app
+        .send(
+            reqwest::Method::POST,
+            &moves,
+            &steering,
+            mv("commitment", 900_000, "EJ-1"),
+        )
+        .await;
     assert_eq!(status, 201);
     assert_eq!(after["consumption"]["engaged"], 900_000);
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             &moves,
             &steering,
@@ -317,8 +279,7 @@ async fn funding_pipeline(app: &TestApp) {
         "same movement: kept once"
     );
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             &moves,
             &steering,
@@ -330,8 +291,7 @@ async fn funding_pipeline(app: &TestApp) {
         "a reference is one movement"
     );
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             &moves,
             &steering,
@@ -342,18 +302,17 @@ async fn funding_pipeline(app: &TestApp) {
         422,
         "no payment beyond commitments"
     );
-    let (_, after) = send(
-        app,
-        reqwest::Method::POST,
-        &moves,
-        &steering,
-        mv("payment", 300_000, "DP-1"),
-    )
-    .await;
+    let (_, after) = app
+        .send(
+            reqwest::Method::POST,
+            &moves,
+            &steering,
+            mv("payment", 300_000, "DP-1"),
+        )
+        .await;
     let (status, after) = {
         let _ = after;
-        send(
-            app,
+        app.send(
             reqwest::Method::POST,
             &moves,
             &steering,
@@ -385,14 +344,14 @@ async fn funding_pipeline(app: &TestApp) {
         "the demo's MININT is over capacity"
     );
     let semester = format!("{}S1", today.year() + 1);
-    let (status, what) = send(
-        app,
-        reqwest::Method::POST,
-        "/api/v1/funding/capacity/what-if",
-        &editor,
-        json!({"workload": [{"semester": semester, "person_months": 500}]}),
-    )
-    .await;
+    let (status, what) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/funding/capacity/what-if",
+            &editor,
+            json!({"workload": [{"semester": semester, "person_months": 500}]}),
+        )
+        .await;
     assert_eq!(status, 200, "{what}");
     let line = what
         .as_array()
@@ -405,8 +364,7 @@ async fn funding_pipeline(app: &TestApp) {
     let version = line["capacity_version"].as_i64().expect("declared");
     let cap = |v: i64| json!({"organisation_id": minint.id.0, "semester": semester, "capacity": 900, "committed": 10, "version": v});
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::PUT,
             "/api/v1/funding/capacity",
             &editor,
@@ -416,14 +374,14 @@ async fn funding_pipeline(app: &TestApp) {
         .0,
         409
     );
-    let (status, lines) = send(
-        app,
-        reqwest::Method::PUT,
-        "/api/v1/funding/capacity",
-        &editor,
-        cap(version),
-    )
-    .await;
+    let (status, lines) = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/funding/capacity",
+            &editor,
+            cap(version),
+        )
+        .await;
     assert_eq!(status, 200);
     let line = lines
         .as_array()
@@ -437,8 +395,7 @@ async fn funding_pipeline(app: &TestApp) {
     );
     let reader = app.token(READER_MININT, false).await;
     assert_eq!(
-        send(
-            app,
+        app.send(
             reqwest::Method::PUT,
             "/api/v1/funding/capacity",
             &reader,

@@ -29,15 +29,6 @@ async fn import(
     (status, res.json().await.expect("json"))
 }
 
-async fn audit_count(app: &TestApp) -> i64 {
-    let sql = "SELECT COUNT(*) FROM audit_log";
-    match &app.db {
-        cosinum_store::Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-        cosinum_store::Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
-    }
-    .expect("count")
-}
-
 async fn funding_import(app: &TestApp) {
     let steering = app.token(STEERING, false).await;
     let editor = app.token(EDITOR_MININT, false).await;
@@ -52,7 +43,7 @@ async fn funding_import(app: &TestApp) {
         .text()
         .await
         .expect("csv");
-    let before = audit_count(app).await;
+    let before = app.scalar("SELECT COUNT(*) FROM audit_log").await;
     let (status, report) = import(app, &editor, "dossiers.csv", csv.clone(), false).await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["layout"], "applications");
@@ -63,7 +54,7 @@ async fn funding_import(app: &TestApp) {
         "{report}"
     );
     assert_eq!(
-        audit_count(app).await,
+        app.scalar("SELECT COUNT(*) FROM audit_log").await,
         before,
         "an unchanged file writes nothing"
     );

@@ -240,6 +240,36 @@ impl TestApp {
             .status()
     }
 
+    /// Sends `body` as JSON with a bearer token: the status and the JSON
+    /// answer (`Null` when there is none). `Null` as body sends none.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .client()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
+    /// A single integer from SQL run straight on the test database.
+    pub async fn scalar(&self, sql: &'static str) -> i64 {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+            Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        }
+        .expect("scalar")
+    }
+
     /// Disables the account `email` (as an administrator would).
     pub async fn disable(&self, email: &str) {
         let user = users::get_by_email(&self.db, email).await.expect("user");
