@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod authz;
+pub mod cloud;
 pub mod demarches;
 pub mod funding;
 pub mod ids;
