@@ -389,6 +389,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     crate::demo_projects::seed(&mut tx, &ctx, &codes, today).await?;
     crate::demo_demarches::seed(&mut tx, &ctx, &codes, today).await?;
     crate::demo_funding::seed(&mut tx, &ctx, &codes, today).await?;
+    crate::demo_cloud::seed(&mut tx, &ctx, &codes, today).await?;
     let mut accounts = Vec::new();
     for &(email, name, role, org) in ACCOUNTS {
         let organisation_id =

@@ -10,8 +10,10 @@
 mod db;
 pub mod audit;
 pub mod backup;
+pub mod cloud;
 pub mod demarches;
 pub mod demo;
+mod demo_cloud;
 mod demo_demarches;
 mod demo_funding;
 mod demo_projects;

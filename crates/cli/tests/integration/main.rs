@@ -8,6 +8,7 @@ mod audit_concurrency;
 mod auth;
 mod avis;
 mod cli;
+mod cloud;
 mod demarches;
 mod demarches_editing;
 mod demarches_files;

@@ -355,3 +355,62 @@ pub struct AppFacts {
     pub hostings: Vec<Hosting>,
     pub derogations: Vec<Derogation>,
 }
+
+/// Security needs on the DICT scale (disponibilité, intégrité,
+/// confidentialité, traçabilité), each from 1 (low) to 4 (very high).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityNeeds {
+    pub availability: u8,
+    pub integrity: u8,
+    pub confidentiality: u8,
+    pub traceability: u8,
+}
+
+/// An application of the inventory: its editable fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudApplication {
+    pub id: i64,
+    pub organisation_id: crate::OrgId,
+    pub name: String,
+    pub description: String,
+    pub status: AppStatus,
+    /// Number of users (agents or citizens), if known.
+    pub users: Option<i64>,
+    /// The major project it belongs to, if any.
+    pub project_id: Option<i64>,
+    pub full_cost: Option<Euros>,
+    pub new_or_major: bool,
+    pub needs: SecurityNeeds,
+    pub classification: Classification,
+    pub version: i64,
+}
+
+impl CloudApplication {
+    /// Checks the fields.
+    pub fn validated(mut self) -> Result<CloudApplication, crate::ValidationError> {
+        self.name = crate::validation::required_text("name", &self.name, 300)?;
+        self.description = self.description.trim().to_owned();
+        let n = self.needs;
+        if [
+            n.availability,
+            n.integrity,
+            n.confidentiality,
+            n.traceability,
+        ]
+        .iter()
+        .any(|x| !(1..=4).contains(x))
+        {
+            return Err(crate::ValidationError::new(
+                "needs",
+                "chaque besoin de sécurité (DICT) va de 1 à 4",
+            ));
+        }
+        if self.full_cost.is_some_and(|c| c.0 < 0) || self.users.is_some_and(|u| u < 0) {
+            return Err(crate::ValidationError::new(
+                "full_cost",
+                "un coût ou un nombre d'utilisateurs ne peut pas être négatif",
+            ));
+        }
+        Ok(self)
+    }
+}

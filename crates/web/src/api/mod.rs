@@ -2,6 +2,7 @@
 //! document at `/api/v1/openapi.json` is generated from the code itself.
 
 pub mod avis;
+pub mod cloud;
 pub mod demarches;
 pub mod demarches_crud;
 pub mod demarches_files;
@@ -51,6 +52,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "history", description = "Historique des modifications"),
         (name = "projects", description = "Grands projets numériques : références, revues, panorama"),
         (name = "demarches", description = "Qualité des démarches en ligne : éditions, indicateurs, bilan"),
+        (name = "cloud", description = "Hébergement : inventaire des applications, doctrine « Cloud au centre »"),
         (name = "funding", description = "Financements : fonds, guichets, dossiers, décisions, crédits AE/CP, capacité des ministères"),
     )
 )]
@@ -130,6 +132,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             funding_capacity::set_capacity
         ))
         .routes(routes!(funding_capacity::what_if))
+        .routes(routes!(cloud::compliance))
+        .routes(routes!(cloud::list))
+        .routes(routes!(cloud::get))
+        .routes(routes!(cloud::offers))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))
