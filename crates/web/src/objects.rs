@@ -119,6 +119,15 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 },
             })
         }
+        cosinum_store::cloud::APPLICATION_TYPE => {
+            let a = cosinum_store::cloud::application(db, id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::cloud::cloud_resource(a.organisation_id),
+                label: a.name,
+                href: Some(format!("/hebergement/applications/{id}")),
+                kind_label: "Application (inventaire)",
+            })
+        }
         cosinum_store::projects::avis::OBJECT_TYPE => {
             let a = cosinum_store::projects::avis::get(db, id).await?;
             let p = cosinum_store::projects::get(db, a.project_id).await?;

@@ -104,3 +104,204 @@ async fn cloud_compliance(app: &TestApp) {
     );
 }
 dual_test!(cloud_compliance);
+
+async fn cloud_editing(app: &TestApp) {
+    use serde_json::json;
+    let editor = app.token(EDITOR_MININT, false).await;
+    let minint = app.org("MININT").await.id.0;
+    let mef = app.org("MEF").await.id.0;
+    let body = json!({"organisation_id": minint, "name": "Fichier des titres sécurisés", "status": "in_production",
+        "full_cost": 4_000_000, "new_or_major": true, "needs": [3, 4, 4, 4], "diffusion_restreinte": false});
+    let mut other = body.clone();
+    other["organisation_id"] = json!(mef);
+    assert_eq!(
+        app.send(
+            reqwest::Method::POST,
+            "/api/v1/cloud/applications",
+            &editor,
+            other
+        )
+        .await
+        .0,
+        403
+    );
+    let mut bad = body.clone();
+    bad["needs"] = json!([0, 4, 4, 4]);
+    assert_eq!(
+        app.send(
+            reqwest::Method::POST,
+            "/api/v1/cloud/applications",
+            &editor,
+            bad
+        )
+        .await
+        .0,
+        422
+    );
+    let (status, created) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/cloud/applications",
+            &editor,
+            body,
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_i64().expect("id");
+    let offers: Vec<Value> = app.get_json("/api/v1/cloud/offers", &editor).await;
+    let offer = |name: &str| {
+        offers
+            .iter()
+            .find(|o| o["name"].as_str().is_some_and(|n| n.contains(name)))
+            .expect("offer")["id"]
+            .clone()
+    };
+    let verdict = |d: Value| d["evaluation"]["verdict"].as_str().unwrap_or("").to_owned();
+    let path = format!("/api/v1/cloud/applications/{id}");
+    // Not hosted yet: out of scope.
+    assert_eq!(
+        verdict(app.get_json(&path, &editor).await),
+        "not_applicable"
+    );
+    // Sensitive data on a plain public cloud: non-compliant (R9).
+    let host = |offer_id: Value, since: &str| json!({"environment": "production", "offer_id": offer_id, "since": since});
+    assert_eq!(
+        app.send(
+            reqwest::Method::POST,
+            &format!("{path}/hostings"),
+            &editor,
+            host(offer("public"), "2024-01-01")
+        )
+        .await
+        .0,
+        201
+    );
+    let assess = json!({"date": "2024-02-01", "assessed_by": "RSSI", "legal_secret": true, "essential_mission": false,
+        "breach_public_order": true, "breach_public_security": false, "breach_health_life": false, "breach_intellectual_property": false});
+    assert_eq!(
+        app.send(
+            reqwest::Method::POST,
+            &format!("{path}/assessments"),
+            &editor,
+            assess
+        )
+        .await
+        .0,
+        201
+    );
+    let d: Value = app
+        .get_json(&format!("{path}?as_of=2024-06-30"), &editor)
+        .await;
+    assert_eq!(verdict(d.clone()), "non_compliant");
+    assert!(
+        d["evaluation"]["findings"]
+            .to_string()
+            .contains("SecNumCloud")
+    );
+    // A derogation without the Prime Minister's validation does not cover R9 in 2024.
+    let derog = |pm: bool| {
+        json!({"rule": "R9", "justification": "Migration engagée", "granted_by": "Ministre", "pm_validated": pm,
+        "start": "2024-03-01", "end": "2024-12-31"})
+    };
+    app.send(
+        reqwest::Method::POST,
+        &format!("{path}/derogations"),
+        &editor,
+        derog(false),
+    )
+    .await;
+    assert_eq!(
+        verdict(
+            app.get_json(&format!("{path}?as_of=2024-06-30"), &editor)
+                .await
+        ),
+        "non_compliant"
+    );
+    app.send(
+        reqwest::Method::POST,
+        &format!("{path}/derogations"),
+        &editor,
+        derog(true),
+    )
+    .await;
+    assert_eq!(
+        verdict(
+            app.get_json(&format!("{path}?as_of=2024-06-30"), &editor)
+                .await
+        ),
+        "under_derogation"
+    );
+    // Migrated to Pi: compliant from that date; the past verdict stays.
+    app.send(
+        reqwest::Method::POST,
+        &format!("{path}/hostings"),
+        &editor,
+        host(offer("Pi"), "2025-01-15"),
+    )
+    .await;
+    assert_eq!(
+        verdict(
+            app.get_json(&format!("{path}?as_of=2025-02-01"), &editor)
+                .await
+        ),
+        "compliant"
+    );
+    assert_eq!(
+        verdict(
+            app.get_json(&format!("{path}?as_of=2024-06-30"), &editor)
+                .await
+        ),
+        "under_derogation"
+    );
+    let history: Value = app
+        .get_json(&format!("/api/v1/history/cloud_application/{id}"), &editor)
+        .await;
+    assert!(
+        history.to_string().contains("dérogation R9"),
+        "every record is in the history"
+    );
+    let reader = app.token(READER_MININT, false).await;
+    assert_eq!(
+        app.send(
+            reqwest::Method::POST,
+            &format!("{path}/hostings"),
+            &reader,
+            host(offer("Pi"), "2025-02-01")
+        )
+        .await
+        .0,
+        403
+    );
+
+    // The pages: dashboard, the application's verdict, the questionnaire.
+    let (browser, csrf) = app.login(EDITOR_MININT).await;
+    let html = app.page(&browser, "/hebergement?ministere=MININT").await;
+    assert!(html.contains("Taux de conformité") && html.contains("Fichier des titres sécurisés"));
+    let page = app
+        .page(
+            &browser,
+            &format!("/hebergement/applications/{id}?date=2024-06-30"),
+        )
+        .await;
+    assert!(page.contains("Sous dérogation") && page.contains("Évaluer la sensibilité"));
+    let res = browser
+        .post(app.url(&format!("/hebergement/applications/{id}/evaluation")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("date", "2025-03-01"),
+            ("assessed_by", "RSSI ministériel"),
+            ("essential_mission", "1"),
+        ])
+        .send()
+        .await
+        .expect("assess");
+    assert_eq!(res.status(), 303);
+    let d: Value = app
+        .get_json(&format!("{path}?as_of=2025-03-02"), &editor)
+        .await;
+    assert_eq!(
+        d["evaluation"]["sensitive"], false,
+        "an essential mission without any breach impact is not sensitive"
+    );
+}
+dual_test!(cloud_editing);

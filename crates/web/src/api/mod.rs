@@ -3,6 +3,7 @@
 
 pub mod avis;
 pub mod cloud;
+mod cloud_writes;
 pub mod demarches;
 pub mod demarches_crud;
 pub mod demarches_files;
@@ -133,8 +134,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(funding_capacity::what_if))
         .routes(routes!(cloud::compliance))
-        .routes(routes!(cloud::list))
-        .routes(routes!(cloud::get))
+        .routes(routes!(cloud::list, cloud_writes::create))
+        .routes(routes!(cloud::get, cloud_writes::update))
+        .routes(routes!(cloud_writes::add_assessment))
+        .routes(routes!(cloud_writes::add_hosting))
+        .routes(routes!(cloud_writes::add_derogation))
         .routes(routes!(cloud::offers))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))

@@ -4,6 +4,8 @@
 mod account;
 mod auth;
 mod avis_pages;
+mod cloud;
+mod cloud_app;
 mod demarche_bulk;
 mod demarche_charts;
 mod demarche_files;
@@ -117,6 +119,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/demarches/objectifs/{id}/retirer",
             post(demarche_targets::withdraw),
+        )
+        .route("/hebergement", get(cloud::dashboard))
+        .route("/hebergement/applications/{id}", get(cloud_app::show))
+        .route(
+            "/hebergement/applications/{id}/evaluation",
+            post(cloud_app::assess),
+        )
+        .route(
+            "/hebergement/applications/{id}/hebergement",
+            post(cloud_app::host),
         )
         .route("/financements", get(funding::dashboard))
         .route("/financements/ministeres/{code}", get(funding::ministry))

@@ -1,0 +1,239 @@
+//! The cloud-hosting dashboard: compliance with "Cloud au centre" per
+//! ministry (chart and table), the hosting mix, sensitive applications that
+//! are not compliant and why, derogations ending within 90 days, and the
+//! pipeline of planned migrations.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use cosinum_domain::cloud::compliance::{Status, Verdict, hosting_on};
+use cosinum_domain::cloud::types::{Environment, OfferKind};
+use serde::Deserialize;
+use time::Duration;
+
+use super::{Crumb, Layout, fr_date, render};
+use crate::AppState;
+use crate::api::cloud::{compliance_on, evaluated};
+use crate::charts;
+use crate::error::{AppError, PageError};
+use crate::format::number;
+use crate::identity::SignedPage;
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    date: Option<String>,
+    /// A ministry whose inventory is listed.
+    ministere: Option<String>,
+}
+
+pub(super) fn pct(v: Option<f64>) -> String {
+    v.map_or("—".into(), |r| format!("{} %", number(r * 100.0, 0)))
+}
+
+/// A listed application: id, name, ministry, then free text columns.
+pub(super) struct Line {
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) ministry: String,
+    pub(super) cells: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "cloud/dashboard.html")]
+struct DashboardPage {
+    layout: Layout,
+    as_of: String,
+    as_of_fr: String,
+    doctrine: String,
+    total: (usize, usize, usize, usize, String),
+    rate_svg: String,
+    ministries: Vec<(String, usize, usize, usize, usize, String)>,
+    mix: Vec<(String, usize, String)>,
+    sensitive_breaches: Vec<Line>,
+    expiring: Vec<Line>,
+    pipeline_svg: String,
+    pipeline: Vec<(String, usize)>,
+    ministry: String,
+    inventory: Vec<Line>,
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Query(q): Query<DashboardQuery>,
+) -> Result<Response, PageError> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let as_of = match q.date.as_deref().filter(|d| !d.is_empty()) {
+        Some(d) => time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+            .map_err(|_| AppError::BadRequest(format!("Date invalide : {d}")))?,
+        None => today,
+    };
+    let c = compliance_on(&state, page.actor(), as_of).await?;
+    let (offers, apps) = evaluated(&state, page.actor(), as_of).await?;
+    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let code = |id: cosinum_domain::OrgId| {
+        orgs.iter()
+            .find(|o| o.id == id)
+            .map_or_else(|| id.to_string(), |o| o.code.clone())
+    };
+    let bars: Vec<(String, f64)> = c
+        .by_ministry
+        .iter()
+        .filter_map(|m| Some((m.ministry.clone(), m.compliance_rate? * 100.0)))
+        .collect();
+    let rate_svg = charts::bar_chart(
+        "conformite",
+        "Taux de conformité à la doctrine « Cloud au centre », par ministère",
+        "Pour chaque ministère, part des applications dans le champ de la doctrine qui la respectent, sans dérogation.",
+        &bars,
+        |v| format!("{} %", number(v, 0)),
+    );
+    // Hosting mix of production, by kind of offer.
+    let mut mix: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut hosted = 0;
+    let mut pipeline: BTreeMap<String, usize> = BTreeMap::new();
+    let mut sensitive_breaches = Vec::new();
+    let mut expiring = Vec::new();
+    for (a, f, e) in &apps {
+        if let Some(h) = hosting_on(&f.hostings, as_of).get(&Environment::Production)
+            && let Some(o) = offers.iter().find(|o| o.id == h.offer_id)
+        {
+            *mix.entry(o.kind.label_fr()).or_default() += 1;
+            hosted += 1;
+        }
+        for h in f
+            .hostings
+            .iter()
+            .filter(|h| h.since > as_of && h.environment == Environment::Production)
+        {
+            let quarter = format!(
+                "{} T{}",
+                h.since.year(),
+                (u8::from(h.since.month()) - 1) / 3 + 1
+            );
+            *pipeline.entry(quarter).or_default() += 1;
+        }
+        if e.sensitive == Some(true) && e.verdict == Verdict::NonCompliant {
+            let reasons: Vec<String> = e
+                .findings
+                .iter()
+                .filter(|f| f.status == Status::Breached)
+                .map(|f| format!("{} : {}", f.rule, f.message))
+                .collect();
+            sensitive_breaches.push(Line {
+                id: a.id,
+                name: a.name.clone(),
+                ministry: code(a.organisation_id),
+                cells: vec![reasons.join(" ; ")],
+            });
+        }
+        for d in &f.derogations {
+            if let Some(end) = d.end
+                && end >= as_of
+                && end <= as_of + Duration::days(90)
+            {
+                expiring.push(Line {
+                    id: a.id,
+                    name: a.name.clone(),
+                    ministry: code(a.organisation_id),
+                    cells: vec![format!("{:?}", d.rule), fr_date(end), d.granted_by.clone()],
+                });
+            }
+        }
+    }
+    expiring.sort_by(|a, b| a.cells[1].cmp(&b.cells[1]));
+    let ministry = q.ministere.clone().unwrap_or_default();
+    let inventory = apps
+        .iter()
+        .filter(|(a, ..)| !ministry.is_empty() && code(a.organisation_id) == ministry)
+        .map(|(a, f, e)| {
+            let prod = hosting_on(&f.hostings, as_of)
+                .get(&Environment::Production)
+                .and_then(|h| offers.iter().find(|o| o.id == h.offer_id))
+                .map_or("—".to_owned(), |o| o.name.clone());
+            Line {
+                id: a.id,
+                name: a.name.clone(),
+                ministry: ministry.clone(),
+                cells: vec![
+                    a.status.label_fr().to_owned(),
+                    prod,
+                    e.verdict.label_fr().to_owned(),
+                ],
+            }
+        })
+        .collect();
+    let pipeline: Vec<(String, usize)> = pipeline.into_iter().collect();
+    let pipeline_svg = charts::bar_chart(
+        "migrations",
+        "Migrations prévues, par trimestre",
+        "Nombre d'applications dont l'hébergement de production doit changer, par trimestre de bascule prévue.",
+        &pipeline
+            .iter()
+            .map(|(q, n)| (q.clone(), *n as f64))
+            .collect::<Vec<_>>(),
+        |v| number(v, 0),
+    );
+    let t = &c.total;
+    render(&DashboardPage {
+        layout: Layout::new(
+            &page.ctx,
+            "Hébergement et cloud",
+            vec![
+                Crumb::link("Accueil", "/"),
+                Crumb::here("Hébergement et cloud"),
+            ],
+        ),
+        as_of: as_of.to_string(),
+        as_of_fr: fr_date(as_of),
+        doctrine: cosinum_domain::cloud::types::Doctrine::in_force(as_of)
+            .map_or("aucune (avant juillet 2021)".into(), |d| {
+                d.label_fr().to_owned()
+            }),
+        total: (
+            t.applications,
+            t.compliant,
+            t.non_compliant,
+            t.under_derogation,
+            pct(t.compliance_rate),
+        ),
+        rate_svg,
+        ministries: c
+            .by_ministry
+            .iter()
+            .map(|m| {
+                (
+                    m.ministry.clone(),
+                    m.applications,
+                    m.compliant,
+                    m.non_compliant,
+                    m.under_derogation,
+                    pct(m.compliance_rate),
+                )
+            })
+            .collect(),
+        mix: [
+            OfferKind::InternalCloud,
+            OfferKind::Commercial,
+            OfferKind::OnPremise,
+        ]
+        .iter()
+        .map(|k| {
+            let n = mix.get(k.label_fr()).copied().unwrap_or(0);
+            (
+                k.label_fr().to_owned(),
+                n,
+                pct((hosted > 0).then(|| n as f64 / hosted as f64)),
+            )
+        })
+        .collect(),
+        sensitive_breaches,
+        expiring,
+        pipeline_svg,
+        pipeline,
+        ministry,
+        inventory,
+    })
+}
