@@ -145,13 +145,16 @@ pub fn line_chart(
     svg
 }
 
-/// A horizontal bar chart of labelled values (negative values go left).
+/// A horizontal bar chart of labelled values (negative values go left);
+/// bars for which `alert` holds are drawn in red, the others in blue (the
+/// value is always written too: colour is never the only cue).
 pub fn bar_chart(
     id: &str,
     title: &str,
     description: &str,
     bars: &[(String, f64)],
     value_label: impl Fn(f64) -> String,
+    alert: impl Fn(f64) -> bool,
 ) -> String {
     if bars.is_empty() {
         return String::new();
@@ -176,7 +179,7 @@ pub fn bar_chart(
     for (i, (label, v)) in bars.iter().enumerate() {
         let y = top + row * i as f64;
         let (a, b) = (sx(0.0).min(sx(*v)), sx(0.0).max(sx(*v)));
-        let colour = if *v > 0.1 { COLOURS[1] } else { COLOURS[0] };
+        let colour = if alert(*v) { COLOURS[1] } else { COLOURS[0] };
         let short: String = label.chars().take(34).collect();
         let _ = write!(
             svg,
@@ -235,7 +238,13 @@ mod tests {
             "d",
             &[("A".into(), 0.5), ("B".into(), -0.2)],
             |v| format!("{v}"),
+            |v| v > 0.1,
         );
         assert_eq!(bars.matches("<rect").count(), 2);
+        assert_eq!(
+            bars.matches(COLOURS[1]).count(),
+            1,
+            "only the value in alert is red"
+        );
     }
 }

@@ -89,6 +89,7 @@ pub async fn dashboard(
         "Pour chaque ministère, part des applications dans le champ de la doctrine qui la respectent, sans dérogation.",
         &bars,
         |v| format!("{} %", number(v, 0)),
+        |v| v < 50.0,
     );
     // Hosting mix of production, by kind of offer.
     let mut mix: BTreeMap<&'static str, usize> = BTreeMap::new();
@@ -175,6 +176,7 @@ pub async fn dashboard(
             .map(|(q, n)| (q.clone(), *n as f64))
             .collect::<Vec<_>>(),
         |v| number(v, 0),
+        |_| false,
     );
     let t = &c.total;
     render(&DashboardPage {

@@ -327,6 +327,7 @@ pub async fn dashboard(
         "Pour chaque ministère, part de ses démarches mesurées qui sont entièrement en ligne (comptage strict), dans l'édition affichée.",
         &bars,
         |v| format!("{} %", number(v, 0)),
+        |_| false,
     );
     // Evolution across editions, each read under its own method.
     let mut editions_rows = Vec::with_capacity(all.len());

@@ -377,6 +377,7 @@ pub async fn ministry(
         "Pour chaque semestre : charge des projets en cours, des dossiers retenus et des dossiers en attente pondérés par le taux de sélection historique, en pourcentage de la capacité déclarée.",
         &bars,
         |v| format!("{} %", number(v, 0)),
+        |v| v > 100.0,
     );
     // Declared semesters, then up to the next two from today.
     let mut capacity_rows: Vec<(String, String, String, String)> = loads

@@ -271,6 +271,7 @@ pub async fn dashboard(
         "Dérive budgétaire moyenne des projets de chaque ministère, en pourcentage.",
         &bars,
         |v| format!("{} %", number(v, 0)),
+        |v| v > 0.1,
     );
     let band_bars: Vec<(String, f64)> = report
         .by_size_band
@@ -288,6 +289,7 @@ pub async fn dashboard(
         "Coût complet estimé cumulé des projets de chaque tranche de coût, en millions d'euros.",
         &band_bars,
         |v| format!("{} M€", number(v, 0)),
+        |_| false,
     );
     let band_rows = report
         .by_size_band
