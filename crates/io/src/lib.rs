@@ -10,6 +10,7 @@
 pub mod csv_out;
 mod error;
 pub mod funding;
+pub mod inventory;
 pub mod observatoire;
 pub mod panorama;
 mod sheet;

@@ -7,6 +7,7 @@
 pub mod api;
 mod assets;
 pub mod charts;
+pub mod cloud_import;
 pub mod config;
 mod csrf;
 pub mod demarche_import;

@@ -1,5 +1,6 @@
 //! `cosinum import financements FILE [--dry-run]`: funding applications with
-//! their decisions, or credit movements. The command line acts for the
+//! their decisions, or credit movements; `cosinum import inventaire FILE
+//! [--dry-run]`: an application inventory. The command line acts for the
 //! DINUM: every ministry, decisions and credits included.
 
 use std::path::Path;
@@ -69,6 +70,62 @@ pub async fn import_file(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<
         done.decisions,
         done.movements,
         if done.created + done.updated + done.decisions + done.movements == 0 {
+            " — rien n'a changé"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+pub async fn import_inventory(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let (rows, ignored) = cosinum_io::inventory::read_inventory(&name, &bytes)
+        .map_err(|e| anyhow!("import refusé, rien n'a été modifié :\n{e}"))?;
+    let all = |_| true;
+    let p = cosinum_web::cloud_import::plan(db, &rows, &all).await?;
+    if !p.problems.is_empty() {
+        let lines: Vec<String> = p
+            .problems
+            .iter()
+            .map(|x| {
+                format!(
+                    "{name}, ligne {}, colonne « {} » : {}",
+                    x.row, x.column, x.message
+                )
+            })
+            .collect();
+        bail!(
+            "import refusé, rien n'a été modifié :\n{}",
+            lines.join("\n")
+        );
+    }
+    if !ignored.is_empty() {
+        println!("colonnes non lues : {}", ignored.join(", "));
+    }
+    let count = |k: &str| p.changes.iter().filter(|c| c.kind == k).count();
+    println!(
+        "{name} : {} lignes ; {} nouvelles applications, {} modifiées, {} inchangées",
+        p.changes.len(),
+        count("new_application"),
+        count("updated"),
+        count("unchanged")
+    );
+    if dry_run {
+        println!("vérification seule (--dry-run) : rien n'a été écrit");
+        return Ok(());
+    }
+    let done = cosinum_web::cloud_import::apply(db, &cli_ctx(), &p).await?;
+    println!(
+        "écrit : {} applications créées, {} modifiées, {} hébergements{}",
+        done.created,
+        done.updated,
+        done.hostings,
+        if done.created + done.updated + done.hostings == 0 {
             " — rien n'a changé"
         } else {
             ""

@@ -31,6 +31,14 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// An application inventory (cloud hosting), CSV or XLSX, in the
+    /// layout of its export; checked whole, applied all or nothing.
+    Inventaire {
+        file: PathBuf,
+        /// Check and show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// An edition of the online-services observatory (CSV or XLSX, the
     /// open-data layout), checked whole and applied all or nothing.
     Observatoire {
@@ -70,6 +78,9 @@ pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
             edition,
             dry_run,
         } => return super::demarches::import_file(db, &file, &edition, dry_run).await,
+        ImportCommand::Inventaire { file, dry_run } => {
+            return super::funding::import_inventory(db, &file, dry_run).await;
+        }
         ImportCommand::Financements { file, dry_run } => {
             return super::funding::import_file(db, &file, dry_run).await;
         }

@@ -305,3 +305,144 @@ async fn cloud_editing(app: &TestApp) {
     );
 }
 dual_test!(cloud_editing);
+
+async fn cloud_inventory_files(app: &TestApp) {
+    let editor = app.token(EDITOR_MININT, false).await;
+    let import = |name: &'static str, body: String, token: String| {
+        let c = app.client();
+        let url = app.url(&format!("/api/v1/cloud/import?file_name={name}"));
+        async move {
+            let res = c
+                .post(url)
+                .bearer_auth(token)
+                .body(body)
+                .send()
+                .await
+                .expect("import");
+            let status = res.status().as_u16();
+            (status, res.json::<Value>().await.expect("json"))
+        }
+    };
+    // The export, sent back unchanged: nothing written.
+    let res = app
+        .client()
+        .get(app.url("/api/v1/cloud/export?format=csv"))
+        .bearer_auth(&editor)
+        .send()
+        .await
+        .expect("export");
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .is_ok_and(|d| d.contains("inventaire-"))
+    );
+    let csv = res.text().await.expect("csv");
+    assert!(
+        csv.lines().skip(1).all(|l| l.contains(";MININT;")),
+        "a ministry exports its own"
+    );
+    let before = app.scalar("SELECT COUNT(*) FROM audit_log").await;
+    let (status, report) = import("inventaire.csv", csv.clone(), editor.clone()).await;
+    assert_eq!(status, 200, "{report}");
+    assert!(
+        report["changes"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty() && c.iter().all(|x| x["kind"] == "unchanged")),
+        "{report}"
+    );
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM audit_log").await,
+        before,
+        "idempotent"
+    );
+
+    // A new application with its hosting; then the same file again.
+    let head = "Ministère;Application;Statut;Disponibilité;Intégrité;Confidentialité;Traçabilité;Hébergement de production;En production depuis le";
+    let file = format!("{head}\nMININT;Registre des armes;En production;3;3;4;3;Pi;01/09/2025\n");
+    let (status, report) = import("armes.csv", file.clone(), editor.clone()).await;
+    assert_eq!(
+        (
+            status,
+            report["written"]["created"].as_i64(),
+            report["written"]["hostings"].as_i64()
+        ),
+        (200, Some(1), Some(1)),
+        "{report}"
+    );
+    let (_, again) = import("armes.csv", file, editor.clone()).await;
+    assert_eq!(
+        (
+            again["written"]["created"].as_i64(),
+            again["written"]["hostings"].as_i64()
+        ),
+        (Some(0), Some(0))
+    );
+    // Problems by row and column; nothing written.
+    let bad = format!(
+        "{head}\nMEF;Autre;En production;3;3;3;3;;\nMININT;Autre;En production;3;3;3;3;Offre inconnue;\n"
+    );
+    let (status, report) = import("bad.csv", bad, editor.clone()).await;
+    assert_eq!(status, 422);
+    let cols: Vec<&str> = report["problems"]
+        .as_array()
+        .expect("p")
+        .iter()
+        .filter_map(|p| p["column"].as_str())
+        .collect();
+    assert_eq!(cols, ["Ministère", "Hébergement de production"]);
+    // The command line, for the DINUM.
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("inventaire.csv");
+    std::fs::write(
+        &path,
+        format!("{head}\nMEF;Chorus Pro;En production;4;4;3;4;Nubo;2024-01-01\n"),
+    )
+    .expect("write");
+    let out = crate::cli::stdout(&crate::cli::cosinum(
+        &app.test_db.url,
+        &["import", "inventaire", path.to_str().expect("path")],
+    ));
+    assert!(out.contains("1 applications créées"), "{out}");
+    let steering = app.token(STEERING, false).await;
+    let all: Vec<Value> = app.get_json("/api/v1/cloud/applications", &steering).await;
+    assert!(
+        all.iter()
+            .any(|a| a["name"] == "Chorus Pro" && a["evaluation"]["verdict"] != "not_applicable")
+    );
+    // The page: preview, then confirm.
+    let (browser, csrf) = app.login(EDITOR_MININT).await;
+    let upload = format!("{head}\nMININT;Main courante;En projet;2;2;2;2;;\n");
+    let form = reqwest::multipart::Form::new().part(
+        "fichier",
+        reqwest::multipart::Part::bytes(upload.into_bytes()).file_name("inv.csv"),
+    );
+    let res = browser
+        .post(app.url(&format!("/hebergement/import?csrf_token={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Nouvelle application") && html.contains("Confirmer l"));
+    let content = html
+        .split("name=\"content\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("content")
+        .to_owned();
+    let res = browser
+        .post(app.url("/hebergement/import/appliquer"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("file_name", "inv.csv"),
+            ("content", content.as_str()),
+        ])
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(res.status(), 303);
+    let mine: Vec<Value> = app.get_json("/api/v1/cloud/applications", &editor).await;
+    assert!(mine.iter().any(|a| a["name"] == "Main courante"));
+}
+dual_test!(cloud_inventory_files);

@@ -3,6 +3,7 @@
 
 pub mod avis;
 pub mod cloud;
+pub mod cloud_files;
 mod cloud_writes;
 pub mod demarches;
 pub mod demarches_crud;
@@ -140,6 +141,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cloud_writes::add_hosting))
         .routes(routes!(cloud_writes::add_derogation))
         .routes(routes!(cloud::offers))
+        .routes(routes!(cloud_files::export))
+        .routes(routes!(cloud_files::import))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))

@@ -26,6 +26,7 @@ pub struct DashboardQuery {
     date: Option<String>,
     /// A ministry whose inventory is listed.
     ministere: Option<String>,
+    ok: Option<String>,
 }
 
 pub(super) fn pct(v: Option<f64>) -> String {
@@ -187,7 +188,8 @@ pub async fn dashboard(
                 Crumb::link("Accueil", "/"),
                 Crumb::here("Hébergement et cloud"),
             ],
-        ),
+        )
+        .with_notice(q.ok.as_deref()),
         as_of: as_of.to_string(),
         as_of_fr: fr_date(as_of),
         doctrine: cosinum_domain::cloud::types::Doctrine::in_force(as_of)

@@ -6,6 +6,7 @@ mod auth;
 mod avis_pages;
 mod cloud;
 mod cloud_app;
+mod cloud_import;
 mod demarche_bulk;
 mod demarche_charts;
 mod demarche_files;
@@ -121,6 +122,11 @@ pub fn router() -> Router<AppState> {
             post(demarche_targets::withdraw),
         )
         .route("/hebergement", get(cloud::dashboard))
+        .route(
+            "/hebergement/import",
+            get(cloud_import::form).post(cloud_import::upload),
+        )
+        .route("/hebergement/import/appliquer", post(cloud_import::confirm))
         .route("/hebergement/applications/{id}", get(cloud_app::show))
         .route(
             "/hebergement/applications/{id}/evaluation",
@@ -291,6 +297,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "importe" => "Import terminé : les projets et revues du fichier sont enregistrés.",
         "importe_demarches" => "Import terminé : l'édition du fichier est enregistrée.",
         "inchange" => "Aucune valeur n'a changé : rien n'a été enregistré.",
+        "importe_inventaire" => "Import terminé : l'inventaire du fichier est enregistré.",
         "importe_financements" => {
             "Import terminé : les dossiers ou mouvements du fichier sont enregistrés."
         }
