@@ -125,6 +125,7 @@ async fn run_call(
             total_cost: Euros(cost),
             requested: Euros(requested),
             project_id: None,
+            inventory_id: None,
             planned_start: start,
             planned_end: end,
             submitted_on: submitted,

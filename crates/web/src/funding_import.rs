@@ -178,6 +178,7 @@ async fn plan_applications(
             total_cost: r.total_cost,
             requested: r.requested,
             project_id: existing.and_then(|a| a.fields.project_id),
+            inventory_id: existing.and_then(|a| a.fields.inventory_id),
             planned_start: r.planned_start,
             planned_end: r.planned_end,
             submitted_on: r

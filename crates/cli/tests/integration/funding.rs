@@ -155,6 +155,22 @@ async fn funding_pipeline(app: &TestApp) {
         "50 % co-funding at most: {err}"
     );
     body["requested"] = json!(1_000_000);
+    // It may concern an application of the inventory (to migrate it, say).
+    let inventory: Vec<Value> = app.get_json("/api/v1/cloud/applications", &editor).await;
+    let inventory_id = inventory[0]["id"]
+        .as_i64()
+        .expect("an inventory application");
+    body["inventory_id"] = json!(999_999);
+    let (status, err) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/funding/applications",
+            &editor,
+            body.clone(),
+        )
+        .await;
+    assert_eq!((status, err["field"].as_str()), (422, Some("inventory_id")));
+    body["inventory_id"] = json!(inventory_id);
     let mut other = body.clone();
     other["organisation_id"] = json!(mef.id.0);
     assert_eq!(
@@ -178,6 +194,7 @@ async fn funding_pipeline(app: &TestApp) {
         .await;
     assert_eq!(status, 201, "{filed}");
     assert_eq!(filed["status"], "submitted");
+    assert_eq!(filed["inventory_id"], inventory_id);
     let id = filed["id"].as_i64().expect("id");
 
     // Only the DINUM decides; the pipeline moves forward only.

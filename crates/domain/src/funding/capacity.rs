@@ -120,6 +120,7 @@ mod tests {
                 total_cost: Euros(2),
                 requested: Euros(1),
                 project_id: None,
+                inventory_id: None,
                 planned_start: date!(2021 - 01 - 01),
                 planned_end: date!(2022 - 12 - 31),
                 submitted_on: date!(2021 - 01 - 15),

@@ -133,6 +133,7 @@ mod tests {
                 total_cost: Euros(requested * 2),
                 requested: Euros(requested),
                 project_id: None,
+                inventory_id: None,
                 planned_start: submitted,
                 planned_end: submitted,
                 submitted_on: submitted,

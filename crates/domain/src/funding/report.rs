@@ -270,6 +270,7 @@ mod tests {
                 total_cost: Euros(4000),
                 requested: Euros(2000),
                 project_id: None,
+                inventory_id: None,
                 planned_start: date!(2021 - 03 - 01),
                 planned_end: date!(2021 - 09 - 01),
                 submitted_on: date!(2021 - 01 - 15),

@@ -212,6 +212,9 @@ pub struct ApplicationFields {
     pub requested: Euros,
     /// A major project it belongs to, if any.
     pub project_id: Option<i64>,
+    /// An application of the inventory (cloud hosting) it concerns, if any.
+    #[serde(default)]
+    pub inventory_id: Option<i64>,
     pub planned_start: Date,
     pub planned_end: Date,
     pub submitted_on: Date,
@@ -411,6 +414,7 @@ mod tests {
             total_cost: Euros(1_000_000),
             requested: Euros(750_000),
             project_id: None,
+            inventory_id: None,
             planned_start: date!(2021 - 06 - 01),
             planned_end: date!(2022 - 11 - 30),
             submitted_on: date!(2021 - 03 - 01),

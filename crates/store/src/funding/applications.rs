@@ -28,6 +28,7 @@ struct Row {
     total_cost: i64,
     requested: i64,
     project_id: Option<i64>,
+    cloud_application_id: Option<i64>,
     planned_start: Date,
     planned_end: Date,
     submitted_on: Date,
@@ -51,6 +52,7 @@ impl Row {
                 total_cost: Euros(self.total_cost),
                 requested: Euros(self.requested),
                 project_id: self.project_id,
+                inventory_id: self.cloud_application_id,
                 planned_start: self.planned_start,
                 planned_end: self.planned_end,
                 submitted_on: self.submitted_on,
@@ -69,7 +71,7 @@ impl Row {
 
 macro_rules! cols {
     () => {
-        "id, organisation_id, window_id, title, description, total_cost, requested, project_id, planned_start, \
+        "id, organisation_id, window_id, title, description, total_cost, requested, project_id, cloud_application_id, planned_start, \
          planned_end, submitted_on, status, reviewed_on, decided_on, granted, motive, version"
     };
 }
@@ -79,7 +81,7 @@ fn view(a: &Application) -> Value {
     json!({
         "organisation_id": f.organisation_id, "window_id": f.window_id, "title": f.title,
         "description": f.description, "total_cost": f.total_cost.0, "requested": f.requested.0,
-        "project_id": f.project_id, "planned_start": f.planned_start.to_string(),
+        "project_id": f.project_id, "inventory_id": f.inventory_id, "planned_start": f.planned_start.to_string(),
         "planned_end": f.planned_end.to_string(), "submitted_on": f.submitted_on.to_string(),
         "workload": f.workload.iter().map(|(s, pm)| format!("{s}: {pm}")).collect::<Vec<_>>().join(", "),
         "status": a.status.as_str(), "reviewed_on": a.reviewed_on.map(|d| d.to_string()),
@@ -162,10 +164,11 @@ pub async fn create(
     let now = OffsetDateTime::now_utc();
     let (id,): (i64,) = on_tx!(tx, c => sqlx::query_as(
         "INSERT INTO funding_applications (organisation_id, window_id, title, description, total_cost, requested, project_id, \
-         planned_start, planned_end, submitted_on, status, motive, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', '', 1, $11, $11) RETURNING id")
+         planned_start, planned_end, submitted_on, status, motive, version, created_at, updated_at, cloud_application_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'submitted', '', 1, $11, $11, $12) RETURNING id")
         .bind(f.organisation_id.0).bind(f.window_id).bind(&f.title).bind(&f.description).bind(f.total_cost.0)
         .bind(f.requested.0).bind(f.project_id).bind(f.planned_start).bind(f.planned_end).bind(f.submitted_on).bind(now)
+        .bind(f.inventory_id)
         .fetch_one(c).await)
     .map_err(StoreError::unique("title"))?;
     write_workload(tx, id, &f.workload).await?;
@@ -203,10 +206,10 @@ pub async fn update(
     let row: Option<(i64,)> = on_tx!(tx, c => sqlx::query_as(
         "UPDATE funding_applications SET organisation_id = $1, window_id = $2, title = $3, description = $4, total_cost = $5, \
          requested = $6, project_id = $7, planned_start = $8, planned_end = $9, submitted_on = $10, version = version + 1, \
-         updated_at = $11 WHERE id = $12 AND version = $13 RETURNING id")
+         updated_at = $11, cloud_application_id = $14 WHERE id = $12 AND version = $13 RETURNING id")
         .bind(f.organisation_id.0).bind(f.window_id).bind(&f.title).bind(&f.description).bind(f.total_cost.0)
         .bind(f.requested.0).bind(f.project_id).bind(f.planned_start).bind(f.planned_end).bind(f.submitted_on)
-        .bind(OffsetDateTime::now_utc()).bind(id).bind(expected_version)
+        .bind(OffsetDateTime::now_utc()).bind(id).bind(expected_version).bind(f.inventory_id)
         .fetch_optional(c).await)
     .map_err(StoreError::unique("title"))?;
     stale_if_none(row, expected_version, before.version)?;

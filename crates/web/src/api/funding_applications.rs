@@ -245,6 +245,8 @@ pub struct ApplicationWrite {
     /// Euros.
     requested: i64,
     project_id: Option<i64>,
+    /// An application of the inventory (cloud hosting) it concerns.
+    inventory_id: Option<i64>,
     planned_start: Date,
     planned_end: Date,
     /// Default: today.
@@ -298,6 +300,16 @@ pub async fn checked_fields(
                 AppError::Invalid(ValidationError::new("project_id", "grand projet inconnu"))
             })?;
     }
+    if let Some(i) = f.inventory_id {
+        cosinum_store::cloud::application(&state.db, i)
+            .await
+            .map_err(|_| {
+                AppError::Invalid(ValidationError::new(
+                    "inventory_id",
+                    "application inconnue de l'inventaire",
+                ))
+            })?;
+    }
     Ok(f.validated(&window)?)
 }
 
@@ -311,6 +323,7 @@ impl ApplicationWrite {
             total_cost: Euros(self.total_cost),
             requested: Euros(self.requested),
             project_id: self.project_id,
+            inventory_id: self.inventory_id,
             planned_start: self.planned_start,
             planned_end: self.planned_end,
             submitted_on: self.submitted_on.unwrap_or_else(today),

@@ -44,6 +44,7 @@ fn form_of(a: &Application) -> ApplicationForm {
             .collect::<Vec<_>>()
             .join("; "),
         project_id: f.project_id.map(|p| p.to_string()).unwrap_or_default(),
+        inventory_id: f.inventory_id.map(|i| i.to_string()).unwrap_or_default(),
         action: String::new(),
         version: a.version,
     }

@@ -100,6 +100,8 @@ pub struct ApplicationForm {
     pub(super) workload: String,
     #[serde(default)]
     pub(super) project_id: String,
+    #[serde(default)]
+    pub(super) inventory_id: String,
     /// "apercu" to see the effect on the load without filing.
     #[serde(default)]
     pub(super) action: String,
@@ -134,6 +136,12 @@ impl ApplicationForm {
                         .map_err(|_| ValidationError::new("project_id", "grand projet inconnu"))?,
                 ),
             },
+            inventory_id: match self.inventory_id.trim() {
+                "" => None,
+                i => Some(i.parse().map_err(|_| {
+                    ValidationError::new("inventory_id", "application inconnue de l'inventaire")
+                })?),
+            },
             planned_start: day("planned_start", &self.planned_start)?,
             planned_end: day("planned_end", &self.planned_end)?,
             submitted_on,
@@ -152,6 +160,7 @@ pub(super) struct ApplicationFormPage {
     organisations: Vec<SelectOption>,
     windows: Vec<SelectOption>,
     projects: Vec<SelectOption>,
+    inventory: Vec<SelectOption>,
     error_field: String,
     error_message: String,
     pub(super) conflict: Vec<super::history::ChangeView>,
@@ -225,6 +234,28 @@ pub(super) async fn form_page(
                 value: p.id.to_string(),
             }),
     );
+    let mut inventory = vec![SelectOption {
+        value: String::new(),
+        label: "Aucune".into(),
+        selected: v.inventory_id.is_empty(),
+    }];
+    inventory.extend(
+        cosinum_store::cloud::applications(&state.db)
+            .await?
+            .into_iter()
+            .filter(|a| {
+                allows(
+                    Some(page.actor()),
+                    Access::Write,
+                    &application_resource(a.organisation_id),
+                )
+            })
+            .map(|a| SelectOption {
+                selected: v.inventory_id == a.id.to_string(),
+                label: a.name,
+                value: a.id.to_string(),
+            }),
+    );
     let (heading, action) = match existing {
         Some(id) => (
             format!("Modifier le dossier {id}"),
@@ -251,6 +282,7 @@ pub(super) async fn form_page(
         organisations,
         windows,
         projects,
+        inventory,
         error_field: error.map(|e| e.field.clone()).unwrap_or_default(),
         error_message: error.map(|e| e.message.clone()).unwrap_or_default(),
         conflict: Vec::new(),
@@ -349,6 +381,7 @@ struct ShowPage {
     can_write: bool,
     can_run: bool,
     project_id: Option<i64>,
+    inventory_id: Option<i64>,
     granted: bool,
     today: String,
     statuses: Vec<SelectOption>,
@@ -404,6 +437,15 @@ pub async fn show(
                 Some(p) => cosinum_store::projects::get(&state.db, p)
                     .await
                     .map_or_else(|_| format!("n° {p}"), |p| p.name),
+                None => "—".into(),
+            },
+        ),
+        (
+            "Application de l'inventaire",
+            match f.inventory_id {
+                Some(i) => cosinum_store::cloud::application(&state.db, i)
+                    .await
+                    .map_or_else(|_| format!("n° {i}"), |a| a.name),
                 None => "—".into(),
             },
         ),
@@ -495,6 +537,7 @@ pub async fn show(
         can_write: allows(Some(page.actor()), Access::Write, &resource),
         can_run: runs_funds(page.actor()),
         project_id: f.project_id,
+        inventory_id: f.inventory_id,
         granted: a.status == Status::Granted,
         today: time::OffsetDateTime::now_utc().date().to_string(),
         statuses,
