@@ -41,7 +41,7 @@ pub struct Plan {
 
 /// What the import wrote.
 #[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
-pub struct Applied {
+pub struct InventoryApplied {
     pub created: usize,
     pub updated: usize,
     pub hostings: usize,
@@ -216,10 +216,10 @@ pub async fn plan(db: &Db, rows: &[InventoryRow], can_write: Rights<'_>) -> Stor
 }
 
 /// Applies a plan without problems, in one transaction.
-pub async fn apply(db: &Db, ctx: &AuditCtx, plan: &Plan) -> StoreResult<Applied> {
+pub async fn apply(db: &Db, ctx: &AuditCtx, plan: &Plan) -> StoreResult<InventoryApplied> {
     let mut tx = db.begin().await?;
     let mut created = Vec::new();
-    let mut done = Applied::default();
+    let mut done = InventoryApplied::default();
     for op in &plan.ops {
         match op {
             Op::Create(a) => {

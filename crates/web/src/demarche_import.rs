@@ -16,7 +16,7 @@ use crate::template_import::Problem;
 
 /// One line's outcome.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct LineChange {
+pub struct ObservatoireLineChange {
     pub line: usize,
     /// `new_demarche`, `updated` or `unchanged`.
     pub kind: &'static str,
@@ -37,7 +37,7 @@ pub struct Preview {
     pub indicator_columns: Vec<(String, String)>,
     /// Columns neither recognised nor derived: not read.
     pub ignored_columns: Vec<String>,
-    pub changes: Vec<LineChange>,
+    pub changes: Vec<ObservatoireLineChange>,
     pub problems: Vec<Problem>,
 }
 
@@ -94,7 +94,7 @@ pub async fn check(
     preview.changes = plan
         .changes
         .iter()
-        .map(|c| LineChange {
+        .map(|c| ObservatoireLineChange {
             line: c.line,
             kind: c.kind,
             demarche: c.demarche.clone(),

@@ -417,7 +417,7 @@ async fn plan_movements(db: &Db, rows: &[MovementRow], rights: &Rights<'_>) -> S
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
-pub struct Applied {
+pub struct FundingApplied {
     pub created: usize,
     pub updated: usize,
     pub decisions: usize,
@@ -425,11 +425,11 @@ pub struct Applied {
 }
 
 /// Applies a plan without problems, in one transaction.
-pub async fn apply(db: &Db, ctx: &AuditCtx, plan: &Plan) -> StoreResult<Applied> {
+pub async fn apply(db: &Db, ctx: &AuditCtx, plan: &Plan) -> StoreResult<FundingApplied> {
     let mut tx = db.begin().await?;
     let mut created: Vec<(i64, i64)> = Vec::new();
     let mut versions: HashMap<i64, i64> = HashMap::new();
-    let mut done = Applied::default();
+    let mut done = FundingApplied::default();
     for op in &plan.ops {
         match op {
             Op::Create(f) => {

@@ -151,7 +151,7 @@ pub async fn compliance(
 
 /// An application with its evaluation.
 #[derive(Serialize, ToSchema)]
-pub struct ApplicationDto {
+pub struct CloudApplicationDto {
     #[serde(flatten)]
     #[schema(value_type = Object)]
     application: CloudApplication,
@@ -161,16 +161,16 @@ pub struct ApplicationDto {
 
 /// The inventory the caller reads, each application with its verdict.
 #[utoipa::path(get, path = "/api/v1/cloud/applications", tag = "cloud", params(AsOf), security(("bearer" = [])),
-    responses((status = 200, body = [ApplicationDto]), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = [CloudApplicationDto]), (status = 401, body = crate::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<AsOf>,
-) -> Result<Json<Vec<ApplicationDto>>, ApiError> {
+) -> Result<Json<Vec<CloudApplicationDto>>, ApiError> {
     let (_, apps) = evaluated(&state, caller.actor(), day(&p)).await?;
     Ok(Json(
         apps.into_iter()
-            .map(|(application, _, evaluation)| ApplicationDto {
+            .map(|(application, _, evaluation)| CloudApplicationDto {
                 application,
                 evaluation,
             })
@@ -181,28 +181,28 @@ pub async fn list(
 /// An application: its facts (assessments, hostings, derogations) and its
 /// verdict, rule by rule.
 #[derive(Serialize, ToSchema)]
-pub struct ApplicationDetail {
+pub struct CloudApplicationDetail {
     #[serde(flatten)]
-    base: ApplicationDto,
+    base: CloudApplicationDto,
     #[schema(value_type = Object)]
     facts: AppFacts,
 }
 
 #[utoipa::path(get, path = "/api/v1/cloud/applications/{id}", tag = "cloud", params(("id" = i64, Path), AsOf), security(("bearer" = [])),
-    responses((status = 200, body = ApplicationDetail), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = CloudApplicationDetail), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<AsOf>,
-) -> Result<Json<ApplicationDetail>, ApiError> {
+) -> Result<Json<CloudApplicationDetail>, ApiError> {
     let (_, apps) = evaluated(&state, caller.actor(), day(&p)).await?;
     let (application, facts, evaluation) = apps
         .into_iter()
         .find(|(a, ..)| a.id == id)
         .ok_or(AppError::NotFound)?;
-    Ok(Json(ApplicationDetail {
-        base: ApplicationDto {
+    Ok(Json(CloudApplicationDetail {
+        base: CloudApplicationDto {
             application,
             evaluation,
         },

@@ -20,7 +20,7 @@ use super::ApiQuery;
 use super::cloud::{cloud_resource, evaluated};
 use super::demarches_files::{CSV, XLSX, csv_bytes, file_response};
 use crate::AppState;
-use crate::cloud_import::{Applied, apply, plan};
+use crate::cloud_import::{InventoryApplied, apply, plan};
 use crate::error::{ApiError, AppError};
 use crate::funding_import::{LineChange, LineProblem};
 use crate::identity::ApiCaller;
@@ -128,12 +128,12 @@ pub struct ImportParams {
 
 /// What an inventory import did, or would do.
 #[derive(Serialize, ToSchema)]
-pub struct ImportReport {
+pub struct InventoryImportReport {
     pub applied: bool,
     pub ignored_columns: Vec<String>,
     pub changes: Vec<LineChange>,
     pub problems: Vec<LineProblem>,
-    pub written: Applied,
+    pub written: InventoryApplied,
 }
 
 /// Reads, checks and (unless `dry_run` or a problem) applies an inventory file.
@@ -144,13 +144,13 @@ pub async fn run_import(
     file_name: &str,
     bytes: &[u8],
     dry_run: bool,
-) -> Result<ImportReport, AppError> {
-    let mut report = ImportReport {
+) -> Result<InventoryImportReport, AppError> {
+    let mut report = InventoryImportReport {
         applied: false,
         ignored_columns: Vec::new(),
         changes: Vec::new(),
         problems: Vec::new(),
-        written: Applied::default(),
+        written: InventoryApplied::default(),
     };
     let (rows, ignored) = match read_inventory(file_name, bytes) {
         Ok(x) => x,
@@ -183,13 +183,13 @@ pub async fn run_import(
 /// or nothing, refused whole (422) on any problem; idempotent.
 #[utoipa::path(post, path = "/api/v1/cloud/import", tag = "cloud", params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = InventoryImportReport), (status = 422, body = InventoryImportReport), (status = 401, body = crate::ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ImportParams>,
     body: Bytes,
-) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+) -> Result<(StatusCode, Json<InventoryImportReport>), ApiError> {
     let report = run_import(
         &state,
         caller.actor(),

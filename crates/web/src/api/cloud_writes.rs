@@ -53,7 +53,7 @@ async fn writable(
 /// An application of the inventory, as written.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ApplicationWrite {
+pub struct CloudApplicationWrite {
     organisation_id: i64,
     name: String,
     #[serde(default)]
@@ -75,7 +75,7 @@ pub struct ApplicationWrite {
     version: Option<i64>,
 }
 
-impl ApplicationWrite {
+impl CloudApplicationWrite {
     fn application(&self) -> Result<CloudApplication, AppError> {
         Ok(CloudApplication {
             id: 0,
@@ -109,12 +109,12 @@ impl ApplicationWrite {
 }
 
 /// Declares an application of a ministry the caller edits.
-#[utoipa::path(post, path = "/api/v1/cloud/applications", tag = "cloud", request_body = ApplicationWrite, security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/cloud/applications", tag = "cloud", request_body = CloudApplicationWrite, security(("bearer" = [])),
     responses((status = 201, body = Object), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
-    ApiJson(body): ApiJson<ApplicationWrite>,
+    ApiJson(body): ApiJson<CloudApplicationWrite>,
 ) -> Result<(StatusCode, Json<CloudApplication>), ApiError> {
     let a = body.application()?;
     check(&caller, a.organisation_id)?;
@@ -125,14 +125,14 @@ pub async fn create(
 }
 
 /// Changes an application read at `version`.
-#[utoipa::path(put, path = "/api/v1/cloud/applications/{id}", tag = "cloud", params(("id" = i64, Path)), request_body = ApplicationWrite,
+#[utoipa::path(put, path = "/api/v1/cloud/applications/{id}", tag = "cloud", params(("id" = i64, Path)), request_body = CloudApplicationWrite,
     security(("bearer" = [])),
     responses((status = 200, body = Object), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<ApplicationWrite>,
+    ApiJson(body): ApiJson<CloudApplicationWrite>,
 ) -> Result<Json<CloudApplication>, ApiError> {
     writable(&state, &caller, id).await?;
     let a = body.application()?;
@@ -152,7 +152,7 @@ pub async fn update(
 /// The 2023 questionnaire: two cumulative tests.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AssessmentWrite {
+pub struct SensitivityAssessmentWrite {
     date: Date,
     assessed_by: String,
     /// A secret protected by law (CRPA L.311-5, L.311-6).
@@ -166,14 +166,14 @@ pub struct AssessmentWrite {
 }
 
 /// Records a sensitivity assessment under the 2023 doctrine.
-#[utoipa::path(post, path = "/api/v1/cloud/applications/{id}/assessments", tag = "cloud", params(("id" = i64, Path)), request_body = AssessmentWrite,
+#[utoipa::path(post, path = "/api/v1/cloud/applications/{id}/assessments", tag = "cloud", params(("id" = i64, Path)), request_body = SensitivityAssessmentWrite,
     security(("bearer" = [])),
     responses((status = 201, description = "Recorded"), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn add_assessment(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(b): ApiJson<AssessmentWrite>,
+    ApiJson(b): ApiJson<SensitivityAssessmentWrite>,
 ) -> Result<StatusCode, ApiError> {
     writable(&state, &caller, id).await?;
     let a = Assessment {

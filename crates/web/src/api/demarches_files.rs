@@ -41,7 +41,7 @@ pub struct ImportParams {
 
 /// What the import did, or would do.
 #[derive(Serialize, ToSchema)]
-pub struct ImportReport {
+pub struct ObservatoireImportReport {
     applied: bool,
     preview: Preview,
     created: usize,
@@ -54,15 +54,15 @@ pub struct ImportReport {
 /// same file again writes nothing.
 #[utoipa::path(post, path = "/api/v1/demarches/import", tag = "demarches", params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = ObservatoireImportReport), (status = 422, body = ObservatoireImportReport), (status = 401, body = crate::ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ImportParams>,
     body: Bytes,
-) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+) -> Result<(StatusCode, Json<ObservatoireImportReport>), ApiError> {
     let (preview, plan) = check(&state, caller.actor(), &p.file_name, &body, p.edition).await?;
-    let mut report = ImportReport {
+    let mut report = ObservatoireImportReport {
         applied: false,
         preview,
         created: 0,

@@ -262,7 +262,7 @@ pub async fn update_window(
 }
 
 #[derive(Deserialize, IntoParams)]
-pub struct SummaryParams {
+pub struct FundingSummaryParams {
     /// The fund's code (default: the most recent fund).
     fund: Option<String>,
     /// Default: today.
@@ -290,7 +290,7 @@ pub struct LaggingDto {
 
 /// A fund's summary as of a date.
 #[derive(Serialize, ToSchema)]
-pub struct Summary {
+pub struct FundingSummary {
     fund: String,
     fund_name: String,
     as_of: Date,
@@ -338,13 +338,13 @@ pub async fn report_for(
 
 /// A fund's summary: envelope, decisions, AE engaged and CP paid, restes à
 /// payer, year-end forecast, per window and ministry, lagging applications.
-#[utoipa::path(get, path = "/api/v1/funding/summary", tag = "funding", params(SummaryParams), security(("bearer" = [])),
-    responses((status = 200, body = Summary), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/funding/summary", tag = "funding", params(FundingSummaryParams), security(("bearer" = [])),
+    responses((status = 200, body = FundingSummary), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
 pub async fn summary(
     State(state): State<AppState>,
     caller: ApiCaller,
-    ApiQuery(p): ApiQuery<SummaryParams>,
-) -> Result<Json<Summary>, ApiError> {
+    ApiQuery(p): ApiQuery<FundingSummaryParams>,
+) -> Result<Json<FundingSummary>, ApiError> {
     let as_of = p
         .as_of
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
@@ -356,7 +356,7 @@ pub async fn summary(
             |o| (o.code.clone(), o.name.clone()),
         )
     };
-    Ok(Json(Summary {
+    Ok(Json(FundingSummary {
         fund: fund.code,
         fund_name: fund.name,
         as_of,

@@ -30,7 +30,7 @@ fn today() -> Date {
 
 /// An application with its ministry and window.
 #[derive(Serialize, ToSchema)]
-pub struct ApplicationDto {
+pub struct FundingApplicationDto {
     ministry: String,
     window: String,
     #[serde(flatten)]
@@ -40,7 +40,7 @@ pub struct ApplicationDto {
     consumption: Consumption,
 }
 
-impl ApplicationDto {
+impl FundingApplicationDto {
     pub fn application(&self) -> &Application {
         &self.application
     }
@@ -80,12 +80,12 @@ impl ListParams {
 
 /// The applications the caller may read, filtered.
 #[utoipa::path(get, path = "/api/v1/funding/applications", tag = "funding", params(ListParams), security(("bearer" = [])),
-    responses((status = 200, body = [ApplicationDto]), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = [FundingApplicationDto]), (status = 401, body = crate::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<Vec<ApplicationDto>>, ApiError> {
+) -> Result<Json<Vec<FundingApplicationDto>>, ApiError> {
     Ok(Json(
         dtos(&state, caller.actor(), &p, today())
             .await?
@@ -100,7 +100,7 @@ pub async fn dtos(
     actor: &Actor,
     p: &ListParams,
     as_of: Date,
-) -> Result<Vec<ApplicationDto>, AppError> {
+) -> Result<Vec<FundingApplicationDto>, AppError> {
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
     let funds = funding::funds(&state.db).await?;
     let windows = funding::windows(&state.db).await?;
@@ -142,7 +142,7 @@ pub async fn dtos(
                 } else {
                     Euros(0)
                 };
-                ApplicationDto {
+                FundingApplicationDto {
                     ministry: code,
                     window: w.code.clone(),
                     consumption: consumption(granted, &mine, as_of),
@@ -155,9 +155,9 @@ pub async fn dtos(
 
 /// An application with its movements and where it stands.
 #[derive(Serialize, ToSchema)]
-pub struct ApplicationDetail {
+pub struct FundingApplicationDetail {
     #[serde(flatten)]
-    base: ApplicationDto,
+    base: FundingApplicationDto,
     #[schema(value_type = Vec<Object>)]
     movements: Vec<Movement>,
     /// Set when its payments trail its schedule.
@@ -182,7 +182,7 @@ pub async fn detail(
     state: &AppState,
     actor: &Actor,
     id: i64,
-) -> Result<ApplicationDetail, AppError> {
+) -> Result<FundingApplicationDetail, AppError> {
     let a = readable(state, actor, id).await?;
     let moves = movements::of_application(&state.db, id).await?;
     let windows = funding::windows(&state.db).await?;
@@ -191,7 +191,7 @@ pub async fn detail(
         .granted
         .filter(|_| a.status == Status::Granted)
         .unwrap_or(Euros(0));
-    Ok(ApplicationDetail {
+    Ok(FundingApplicationDetail {
         lag: lag(
             granted,
             &moves,
@@ -199,7 +199,7 @@ pub async fn detail(
             today(),
             LAG_TOLERANCE,
         ),
-        base: ApplicationDto {
+        base: FundingApplicationDto {
             ministry: org.code,
             window: windows
                 .iter()
@@ -214,12 +214,12 @@ pub async fn detail(
 
 /// An application, its movements and its lag.
 #[utoipa::path(get, path = "/api/v1/funding/applications/{id}", tag = "funding", params(("id" = i64, Path)), security(("bearer" = [])),
-    responses((status = 200, body = ApplicationDetail), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = FundingApplicationDetail), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-) -> Result<Json<ApplicationDetail>, ApiError> {
+) -> Result<Json<FundingApplicationDetail>, ApiError> {
     Ok(Json(detail(&state, caller.actor(), id).await?))
 }
 
@@ -234,7 +234,7 @@ pub struct WorkloadEntry {
 /// An application, as written.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ApplicationWrite {
+pub struct FundingApplicationWrite {
     organisation_id: i64,
     window_id: i64,
     title: String,
@@ -313,7 +313,7 @@ pub async fn checked_fields(
     Ok(f.validated(&window)?)
 }
 
-impl ApplicationWrite {
+impl FundingApplicationWrite {
     fn fields(&self) -> Result<ApplicationFields, AppError> {
         Ok(ApplicationFields {
             organisation_id: OrgId(self.organisation_id),
@@ -334,13 +334,13 @@ impl ApplicationWrite {
 
 /// Files an application of a ministry the caller edits, checked against its
 /// window (co-funding rate, project size, dates).
-#[utoipa::path(post, path = "/api/v1/funding/applications", tag = "funding", request_body = ApplicationWrite, security(("bearer" = [])),
-    responses((status = 201, body = ApplicationDetail), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/funding/applications", tag = "funding", request_body = FundingApplicationWrite, security(("bearer" = [])),
+    responses((status = 201, body = FundingApplicationDetail), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     caller: ApiCaller,
-    ApiJson(body): ApiJson<ApplicationWrite>,
-) -> Result<(StatusCode, Json<ApplicationDetail>), ApiError> {
+    ApiJson(body): ApiJson<FundingApplicationWrite>,
+) -> Result<(StatusCode, Json<FundingApplicationDetail>), ApiError> {
     let f = checked_fields(&state, caller.actor(), body.fields()?).await?;
     let mut tx = state.db.begin().await?;
     let a = applications::create(&mut tx, &caller.audit(), &f).await?;
@@ -352,15 +352,15 @@ pub async fn create(
 }
 
 /// Changes an application read at `version`, while it waits for a decision.
-#[utoipa::path(put, path = "/api/v1/funding/applications/{id}", tag = "funding", params(("id" = i64, Path)), request_body = ApplicationWrite,
+#[utoipa::path(put, path = "/api/v1/funding/applications/{id}", tag = "funding", params(("id" = i64, Path)), request_body = FundingApplicationWrite,
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationDetail), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+    responses((status = 200, body = FundingApplicationDetail), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<ApplicationWrite>,
-) -> Result<Json<ApplicationDetail>, ApiError> {
+    ApiJson(body): ApiJson<FundingApplicationWrite>,
+) -> Result<Json<FundingApplicationDetail>, ApiError> {
     let current = readable(&state, caller.actor(), id).await?;
     if !allows(
         Some(caller.actor()),
@@ -404,13 +404,13 @@ pub struct DecisionWrite {
 /// a ministry may withdraw its own.
 #[utoipa::path(post, path = "/api/v1/funding/applications/{id}/decision", tag = "funding", params(("id" = i64, Path)), request_body = DecisionWrite,
     security(("bearer" = [])),
-    responses((status = 200, body = ApplicationDetail), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+    responses((status = 200, body = FundingApplicationDetail), (status = 403, body = crate::ErrorBody), (status = 409, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn decide(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<DecisionWrite>,
-) -> Result<Json<ApplicationDetail>, ApiError> {
+) -> Result<Json<FundingApplicationDetail>, ApiError> {
     let a = readable(&state, caller.actor(), id).await?;
     let status = Status::parse(&body.status).ok_or_else(|| {
         AppError::Invalid(ValidationError::new(
@@ -461,13 +461,13 @@ pub struct MovementWrite {
 /// Records AE engaged or CP paid on a granted application (the DINUM).
 #[utoipa::path(post, path = "/api/v1/funding/applications/{id}/movements", tag = "funding", params(("id" = i64, Path)), request_body = MovementWrite,
     security(("bearer" = [])),
-    responses((status = 201, body = ApplicationDetail), (status = 200, body = ApplicationDetail), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+    responses((status = 201, body = FundingApplicationDetail), (status = 200, body = FundingApplicationDetail), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
 pub async fn add_movement(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<MovementWrite>,
-) -> Result<(StatusCode, Json<ApplicationDetail>), ApiError> {
+) -> Result<(StatusCode, Json<FundingApplicationDetail>), ApiError> {
     readable(&state, caller.actor(), id).await?;
     if !runs_funds(caller.actor()) {
         return Err(AppError::Forbidden.into());
@@ -495,8 +495,8 @@ pub async fn add_movement(
     Ok((status, Json(detail(&state, caller.actor(), id).await?)))
 }
 
-impl ApplicationDetail {
-    pub fn base(&self) -> &ApplicationDto {
+impl FundingApplicationDetail {
+    pub fn base(&self) -> &FundingApplicationDto {
         &self.base
     }
 

@@ -23,7 +23,7 @@ use super::funding::{application_resource, runs_funds};
 use super::funding_applications::{ListParams, dtos};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
-use crate::funding_import::{Applied, LineChange, LineProblem, Rights, apply, plan};
+use crate::funding_import::{FundingApplied, LineChange, LineProblem, Rights, apply, plan};
 use crate::identity::ApiCaller;
 
 #[derive(Deserialize, IntoParams)]
@@ -160,14 +160,14 @@ pub struct ImportParams {
 
 /// What a funding import did, or would do.
 #[derive(Serialize, ToSchema)]
-pub struct ImportReport {
+pub struct FundingImportReport {
     pub applied: bool,
     /// `applications` or `movements`.
     pub layout: &'static str,
     pub ignored_columns: Vec<String>,
     pub changes: Vec<LineChange>,
     pub problems: Vec<LineProblem>,
-    pub written: Applied,
+    pub written: FundingApplied,
 }
 
 /// Reads and checks a funding file for `actor`; applies it unless `dry_run`
@@ -179,14 +179,14 @@ pub async fn run_import(
     file_name: &str,
     bytes: &[u8],
     dry_run: bool,
-) -> Result<ImportReport, AppError> {
-    let mut report = ImportReport {
+) -> Result<FundingImportReport, AppError> {
+    let mut report = FundingImportReport {
         applied: false,
         layout: "",
         ignored_columns: Vec::new(),
         changes: Vec::new(),
         problems: Vec::new(),
-        written: Applied::default(),
+        written: FundingApplied::default(),
     };
     let (file, ignored) = match read_funding(file_name, bytes) {
         Ok(x) => x,
@@ -228,13 +228,13 @@ pub async fn run_import(
 /// if any line has a problem; a file applied twice changes nothing.
 #[utoipa::path(post, path = "/api/v1/funding/import", tag = "funding", params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = FundingImportReport), (status = 422, body = FundingImportReport), (status = 401, body = crate::ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ImportParams>,
     body: Bytes,
-) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+) -> Result<(StatusCode, Json<FundingImportReport>), ApiError> {
     let report = run_import(
         &state,
         caller.actor(),

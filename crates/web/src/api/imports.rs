@@ -27,7 +27,7 @@ pub struct ImportParams {
 
 /// What the import did, or would do.
 #[derive(Serialize, ToSchema)]
-pub struct ImportReport {
+pub struct TemplateImportReport {
     applied: bool,
     changes: Vec<Change>,
     problems: Vec<Problem>,
@@ -38,20 +38,20 @@ pub struct ImportReport {
 /// Imports the projects-and-reviews template (CSV or XLSX body).
 #[utoipa::path(post, path = "/api/v1/projects/import", tag = "projects", params(ImportParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"), security(("bearer" = [])),
-    responses((status = 200, body = ImportReport), (status = 422, body = ImportReport), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = TemplateImportReport), (status = 422, body = TemplateImportReport), (status = 401, body = crate::ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ImportParams>,
     body: Bytes,
-) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+) -> Result<(StatusCode, Json<TemplateImportReport>), ApiError> {
     let rows = match read_template(&p.file_name, &body) {
         Ok(rows) => rows,
         Err(errors) => {
             let problems = errors.0.iter().map(Problem::from).collect();
             return Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Json(ImportReport {
+                Json(TemplateImportReport {
                     applied: false,
                     changes: vec![],
                     problems,
@@ -66,7 +66,7 @@ pub async fn import(
     if !problems.is_empty() {
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(ImportReport {
+            Json(TemplateImportReport {
                 applied: false,
                 changes,
                 problems,
@@ -78,7 +78,7 @@ pub async fn import(
     if p.dry_run {
         return Ok((
             StatusCode::OK,
-            Json(ImportReport {
+            Json(TemplateImportReport {
                 applied: false,
                 changes,
                 problems,
@@ -90,7 +90,7 @@ pub async fn import(
     let (projects_created, reviews_written) = apply(&state, &caller.audit(), plan).await?;
     Ok((
         StatusCode::OK,
-        Json(ImportReport {
+        Json(TemplateImportReport {
             applied: true,
             changes,
             problems,

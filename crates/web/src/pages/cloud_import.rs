@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::{Crumb, Layout, render, render_status};
 use crate::AppState;
-use crate::api::cloud_files::{ImportReport, run_import};
+use crate::api::cloud_files::{InventoryImportReport, run_import};
 use crate::error::{AppError, PageError};
 use crate::identity::SignedPage;
 
@@ -22,7 +22,7 @@ struct ImportPage {
     uploaded: bool,
     file_name: String,
     content: String,
-    report: Option<ImportReport>,
+    report: Option<InventoryImportReport>,
 }
 
 fn layout(page: &SignedPage) -> Layout {

@@ -15,7 +15,7 @@ use super::organisations::SelectOption;
 use super::{Crumb, Layout, fr_date, render, render_status};
 use crate::AppState;
 use crate::api::demarches_files::{Bilan, year_bilan};
-use crate::demarche_import::{LineChange, apply, can_open_edition, check};
+use crate::demarche_import::{ObservatoireLineChange, apply, can_open_edition, check};
 use crate::error::{AppError, PageError};
 use crate::format::number;
 use crate::identity::SignedPage;
@@ -36,7 +36,7 @@ struct ImportPage {
     new_edition: bool,
     indicator_columns: Vec<(String, String)>,
     ignored_columns: Vec<String>,
-    changes: Vec<LineChange>,
+    changes: Vec<ObservatoireLineChange>,
     problems: Vec<Problem>,
 }
 

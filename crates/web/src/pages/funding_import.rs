@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::{Crumb, Layout, render, render_status};
 use crate::AppState;
-use crate::api::funding_files::{ImportReport, run_import};
+use crate::api::funding_files::{FundingImportReport, run_import};
 use crate::error::{AppError, PageError};
 use crate::identity::SignedPage;
 
@@ -23,7 +23,7 @@ struct ImportPage {
     uploaded: bool,
     file_name: String,
     content: String,
-    report: Option<ImportReport>,
+    report: Option<FundingImportReport>,
 }
 
 fn layout(page: &SignedPage) -> Layout {
