@@ -6,7 +6,6 @@ mod auth;
 mod avis_pages;
 mod cloud;
 mod cloud_app;
-mod cloud_import;
 mod demarche_bulk;
 mod demarche_charts;
 mod demarche_files;
@@ -14,10 +13,10 @@ mod demarche_forms;
 mod demarche_page;
 mod demarche_targets;
 mod demarches;
+mod file_import;
 mod funding;
 mod funding_edit;
 mod funding_forms;
-mod funding_import;
 mod history;
 mod organisations;
 mod project_forms;
@@ -124,9 +123,12 @@ pub fn router() -> Router<AppState> {
         .route("/hebergement", get(cloud::dashboard))
         .route(
             "/hebergement/import",
-            get(cloud_import::form).post(cloud_import::upload),
+            get(file_import::inventory_form).post(file_import::inventory_upload),
         )
-        .route("/hebergement/import/appliquer", post(cloud_import::confirm))
+        .route(
+            "/hebergement/import/appliquer",
+            post(file_import::inventory_confirm),
+        )
         .route("/hebergement/applications/{id}", get(cloud_app::show))
         .route(
             "/hebergement/applications/{id}/evaluation",
@@ -148,11 +150,11 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/financements/import",
-            get(funding_import::form).post(funding_import::upload),
+            get(file_import::funding_form).post(file_import::funding_upload),
         )
         .route(
             "/financements/import/appliquer",
-            post(funding_import::confirm),
+            post(file_import::funding_confirm),
         )
         .route("/financements/dossiers/{id}", get(funding_forms::show))
         .route(

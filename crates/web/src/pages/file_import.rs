@@ -1,0 +1,244 @@
+//! Sending a file from a page — funding applications or movements, or an
+//! application inventory: upload, preview (nothing written), confirm (checked
+//! again, then applied all or nothing).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use super::{Crumb, Layout, render, render_status};
+use crate::AppState;
+use crate::error::{AppError, PageError};
+use crate::funding_import::{LineChange, LineProblem};
+use crate::identity::SignedPage;
+
+/// Which import a page runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Funding,
+    Inventory,
+}
+
+/// What the checks found, whatever the import.
+struct Checked {
+    applied: bool,
+    layout_label: &'static str,
+    ignored_columns: Vec<String>,
+    changes: Vec<LineChange>,
+    problems: Vec<LineProblem>,
+}
+
+impl Kind {
+    fn code(self) -> &'static str {
+        match self {
+            Kind::Funding => "funding",
+            Kind::Inventory => "inventory",
+        }
+    }
+
+    /// The module's pages' root.
+    fn base(self) -> &'static str {
+        match self {
+            Kind::Funding => "/financements",
+            Kind::Inventory => "/hebergement",
+        }
+    }
+
+    fn layout(self, page: &SignedPage) -> Layout {
+        let (title, parent) = match self {
+            Kind::Funding => ("Importer des dossiers ou des mouvements", "Financements"),
+            Kind::Inventory => (
+                "Importer un inventaire d'applications",
+                "Hébergement et cloud",
+            ),
+        };
+        Layout::new(
+            &page.ctx,
+            title,
+            vec![
+                Crumb::link("Accueil", "/"),
+                Crumb::link(parent, self.base()),
+                Crumb::here("Import"),
+            ],
+        )
+    }
+
+    async fn check(
+        self,
+        state: &AppState,
+        page: &SignedPage,
+        name: &str,
+        bytes: &[u8],
+        dry_run: bool,
+    ) -> Result<Checked, AppError> {
+        let (actor, ctx) = (page.actor(), page.audit());
+        Ok(match self {
+            Kind::Funding => {
+                let r =
+                    crate::api::funding_files::run_import(state, actor, &ctx, name, bytes, dry_run)
+                        .await?;
+                Checked {
+                    applied: r.applied,
+                    layout_label: match r.layout {
+                        "movements" => "mouvements de crédits",
+                        "applications" => "dossiers",
+                        _ => "",
+                    },
+                    ignored_columns: r.ignored_columns,
+                    changes: r.changes,
+                    problems: r.problems,
+                }
+            }
+            Kind::Inventory => {
+                let r =
+                    crate::api::cloud_files::run_import(state, actor, &ctx, name, bytes, dry_run)
+                        .await?;
+                Checked {
+                    applied: r.applied,
+                    layout_label: "",
+                    ignored_columns: r.ignored_columns,
+                    changes: r.changes,
+                    problems: r.problems,
+                }
+            }
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import_file.html")]
+struct ImportPage {
+    layout: Layout,
+    kind: &'static str,
+    base: &'static str,
+    uploaded: bool,
+    file_name: String,
+    content: String,
+    layout_label: &'static str,
+    ignored_columns: Vec<String>,
+    changes: Vec<LineChange>,
+    problems: Vec<LineProblem>,
+}
+
+fn blank(kind: Kind, page: &SignedPage) -> ImportPage {
+    ImportPage {
+        layout: kind.layout(page),
+        kind: kind.code(),
+        base: kind.base(),
+        uploaded: false,
+        file_name: String::new(),
+        content: String::new(),
+        layout_label: "",
+        ignored_columns: vec![],
+        changes: vec![],
+        problems: vec![],
+    }
+}
+
+async fn preview(
+    kind: Kind,
+    state: &AppState,
+    page: &SignedPage,
+    file_name: String,
+    bytes: Vec<u8>,
+) -> Result<Response, PageError> {
+    let c = kind.check(state, page, &file_name, &bytes, true).await?;
+    let status = if c.problems.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = ImportPage {
+        uploaded: true,
+        content: STANDARD.encode(&bytes),
+        file_name,
+        layout_label: c.layout_label,
+        ignored_columns: c.ignored_columns,
+        changes: c.changes,
+        problems: c.problems,
+        ..blank(kind, page)
+    };
+    render_status(status, &view)
+}
+
+async fn upload(
+    kind: Kind,
+    state: &AppState,
+    page: &SignedPage,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    let u = super::upload::read_upload(multipart).await?;
+    preview(kind, state, page, u.name, u.bytes).await
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    file_name: String,
+    content: String,
+}
+
+/// Applies the previewed file, checked again (the data may have moved).
+async fn confirm(
+    kind: Kind,
+    state: &AppState,
+    page: &SignedPage,
+    f: ConfirmForm,
+) -> Result<Response, PageError> {
+    let bytes = STANDARD
+        .decode(f.content.as_bytes())
+        .map_err(|_| AppError::BadRequest("Contenu du fichier altéré : renvoyez-le.".into()))?;
+    let c = kind.check(state, page, &f.file_name, &bytes, false).await?;
+    if !c.applied {
+        return preview(kind, state, page, f.file_name, bytes).await;
+    }
+    let done = match kind {
+        Kind::Funding => "/financements?ok=importe_financements",
+        Kind::Inventory => "/hebergement?ok=importe_inventaire",
+    };
+    Ok(Redirect::to(done).into_response())
+}
+
+pub async fn funding_form(page: SignedPage) -> Result<Response, PageError> {
+    render(&blank(Kind::Funding, &page))
+}
+
+pub async fn funding_upload(
+    State(state): State<AppState>,
+    page: SignedPage,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(Kind::Funding, &state, &page, multipart).await
+}
+
+pub async fn funding_confirm(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    confirm(Kind::Funding, &state, &page, f).await
+}
+
+pub async fn inventory_form(page: SignedPage) -> Result<Response, PageError> {
+    render(&blank(Kind::Inventory, &page))
+}
+
+pub async fn inventory_upload(
+    State(state): State<AppState>,
+    page: SignedPage,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(Kind::Inventory, &state, &page, multipart).await
+}
+
+pub async fn inventory_confirm(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    confirm(Kind::Inventory, &state, &page, f).await
+}
