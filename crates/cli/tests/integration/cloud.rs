@@ -446,3 +446,215 @@ async fn cloud_inventory_files(app: &TestApp) {
     assert!(mine.iter().any(|a| a["name"] == "Main courante"));
 }
 dual_test!(cloud_inventory_files);
+
+async fn cloud_forms_and_offers(app: &TestApp) {
+    use serde_json::json;
+    // The catalogue: the DINUM adds offers; a ministry does not.
+    let steering = app.token(STEERING, false).await;
+    let editor = app.token(EDITOR_MININT, false).await;
+    let offer = json!({"name": "IaaS qualifié (fournisseur E)", "provider": "Fournisseur E", "kind": "commercial",
+        "service_model": "IaaS", "secnumcloud_version": "3.2", "secnumcloud_from": "2025-01-01", "immune": true, "accepts_sensitive": true});
+    assert_eq!(
+        app.send(
+            reqwest::Method::POST,
+            "/api/v1/cloud/offers",
+            &editor,
+            offer.clone()
+        )
+        .await
+        .0,
+        403
+    );
+    let mut half = offer.clone();
+    half["secnumcloud_from"] = serde_json::Value::Null;
+    assert_eq!(
+        app.send(
+            reqwest::Method::POST,
+            "/api/v1/cloud/offers",
+            &steering,
+            half
+        )
+        .await
+        .0,
+        422
+    );
+    let (status, created) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/cloud/offers",
+            &steering,
+            offer,
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let offer_id = created["id"].as_i64().expect("id");
+
+    // The card by form; a stale version shows what changed.
+    let (browser, csrf) = app.login(EDITOR_MININT).await;
+    let minint = app.org("MININT").await.id.0.to_string();
+    let card = |name: &str, version: &str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("organisation_id", minint.clone()),
+            ("name", name.to_owned()),
+            ("status", "in_production".to_owned()),
+            ("full_cost", "2 500 000".to_owned()),
+            ("new_or_major", "1".to_owned()),
+            ("availability", "3".to_owned()),
+            ("integrity", "3".to_owned()),
+            ("confidentiality", "4".to_owned()),
+            ("traceability", "3".to_owned()),
+            ("version", version.to_owned()),
+        ]
+    };
+    let res = browser
+        .post(app.url("/hebergement/applications/nouvelle"))
+        .form(&card("Plateforme des signalements", "0"))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status(), 303);
+    let id: i64 = res.headers()["location"]
+        .to_str()
+        .expect("loc")
+        .trim_start_matches("/hebergement/applications/")
+        .split('?')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("id");
+    let mut bad = card("Autre", "0");
+    bad[6] = ("availability", "7".to_owned());
+    assert_eq!(
+        browser
+            .post(app.url("/hebergement/applications/nouvelle"))
+            .form(&bad)
+            .send()
+            .await
+            .expect("bad")
+            .status(),
+        422
+    );
+    // Linked to a major project; an unknown project is refused.
+    let project = cosinum_store::projects::list(&app.db, false)
+        .await
+        .expect("projects")
+        .into_iter()
+        .find(|p| p.organisation_id.0.to_string() == minint)
+        .expect("a MININT project");
+    let mut linked = card("Registre des habilitations", "0");
+    linked.push(("project_id", project.id.to_string()));
+    let res = browser
+        .post(app.url("/hebergement/applications/nouvelle"))
+        .form(&linked)
+        .send()
+        .await
+        .expect("linked");
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().expect("loc").to_owned();
+    assert!(app.page(&browser, &location).await.contains(&project.name));
+    let mut unknown = card("Registre fantôme", "0");
+    unknown.push(("project_id", "999999".to_owned()));
+    assert_eq!(
+        browser
+            .post(app.url("/hebergement/applications/nouvelle"))
+            .form(&unknown)
+            .send()
+            .await
+            .expect("unknown")
+            .status(),
+        422
+    );
+    let edit = format!("/hebergement/applications/{id}/modifier");
+    assert_eq!(
+        browser
+            .post(app.url(&edit))
+            .form(&card("Plateforme des signalements v2", "1"))
+            .send()
+            .await
+            .expect("edit")
+            .status(),
+        303
+    );
+    let res = browser
+        .post(app.url(&edit))
+        .form(&card("Plateforme des signalements v3", "1"))
+        .send()
+        .await
+        .expect("edit");
+    assert_eq!(res.status(), 409);
+    assert!(
+        res.text()
+            .await
+            .expect("html")
+            .contains("Plateforme des signalements v2"),
+        "what changed meanwhile is shown"
+    );
+
+    // Hosted on the new offer with sensitive data: compliant from its qualification.
+    let host = json!({"environment": "production", "offer_id": offer_id, "since": "2024-06-01"});
+    app.send(
+        reqwest::Method::POST,
+        &format!("/api/v1/cloud/applications/{id}/hostings"),
+        &editor,
+        host,
+    )
+    .await;
+    let assess = json!({"date": "2024-06-01", "assessed_by": "RSSI", "legal_secret": false, "essential_mission": true,
+        "breach_public_order": false, "breach_public_security": true, "breach_health_life": false, "breach_intellectual_property": false});
+    app.send(
+        reqwest::Method::POST,
+        &format!("/api/v1/cloud/applications/{id}/assessments"),
+        &editor,
+        assess,
+    )
+    .await;
+    let verdict = |d: Value| d["evaluation"]["verdict"].as_str().unwrap_or("").to_owned();
+    assert_eq!(
+        verdict(
+            app.get_json(
+                &format!("/api/v1/cloud/applications/{id}?as_of=2024-12-01"),
+                &editor
+            )
+            .await
+        ),
+        "non_compliant"
+    );
+    assert_eq!(
+        verdict(
+            app.get_json(
+                &format!("/api/v1/cloud/applications/{id}?as_of=2025-02-01"),
+                &editor
+            )
+            .await
+        ),
+        "compliant"
+    );
+
+    // A derogation by the page form covers the gap when validated by the Prime Minister.
+    let res = browser
+        .post(app.url(&format!("/hebergement/applications/{id}/derogation")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("rule", "R9"),
+            ("justification", "Qualification en cours"),
+            ("granted_by", "Ministre"),
+            ("pm_validated", "1"),
+            ("start", "2024-06-01"),
+            ("end", "2024-12-31"),
+        ])
+        .send()
+        .await
+        .expect("derogation");
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        verdict(
+            app.get_json(
+                &format!("/api/v1/cloud/applications/{id}?as_of=2024-12-01"),
+                &editor
+            )
+            .await
+        ),
+        "under_derogation"
+    );
+}
+dual_test!(cloud_forms_and_offers);

@@ -28,6 +28,21 @@ pub fn cloud_resource(org: cosinum_domain::OrgId) -> Resource {
     }
 }
 
+/// Refuses a link to a major project that does not exist.
+pub async fn check_project(state: &AppState, a: &CloudApplication) -> Result<(), AppError> {
+    if let Some(p) = a.project_id {
+        cosinum_store::projects::get(&state.db, p)
+            .await
+            .map_err(|_| {
+                AppError::Invalid(cosinum_domain::ValidationError::new(
+                    "project_id",
+                    "grand projet inconnu",
+                ))
+            })?;
+    }
+    Ok(())
+}
+
 /// Every application `actor` reads, with its facts and its evaluation on `day`.
 pub async fn evaluated(
     state: &AppState,

@@ -118,6 +118,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CloudApplication>), ApiError> {
     let a = body.application()?;
     check(&caller, a.organisation_id)?;
+    super::cloud::check_project(&state, &a).await?;
     let mut tx = state.db.begin().await?;
     let a = cloud::create_application(&mut tx, &caller.audit(), &a).await?;
     tx.commit().await?;
@@ -137,6 +138,7 @@ pub async fn update(
     writable(&state, &caller, id).await?;
     let a = body.application()?;
     check(&caller, a.organisation_id)?;
+    super::cloud::check_project(&state, &a).await?;
     let version = body.version.ok_or_else(|| {
         AppError::Invalid(ValidationError::new(
             "version",
@@ -295,4 +297,86 @@ pub async fn add_derogation(
     cloud::add_derogation(&mut tx, &caller.audit(), id, &d).await?;
     tx.commit().await?;
     Ok(StatusCode::CREATED)
+}
+
+/// An offer of the catalogue, as written.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferWrite {
+    name: String,
+    provider: String,
+    /// `internal_cloud`, `commercial` or `on_premise`.
+    kind: String,
+    /// "IaaS", "PaaS", "SaaS"…
+    service_model: String,
+    /// SecNumCloud référentiel version, with the qualification's validity.
+    secnumcloud_version: Option<String>,
+    secnumcloud_from: Option<Date>,
+    secnumcloud_to: Option<Date>,
+    /// Immune to access by third-country authorities.
+    #[serde(default)]
+    immune: bool,
+    #[serde(default)]
+    accepts_sensitive: bool,
+    #[serde(default)]
+    accepts_diffusion_restreinte: bool,
+}
+
+/// Adds an offer to the catalogue (the DINUM).
+#[utoipa::path(post, path = "/api/v1/cloud/offers", tag = "cloud", request_body = OfferWrite, security(("bearer" = [])),
+    responses((status = 201, body = Object), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn create_offer(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(b): ApiJson<OfferWrite>,
+) -> Result<(StatusCode, Json<cosinum_domain::cloud::types::Offer>), ApiError> {
+    use cosinum_domain::authz::{Owner, Resource};
+    use cosinum_domain::cloud::types::{Offer, OfferKind, Qualification};
+    if !allows(
+        Some(caller.actor()),
+        Access::Write,
+        &Resource::owned_by(Owner::Interministerial),
+    ) {
+        return Err(AppError::Forbidden.into());
+    }
+    let kind = OfferKind::parse(&b.kind).ok_or_else(|| {
+        AppError::Invalid(ValidationError::new(
+            "kind",
+            "internal_cloud, commercial ou on_premise",
+        ))
+    })?;
+    let secnumcloud = match (b.secnumcloud_version, b.secnumcloud_from) {
+        (Some(version), Some(from)) => Some(Qualification {
+            version,
+            from,
+            to: b.secnumcloud_to,
+        }),
+        (None, None) => None,
+        _ => {
+            return Err(AppError::Invalid(ValidationError::new(
+                "secnumcloud_from",
+                "une qualification SecNumCloud a une version et une date de début",
+            ))
+            .into());
+        }
+    };
+    let mut offer = Offer {
+        id: 0,
+        name: b.name,
+        provider: b.provider,
+        kind,
+        service_model: b.service_model,
+        secnumcloud,
+        immune: b.immune,
+        accepts_sensitive: b.accepts_sensitive,
+        max_classification: if b.accepts_diffusion_restreinte {
+            Classification::DiffusionRestreinte
+        } else {
+            Classification::None
+        },
+    };
+    let mut tx = state.db.begin().await?;
+    offer.id = cloud::create_offer(&mut tx, &caller.audit(), &offer).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(offer)))
 }

@@ -140,7 +140,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cloud_writes::add_assessment))
         .routes(routes!(cloud_writes::add_hosting))
         .routes(routes!(cloud_writes::add_derogation))
-        .routes(routes!(cloud::offers))
+        .routes(routes!(cloud::offers, cloud_writes::create_offer))
         .routes(routes!(cloud_files::export))
         .routes(routes!(cloud_files::import))
         .routes(routes!(reviews::add_review))

@@ -102,6 +102,15 @@ pub async fn show(
             a.users.map_or("—".into(), |u| number(u as f64, 0)),
         ),
         (
+            "Grand projet lié",
+            match a.project_id {
+                Some(p) => cosinum_store::projects::get(&state.db, p)
+                    .await
+                    .map_or_else(|_| format!("n° {p}"), |p| p.name),
+                None => "—".into(),
+            },
+        ),
+        (
             "Coût complet",
             a.full_cost
                 .map_or("—".into(), |c| format!("{} M€", number(c.meur(), 2))),

@@ -6,6 +6,7 @@ mod auth;
 mod avis_pages;
 mod cloud;
 mod cloud_app;
+mod cloud_forms;
 mod demarche_bulk;
 mod demarche_charts;
 mod demarche_files;
@@ -129,7 +130,19 @@ pub fn router() -> Router<AppState> {
             "/hebergement/import/appliquer",
             post(file_import::inventory_confirm),
         )
+        .route(
+            "/hebergement/applications/nouvelle",
+            get(cloud_forms::new_form).post(cloud_forms::create),
+        )
         .route("/hebergement/applications/{id}", get(cloud_app::show))
+        .route(
+            "/hebergement/applications/{id}/modifier",
+            get(cloud_forms::edit_form).post(cloud_forms::update),
+        )
+        .route(
+            "/hebergement/applications/{id}/derogation",
+            post(cloud_forms::derogate),
+        )
         .route(
             "/hebergement/applications/{id}/evaluation",
             post(cloud_app::assess),
