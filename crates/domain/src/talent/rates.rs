@@ -1,0 +1,147 @@
+//! Movement, vacancy and outsourcing rates of an HR return (CTR §B.3).
+
+use serde::{Deserialize, Serialize};
+
+use crate::OrgId;
+
+/// What an organisation reports for a site (job-market area) and a period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HrReturn {
+    pub organisation_id: OrgId,
+    pub region: String,
+    /// "2024" or "2024S1".
+    pub period: String,
+    pub headcount_start: u32,
+    pub headcount_end: u32,
+    pub entries: u32,
+    pub exits: u32,
+    pub positions_opened: u32,
+    /// Open positions still vacant at the end of the period.
+    pub vacant_end: u32,
+    /// External (consulting) full-time equivalents, if known.
+    pub external_fte: Option<f64>,
+}
+
+/// The rates of one return or of a sum of returns.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Rates {
+    /// Mean of the headcounts at the start and the end (effectif moyen).
+    pub average_headcount: f64,
+    /// Entries ÷ average headcount.
+    pub entry_rate: Option<f64>,
+    /// Exits ÷ average headcount.
+    pub exit_rate: Option<f64>,
+    /// DGAFP rotation rate: (entry rate + exit rate) ÷ 2, the default.
+    pub turnover: Option<f64>,
+    /// The textbook variant: ((entries + exits) ÷ 2) ÷ headcount at the start.
+    pub turnover_on_start: Option<f64>,
+    /// Vacant open positions ÷ (occupied posts + vacant ones), the Eurostat
+    /// job-vacancy convention (CTR §B.3: no DGAFP definition exists).
+    pub vacancy_rate: Option<f64>,
+    /// External FTE ÷ (external FTE + headcount at the end).
+    pub external_share: Option<f64>,
+}
+
+/// The rates of the sum of `returns` (counts are added before dividing, so a
+/// large site weighs more than a small one).
+pub fn rates<'a>(returns: impl IntoIterator<Item = &'a HrReturn>) -> Rates {
+    let (mut start, mut end, mut entries, mut exits, mut vacant) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut external: Option<f64> = None;
+    let mut all_external = true;
+    for r in returns {
+        start += u64::from(r.headcount_start);
+        end += u64::from(r.headcount_end);
+        entries += u64::from(r.entries);
+        exits += u64::from(r.exits);
+        vacant += u64::from(r.vacant_end);
+        match r.external_fte {
+            Some(x) => *external.get_or_insert(0.0) += x,
+            None => all_external = false,
+        }
+    }
+    let average = (start + end) as f64 / 2.0;
+    let per = |n: u64, d: f64| (d > 0.0).then(|| n as f64 / d);
+    let entry_rate = per(entries, average);
+    let exit_rate = per(exits, average);
+    // External share only when every return reports it: a partial sum would
+    // understate it.
+    let external = external.filter(|_| all_external);
+    Rates {
+        average_headcount: average,
+        entry_rate,
+        exit_rate,
+        turnover: entry_rate.zip(exit_rate).map(|(a, b)| (a + b) / 2.0),
+        turnover_on_start: per(entries + exits, start as f64 * 2.0),
+        vacancy_rate: per(vacant, (end + vacant) as f64),
+        external_share: external.and_then(|x| {
+            let total = x + end as f64;
+            (total > 0.0).then(|| x / total)
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn r(
+        start: u32,
+        end: u32,
+        entries: u32,
+        exits: u32,
+        vacant: u32,
+        external: Option<f64>,
+    ) -> HrReturn {
+        HrReturn {
+            organisation_id: OrgId(1),
+            region: "Île-de-France".into(),
+            period: "2024".into(),
+            headcount_start: start,
+            headcount_end: end,
+            entries,
+            exits,
+            positions_opened: vacant + entries,
+            vacant_end: vacant,
+            external_fte: external,
+        }
+    }
+
+    #[test]
+    fn dgafp_rates_on_the_average_headcount() {
+        // 100 → 110: average 105; 20 entries, 10 exits.
+        let x = rates(&[r(100, 110, 20, 10, 12, Some(40.0))]);
+        assert_eq!(x.average_headcount, 105.0);
+        assert!((x.entry_rate.unwrap() - 20.0 / 105.0).abs() < 1e-12);
+        assert!((x.turnover.unwrap() - 15.0 / 105.0).abs() < 1e-12);
+        // The textbook variant on the start headcount: (20+10)/2/100.
+        assert_eq!(x.turnover_on_start, Some(0.15));
+        assert_eq!(x.vacancy_rate, Some(12.0 / 122.0));
+        assert_eq!(x.external_share, Some(40.0 / 150.0));
+    }
+
+    #[test]
+    fn sums_weigh_sites_by_size_and_missing_outsourcing_is_unknown() {
+        let x = rates(&[
+            r(100, 100, 10, 10, 0, Some(10.0)),
+            r(10, 10, 10, 10, 0, None),
+        ]);
+        assert!((x.turnover.unwrap() - 20.0 / 110.0).abs() < 1e-12);
+        assert_eq!(x.external_share, None);
+        let empty = rates(&[]);
+        assert_eq!((empty.turnover, empty.vacancy_rate), (None, None));
+    }
+
+    proptest! {
+        #[test]
+        fn turnover_is_the_mean_of_entry_and_exit_rates(
+            start in 1u32..1000, end in 1u32..1000, entries in 0u32..500, exits in 0u32..500, vacant in 0u32..100,
+        ) {
+            let x = rates(&[r(start, end, entries, exits, vacant, None)]);
+            let t = x.turnover.unwrap();
+            prop_assert!((t - (x.entry_rate.unwrap() + x.exit_rate.unwrap()) / 2.0).abs() < 1e-12);
+            prop_assert!((0.0..1.0).contains(&x.vacancy_rate.unwrap()) || vacant == 0);
+        }
+    }
+}
