@@ -390,6 +390,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     crate::demo_demarches::seed(&mut tx, &ctx, &codes, today).await?;
     crate::demo_funding::seed(&mut tx, &ctx, &codes, today).await?;
     crate::demo_cloud::seed(&mut tx, &ctx, &codes, today).await?;
+    crate::demo_talent::seed(&mut tx, &ctx, &codes, today).await?;
     let mut accounts = Vec::new();
     for &(email, name, role, org) in ACCOUNTS {
         let organisation_id =

@@ -17,6 +17,7 @@ mod demo_cloud;
 mod demo_demarches;
 mod demo_funding;
 mod demo_projects;
+mod demo_talent;
 mod error;
 pub mod funding;
 pub mod organisations;
@@ -24,6 +25,7 @@ pub mod projects;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
+pub mod talent;
 pub mod tokens;
 pub mod users;
 

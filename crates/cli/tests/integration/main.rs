@@ -22,4 +22,5 @@ mod panorama;
 mod projects;
 mod role_matrix;
 mod schema;
+mod talent;
 mod template_import;

@@ -21,6 +21,7 @@ mod organisations;
 mod platform;
 pub mod projects;
 mod reviews;
+pub mod talent;
 mod users;
 
 use std::sync::OnceLock;
@@ -55,6 +56,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "projects", description = "Grands projets numériques : références, revues, panorama"),
         (name = "demarches", description = "Qualité des démarches en ligne : éditions, indicateurs, bilan"),
         (name = "cloud", description = "Hébergement : inventaire des applications, doctrine « Cloud au centre »"),
+        (name = "talents", description = "Talents du numérique : rotation, vacance, externalisation"),
         (name = "funding", description = "Financements : fonds, guichets, dossiers, décisions, crédits AE/CP, capacité des ministères"),
     )
 )]
@@ -143,6 +145,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cloud::offers, cloud_writes::create_offer))
         .routes(routes!(cloud_files::export))
         .routes(routes!(cloud_files::import))
+        .routes(routes!(talent::summary_of))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))
