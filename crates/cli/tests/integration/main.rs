@@ -9,6 +9,7 @@ mod auth;
 mod avis;
 mod cli;
 mod cloud;
+mod cloud_files;
 mod demarches;
 mod demarches_editing;
 mod demarches_files;

@@ -15,7 +15,7 @@ use cosinum_domain::{OrgId, ValidationError};
 use cosinum_store::{StoreError, cloud};
 use serde::Deserialize;
 
-use super::organisations::SelectOption;
+use super::organisations::{SelectOption, optional_options};
 use super::{Crumb, Layout, render, render_status};
 use crate::AppState;
 use crate::api::cloud::cloud_resource;
@@ -174,27 +174,20 @@ async fn card_page(
             selected: v.status == s.as_str(),
         })
         .collect();
-    let mut projects = vec![SelectOption {
-        value: String::new(),
-        label: "Aucun".into(),
-        selected: v.project_id.is_empty(),
-    }];
-    projects.extend(
+    let projects = optional_options(
+        "Aucun",
+        &v.project_id,
         cosinum_store::projects::list(&state.db, false)
             .await?
             .into_iter()
-            .filter(|p| {
+            .filter(|x| {
                 allows(
                     Some(page.actor()),
                     Access::Write,
-                    &cloud_resource(p.organisation_id),
+                    &cloud_resource(x.organisation_id),
                 )
             })
-            .map(|p| SelectOption {
-                selected: v.project_id == p.id.to_string(),
-                label: p.name,
-                value: p.id.to_string(),
-            }),
+            .map(|x| (x.id.to_string(), x.name)),
     );
     let (heading, action, cancel) = match existing {
         Some(id) => (

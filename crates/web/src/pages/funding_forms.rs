@@ -16,7 +16,7 @@ use cosinum_store::funding::{self, applications};
 use serde::Deserialize;
 
 use super::funding::{meur, pct};
-use super::organisations::SelectOption;
+use super::organisations::{SelectOption, optional_options};
 use super::{Crumb, Layout, NoticeQuery, fr_date, render, render_status};
 use crate::AppState;
 use crate::api::funding::{application_resource, runs_funds};
@@ -212,49 +212,35 @@ pub(super) async fn form_page(
             value: w.id.to_string(),
         })
         .collect();
-    let mut projects = vec![SelectOption {
-        value: String::new(),
-        label: "Aucun".into(),
-        selected: v.project_id.is_empty(),
-    }];
-    projects.extend(
+    let projects = optional_options(
+        "Aucun",
+        &v.project_id,
         cosinum_store::projects::list(&state.db, false)
             .await?
             .into_iter()
-            .filter(|p| {
+            .filter(|x| {
                 allows(
                     Some(page.actor()),
                     Access::Write,
-                    &application_resource(p.organisation_id),
+                    &application_resource(x.organisation_id),
                 )
             })
-            .map(|p| SelectOption {
-                selected: v.project_id == p.id.to_string(),
-                label: p.name,
-                value: p.id.to_string(),
-            }),
+            .map(|x| (x.id.to_string(), x.name)),
     );
-    let mut inventory = vec![SelectOption {
-        value: String::new(),
-        label: "Aucune".into(),
-        selected: v.inventory_id.is_empty(),
-    }];
-    inventory.extend(
+    let inventory = optional_options(
+        "Aucune",
+        &v.inventory_id,
         cosinum_store::cloud::applications(&state.db)
             .await?
             .into_iter()
-            .filter(|a| {
+            .filter(|x| {
                 allows(
                     Some(page.actor()),
                     Access::Write,
-                    &application_resource(a.organisation_id),
+                    &application_resource(x.organisation_id),
                 )
             })
-            .map(|a| SelectOption {
-                selected: v.inventory_id == a.id.to_string(),
-                label: a.name,
-                value: a.id.to_string(),
-            }),
+            .map(|x| (x.id.to_string(), x.name)),
     );
     let (heading, action) = match existing {
         Some(id) => (

@@ -174,6 +174,26 @@ pub struct SelectOption {
     pub selected: bool,
 }
 
+/// A select's options: "none" first (selected when `selected` is empty),
+/// then each `(value, label)`.
+pub fn optional_options(
+    none_label: &str,
+    selected: &str,
+    items: impl IntoIterator<Item = (String, String)>,
+) -> Vec<SelectOption> {
+    let mut out = vec![SelectOption {
+        value: String::new(),
+        label: none_label.to_owned(),
+        selected: selected.is_empty(),
+    }];
+    out.extend(items.into_iter().map(|(value, label)| SelectOption {
+        selected: value == selected,
+        value,
+        label,
+    }));
+    out
+}
+
 /// What the form shows: the values typed (or stored) and, after a refused
 /// submission, why.
 #[derive(Default)]
