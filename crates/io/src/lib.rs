@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod observatoire;
 pub mod panorama;
 mod sheet;
+pub mod talent;
 pub mod template;
 mod text;
 pub mod xlsx_out;

@@ -22,6 +22,7 @@ mod error;
 pub mod funding;
 pub mod organisations;
 pub mod projects;
+pub mod salary_grids;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;

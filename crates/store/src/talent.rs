@@ -1,149 +1,248 @@
 //! Digital-talent repository: HR returns, one per organisation, region and
-//! period; recording one again replaces it (audited, field by field).
+//! period, audited field by field. The salary grid lives in
+//! [`crate::salary_grids`].
 
 use cosinum_domain::OrgId;
 use cosinum_domain::audit::{AuditAction, diff};
-use cosinum_domain::talent::rates::HrReturn;
+use cosinum_domain::money::Euros;
+use cosinum_domain::talent::hr_return::{ExitReasons, HrReturn};
+use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use crate::audit::{self, AuditCtx};
 use crate::db::{Db, Tx};
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 
 pub const OBJECT_TYPE: &str = "hr_return";
 
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    i64,
-    Option<f64>,
-);
+macro_rules! cols {
+    () => {
+        "id, version, organisation_id, region, period, headcount_start, headcount_end, contract_start, contract_end, \
+         entries, exits, exits_retirement, exits_resignation, exits_end_of_contract, exits_mobility, positions_opened, \
+         vacant_end, median_days_to_fill, external_fte, external_spend"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    version: i64,
+    organisation_id: i64,
+    region: String,
+    period: String,
+    headcount_start: i64,
+    headcount_end: i64,
+    contract_start: Option<i64>,
+    contract_end: Option<i64>,
+    entries: i64,
+    exits: i64,
+    exits_retirement: Option<i64>,
+    exits_resignation: Option<i64>,
+    exits_end_of_contract: Option<i64>,
+    exits_mobility: Option<i64>,
+    positions_opened: i64,
+    vacant_end: i64,
+    median_days_to_fill: Option<i64>,
+    external_fte: Option<f64>,
+    external_spend: Option<i64>,
+}
+
+/// A return as stored, with its identity and version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredReturn {
+    pub id: i64,
+    pub version: i64,
+    #[serde(flatten)]
+    pub r: HrReturn,
+}
 
 fn u(x: i64) -> u32 {
     u32::try_from(x).unwrap_or(0)
 }
 
+fn ou(x: Option<i64>) -> Option<u32> {
+    x.map(u)
+}
+
+impl Row {
+    fn into_stored(self) -> StoredReturn {
+        StoredReturn {
+            id: self.id,
+            version: self.version,
+            r: HrReturn {
+                organisation_id: OrgId(self.organisation_id),
+                region: self.region,
+                period: self.period,
+                headcount_start: u(self.headcount_start),
+                headcount_end: u(self.headcount_end),
+                contract_start: ou(self.contract_start),
+                contract_end: ou(self.contract_end),
+                entries: u(self.entries),
+                exits: u(self.exits),
+                exit_reasons: ExitReasons {
+                    retirement: ou(self.exits_retirement),
+                    resignation: ou(self.exits_resignation),
+                    end_of_contract: ou(self.exits_end_of_contract),
+                    mobility: ou(self.exits_mobility),
+                },
+                positions_opened: u(self.positions_opened),
+                vacant_end: u(self.vacant_end),
+                median_days_to_fill: ou(self.median_days_to_fill),
+                external_fte: self.external_fte,
+                external_spend: self.external_spend.map(Euros),
+            },
+        }
+    }
+}
+
+/// Every return with its id and version, by period then organisation and region.
+pub async fn stored_returns(db: &Db) -> StoreResult<Vec<StoredReturn>> {
+    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
+        concat!("SELECT ", cols!(), " FROM hr_returns ORDER BY period, organisation_id, region"))
+        .fetch_all(p).await)?;
+    Ok(rows.into_iter().map(Row::into_stored).collect())
+}
+
 /// Every return, by period then organisation and region.
 pub async fn returns(db: &Db) -> StoreResult<Vec<HrReturn>> {
-    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
-        "SELECT id, organisation_id, region, period, headcount_start, headcount_end, entries, exits, positions_opened, \
-         vacant_end, external_fte FROM hr_returns ORDER BY period, organisation_id, region")
-        .fetch_all(p).await)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| HrReturn {
-            organisation_id: OrgId(r.1),
-            region: r.2,
-            period: r.3,
-            headcount_start: u(r.4),
-            headcount_end: u(r.5),
-            entries: u(r.6),
-            exits: u(r.7),
-            positions_opened: u(r.8),
-            vacant_end: u(r.9),
-            external_fte: r.10,
-        })
-        .collect())
+    Ok(stored_returns(db).await?.into_iter().map(|s| s.r).collect())
 }
 
+/// One return.
+pub async fn get(db: &Db, id: i64) -> StoreResult<StoredReturn> {
+    let row: Option<Row> = on_pool!(db, p => sqlx::query_as(
+        concat!("SELECT ", cols!(), " FROM hr_returns WHERE id = $1"))
+        .bind(id).fetch_optional(p).await)?;
+    row.map(Row::into_stored).ok_or(StoreError::NotFound)
+}
+
+/// The audited view of a return: every field a person can change.
 fn view(r: &HrReturn) -> Value {
     json!({"region": r.region, "period": r.period, "headcount_start": r.headcount_start, "headcount_end": r.headcount_end,
-        "entries": r.entries, "exits": r.exits, "positions_opened": r.positions_opened, "vacant_end": r.vacant_end,
-        "external_fte": r.external_fte})
+        "contract_start": r.contract_start, "contract_end": r.contract_end, "entries": r.entries, "exits": r.exits,
+        "exits_retirement": r.exit_reasons.retirement, "exits_resignation": r.exit_reasons.resignation,
+        "exits_end_of_contract": r.exit_reasons.end_of_contract, "exits_mobility": r.exit_reasons.mobility,
+        "positions_opened": r.positions_opened, "vacant_end": r.vacant_end, "median_days_to_fill": r.median_days_to_fill,
+        "external_fte": r.external_fte, "external_spend": r.external_spend})
 }
 
-/// Records a return, replacing the one of the same organisation, region and
-/// period. Returns whether anything changed.
-pub async fn record(tx: &mut Tx, ctx: &AuditCtx, r: &HrReturn) -> StoreResult<bool> {
-    let region = cosinum_domain::validation::required_text("region", &r.region, 100)?;
-    if cosinum_domain::funding::Semester::parse(&r.period).is_none()
-        && !(r.period.len() == 4 && r.period.parse::<u16>().is_ok())
-    {
-        return Err(cosinum_domain::ValidationError::new(
-            "period",
-            "période attendue : une année (2024) ou un semestre (2024S1)",
-        )
-        .into());
-    }
-    if r.external_fte.is_some_and(|x| !x.is_finite() || x < 0.0) {
-        return Err(cosinum_domain::ValidationError::new(
-            "external_fte",
-            "nombre d'ETP externes positif attendu",
-        )
-        .into());
-    }
-    let r = HrReturn {
-        region,
-        ..r.clone()
-    };
+/// How a write meets an existing return of the same organisation, region and period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Create or replace (imports, whose preview showed the change).
+    Upsert,
+    /// Create only: an existing return is a duplicate (the "new return" form).
+    Create,
+    /// Replace the return read at this version (the edit form).
+    UpdateAt(i64),
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: i64,
+    pub version: i64,
+    pub changed: bool,
+}
+
+/// Records a return (validated here). The key (organisation, region,
+/// period) is the return's identity: an edit cannot move it.
+pub async fn record(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    r: &HrReturn,
+    mode: Mode,
+) -> StoreResult<Recorded> {
+    let r = r.validated()?;
     let before: Option<Row> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT id, organisation_id, region, period, headcount_start, headcount_end, entries, exits, positions_opened, \
-         vacant_end, external_fte FROM hr_returns WHERE organisation_id = $1 AND region = $2 AND period = $3")
+        concat!("SELECT ", cols!(), " FROM hr_returns WHERE organisation_id = $1 AND region = $2 AND period = $3"))
         .bind(r.organisation_id.0).bind(&r.region).bind(&r.period).fetch_optional(c).await)?;
+    let before = before.map(Row::into_stored);
+    match (&before, mode) {
+        (Some(_), Mode::Create) => {
+            return Err(StoreError::Duplicate {
+                field: "period".into(),
+            });
+        }
+        (None, Mode::UpdateAt(_)) => return Err(StoreError::NotFound),
+        (Some(b), Mode::UpdateAt(v)) if b.version != v => {
+            return Err(StoreError::Conflict {
+                expected: v,
+                current: b.version,
+            });
+        }
+        _ => {}
+    }
     let now = OffsetDateTime::now_utc();
     let n = |x: u32| i64::from(x);
-    match before {
-        None => {
-            let (id,): (i64,) = on_tx!(tx, c => sqlx::query_as(
-                "INSERT INTO hr_returns (organisation_id, region, period, headcount_start, headcount_end, entries, exits, \
-                 positions_opened, vacant_end, external_fte, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) RETURNING id")
-                .bind(r.organisation_id.0).bind(&r.region).bind(&r.period).bind(n(r.headcount_start)).bind(n(r.headcount_end))
-                .bind(n(r.entries)).bind(n(r.exits)).bind(n(r.positions_opened)).bind(n(r.vacant_end)).bind(r.external_fte).bind(now)
-                .fetch_one(c).await)?;
-            audit::record(
-                tx,
-                ctx,
-                OBJECT_TYPE,
-                id,
-                1,
-                AuditAction::Create,
-                &diff(&Value::Null, &view(&r)),
-            )
-            .await?;
-            Ok(true)
-        }
-        Some(b) => {
-            let old = HrReturn {
-                organisation_id: OrgId(b.1),
-                region: b.2.clone(),
-                period: b.3.clone(),
-                headcount_start: u(b.4),
-                headcount_end: u(b.5),
-                entries: u(b.6),
-                exits: u(b.7),
-                positions_opened: u(b.8),
-                vacant_end: u(b.9),
-                external_fte: b.10,
-            };
-            if old == r {
-                return Ok(false);
-            }
-            let (version,): (i64,) = on_tx!(tx, c => sqlx::query_as(
-                "UPDATE hr_returns SET headcount_start = $1, headcount_end = $2, entries = $3, exits = $4, positions_opened = $5, \
-                 vacant_end = $6, external_fte = $7, version = version + 1, updated_at = $8 WHERE id = $9 RETURNING version")
-                .bind(n(r.headcount_start)).bind(n(r.headcount_end)).bind(n(r.entries)).bind(n(r.exits))
-                .bind(n(r.positions_opened)).bind(n(r.vacant_end)).bind(r.external_fte).bind(now).bind(b.0)
-                .fetch_one(c).await)?;
-            audit::record(
-                tx,
-                ctx,
-                OBJECT_TYPE,
-                b.0,
-                version,
-                AuditAction::Update,
-                &diff(&view(&old), &view(&r)),
-            )
-            .await?;
-            Ok(true)
-        }
+    let on = |x: Option<u32>| x.map(i64::from);
+    let e = r.exit_reasons;
+    let Some(b) = before else {
+        let (id,): (i64,) = on_tx!(tx, c => sqlx::query_as(
+            "INSERT INTO hr_returns (organisation_id, region, period, headcount_start, headcount_end, contract_start, contract_end, \
+             entries, exits, exits_retirement, exits_resignation, exits_end_of_contract, exits_mobility, positions_opened, \
+             vacant_end, median_days_to_fill, external_fte, external_spend, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 1, $19, $19) RETURNING id")
+            .bind(r.organisation_id.0).bind(&r.region).bind(&r.period).bind(n(r.headcount_start)).bind(n(r.headcount_end))
+            .bind(on(r.contract_start)).bind(on(r.contract_end)).bind(n(r.entries)).bind(n(r.exits))
+            .bind(on(e.retirement)).bind(on(e.resignation)).bind(on(e.end_of_contract)).bind(on(e.mobility))
+            .bind(n(r.positions_opened)).bind(n(r.vacant_end)).bind(on(r.median_days_to_fill)).bind(r.external_fte)
+            .bind(r.external_spend.map(|x| x.0)).bind(now)
+            .fetch_one(c).await).map_err(StoreError::unique("period"))?;
+        audit::record(
+            tx,
+            ctx,
+            OBJECT_TYPE,
+            id,
+            1,
+            AuditAction::Create,
+            &diff(&Value::Null, &view(&r)),
+        )
+        .await?;
+        return Ok(Recorded {
+            id,
+            version: 1,
+            changed: true,
+        });
+    };
+    if b.r == r {
+        return Ok(Recorded {
+            id: b.id,
+            version: b.version,
+            changed: false,
+        });
     }
+    let updated: Option<(i64,)> = on_tx!(tx, c => sqlx::query_as(
+        "UPDATE hr_returns SET headcount_start = $1, headcount_end = $2, contract_start = $3, contract_end = $4, entries = $5, \
+         exits = $6, exits_retirement = $7, exits_resignation = $8, exits_end_of_contract = $9, exits_mobility = $10, \
+         positions_opened = $11, vacant_end = $12, median_days_to_fill = $13, external_fte = $14, external_spend = $15, \
+         version = version + 1, updated_at = $16 WHERE id = $17 AND version = $18 RETURNING version")
+        .bind(n(r.headcount_start)).bind(n(r.headcount_end)).bind(on(r.contract_start)).bind(on(r.contract_end))
+        .bind(n(r.entries)).bind(n(r.exits)).bind(on(e.retirement)).bind(on(e.resignation)).bind(on(e.end_of_contract))
+        .bind(on(e.mobility)).bind(n(r.positions_opened)).bind(n(r.vacant_end)).bind(on(r.median_days_to_fill))
+        .bind(r.external_fte).bind(r.external_spend.map(|x| x.0)).bind(now).bind(b.id).bind(b.version)
+        .fetch_optional(c).await)?;
+    // A concurrent writer got there between the read and the write.
+    let Some((version,)) = updated else {
+        return Err(StoreError::Conflict {
+            expected: b.version,
+            current: b.version + 1,
+        });
+    };
+    audit::record(
+        tx,
+        ctx,
+        OBJECT_TYPE,
+        b.id,
+        version,
+        AuditAction::Update,
+        &diff(&view(&b.r), &view(&r)),
+    )
+    .await?;
+    Ok(Recorded {
+        id: b.id,
+        version,
+        changed: true,
+    })
 }

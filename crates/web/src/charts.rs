@@ -7,7 +7,7 @@ use std::fmt::Write;
 /// DSFR illustrative colours (blue France, red Marianne, and neutral tones).
 /// DSFR colours with at least 3:1 contrast on white (RGAA 3.3); lines also
 /// alternate solid and dashed, so colour is never the only cue.
-const COLOURS: [&str; 6] = [
+pub(crate) const COLOURS: [&str; 6] = [
     "#000091", "#c9191e", "#6a6af4", "#666666", "#18753c", "#b34000",
 ];
 const LEGEND_PER_LINE: usize = 3;
@@ -18,7 +18,7 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

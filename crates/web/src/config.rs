@@ -21,6 +21,10 @@ pub struct WebConfig {
     /// Labels of the four rating levels of project reviews, best first: a
     /// weather scale by default, or e.g. ["Vert", "Jaune", "Orange", "Rouge"].
     pub rating_labels: [String; 4],
+    /// Alert bands of the digital-talent dashboard: turnover above
+    /// `turnover_high` is too high; below `turnover_low` with an external
+    /// share above `external_high`, too low with high outsourcing.
+    pub talent_bands: cosinum_domain::talent::dispersion::Bands,
 }
 
 impl Default for WebConfig {
@@ -32,6 +36,7 @@ impl Default for WebConfig {
             max_body_bytes: 20 * 1024 * 1024,
             narrative_drift_threshold: 0.10,
             rating_labels: ["Ensoleillé", "Nuageux", "Pluvieux", "Orageux"].map(String::from),
+            talent_bands: Default::default(),
         }
     }
 }

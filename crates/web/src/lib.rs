@@ -7,6 +7,7 @@
 pub mod api;
 mod assets;
 pub mod charts;
+pub mod charts_stats;
 pub mod cloud_import;
 pub mod config;
 mod csrf;
@@ -19,6 +20,8 @@ mod nav;
 mod objects;
 mod pages;
 pub mod portfolio;
+pub mod talent_import;
+pub mod talent_report;
 pub mod template_import;
 
 use std::sync::Arc;

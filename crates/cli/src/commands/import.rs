@@ -39,6 +39,22 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// HR returns of the digital teams (CSV or XLSX, the layout of their
+    /// export): one line per ministry, region and period; all or nothing.
+    Rh {
+        file: PathBuf,
+        /// Check and show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Versions of the salary reference grid for contract digital staff
+    /// (CSV or XLSX, the layout of its export); all or nothing.
+    Grille {
+        file: PathBuf,
+        /// Check and show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// An edition of the online-services observatory (CSV or XLSX, the
     /// open-data layout), checked whole and applied all or nothing.
     Observatoire {
@@ -80,6 +96,12 @@ pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
         } => return super::demarches::import_file(db, &file, &edition, dry_run).await,
         ImportCommand::Inventaire { file, dry_run } => {
             return super::funding::import_inventory(db, &file, dry_run).await;
+        }
+        ImportCommand::Rh { file, dry_run } => {
+            return super::talent::import_returns(db, &file, dry_run).await;
+        }
+        ImportCommand::Grille { file, dry_run } => {
+            return super::talent::import_grids(db, &file, dry_run).await;
         }
         ImportCommand::Financements { file, dry_run } => {
             return super::funding::import_file(db, &file, dry_run).await;

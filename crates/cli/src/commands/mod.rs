@@ -5,6 +5,7 @@ pub mod funding;
 pub mod import;
 pub mod portfolio;
 pub mod serve;
+pub mod talent;
 pub mod tokens;
 pub mod users;
 

@@ -5,5 +5,6 @@
 //! §B.n"). Every function here is pure.
 
 pub mod dispersion;
+pub mod hr_return;
 pub mod rates;
 pub mod salary;

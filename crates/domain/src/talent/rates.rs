@@ -1,26 +1,8 @@
 //! Movement, vacancy and outsourcing rates of an HR return (CTR §B.3).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::OrgId;
-
-/// What an organisation reports for a site (job-market area) and a period.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HrReturn {
-    pub organisation_id: OrgId,
-    pub region: String,
-    /// "2024" or "2024S1".
-    pub period: String,
-    pub headcount_start: u32,
-    pub headcount_end: u32,
-    pub entries: u32,
-    pub exits: u32,
-    pub positions_opened: u32,
-    /// Open positions still vacant at the end of the period.
-    pub vacant_end: u32,
-    /// External (consulting) full-time equivalents, if known.
-    pub external_fte: Option<f64>,
-}
+pub use super::hr_return::HrReturn;
 
 /// The rates of one return or of a sum of returns.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -40,6 +22,13 @@ pub struct Rates {
     pub vacancy_rate: Option<f64>,
     /// External FTE ÷ (external FTE + headcount at the end).
     pub external_share: Option<f64>,
+    /// Contract staff ÷ headcount at the end, when every return says.
+    pub contract_share: Option<f64>,
+    /// External IT spend (euros) per agent at the end, when every return says.
+    pub external_spend_per_agent: Option<f64>,
+    /// Mean of the reported median days to fill a position, weighted by the
+    /// entries of each return (a median of medians cannot be computed).
+    pub days_to_fill: Option<f64>,
 }
 
 /// The rates of the sum of `returns` (counts are added before dividing, so a
@@ -48,7 +37,17 @@ pub fn rates<'a>(returns: impl IntoIterator<Item = &'a HrReturn>) -> Rates {
     let (mut start, mut end, mut entries, mut exits, mut vacant) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut external: Option<f64> = None;
     let mut all_external = true;
+    // Optional figures count only when every return reports them.
+    let mut contract: Option<u64> = Some(0);
+    let mut spend: Option<i64> = Some(0);
+    let (mut fill_days, mut fill_weight) = (0.0, 0u64);
     for r in returns {
+        contract = contract.zip(r.contract_end).map(|(a, b)| a + u64::from(b));
+        spend = spend.zip(r.external_spend).map(|(a, b)| a + b.0);
+        if let Some(d) = r.median_days_to_fill {
+            fill_days += f64::from(d) * f64::from(r.entries);
+            fill_weight += u64::from(r.entries);
+        }
         start += u64::from(r.headcount_start);
         end += u64::from(r.headcount_end);
         entries += u64::from(r.entries);
@@ -77,6 +76,9 @@ pub fn rates<'a>(returns: impl IntoIterator<Item = &'a HrReturn>) -> Rates {
             let total = x + end as f64;
             (total > 0.0).then(|| x / total)
         }),
+        contract_share: contract.and_then(|c| per(c, end as f64)),
+        external_spend_per_agent: spend.and_then(|s| (end > 0).then(|| s as f64 / end as f64)),
+        days_to_fill: (fill_weight > 0).then(|| fill_days / fill_weight as f64),
     }
 }
 
@@ -85,6 +87,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+    use crate::OrgId;
+    use crate::money::Euros;
+    use crate::talent::hr_return::ExitReasons;
 
     fn r(
         start: u32,
@@ -100,11 +105,16 @@ mod tests {
             period: "2024".into(),
             headcount_start: start,
             headcount_end: end,
+            contract_start: None,
+            contract_end: Some(end / 2),
             entries,
             exits,
+            exit_reasons: ExitReasons::default(),
             positions_opened: vacant + entries,
             vacant_end: vacant,
+            median_days_to_fill: None,
             external_fte: external,
+            external_spend: None,
         }
     }
 
@@ -129,8 +139,27 @@ mod tests {
         ]);
         assert!((x.turnover.unwrap() - 20.0 / 110.0).abs() < 1e-12);
         assert_eq!(x.external_share, None);
+        assert_eq!(x.contract_share, Some(55.0 / 110.0));
         let empty = rates(&[]);
         assert_eq!((empty.turnover, empty.vacancy_rate), (None, None));
+    }
+
+    #[test]
+    fn optional_figures_need_every_return() {
+        let mut a = r(100, 100, 10, 10, 0, None);
+        a.median_days_to_fill = Some(60);
+        a.external_spend = Some(Euros(1_000_000));
+        let mut b = r(50, 50, 30, 30, 0, None);
+        b.median_days_to_fill = Some(120);
+        b.external_spend = Some(Euros(500_000));
+        let x = rates(&[a.clone(), b.clone()]);
+        // (60×10 + 120×30) / 40 = 105 days; 1.5 M€ over 150 agents.
+        assert_eq!(x.days_to_fill, Some(105.0));
+        assert_eq!(x.external_spend_per_agent, Some(10_000.0));
+        b.external_spend = None;
+        b.contract_end = None;
+        let y = rates(&[a, b]);
+        assert_eq!((y.external_spend_per_agent, y.contract_share), (None, None));
     }
 
     proptest! {

@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::validation::{ValidationError, required_text};
+
 /// One cell of a grid: a job and an experience band.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GridCell {
@@ -26,6 +28,88 @@ pub struct Grid {
     pub cells: Vec<GridCell>,
     /// Share of variable pay allowed on top (0.20 in 2024; none in 2021).
     pub variable_max: Option<f64>,
+    /// Where the amounts come from (the text of reference), shown with them.
+    pub source: String,
+}
+
+impl Grid {
+    /// Checks a grid before it is stored: a version code, at least one cell,
+    /// positive amounts with low ≤ high, one cell per job and band, and a
+    /// variable part between 0 and 100 %. Job and band names are trimmed.
+    pub fn validated(&self) -> Result<Grid, ValidationError> {
+        let version = required_text("version", &self.version, 40)?;
+        if self.cells.is_empty() {
+            return Err(ValidationError::new(
+                "cells",
+                "la grille ne contient aucune ligne",
+            ));
+        }
+        if self.variable_max.is_some_and(|v| !(0.0..=1.0).contains(&v)) {
+            return Err(ValidationError::new(
+                "variable_max",
+                "part variable entre 0 et 100 % attendue",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cells = Vec::with_capacity(self.cells.len());
+        for c in &self.cells {
+            let job = required_text("job", &c.job, 200)?;
+            let band = required_text("band", &c.band, 60)?;
+            if c.high <= 0 || c.low.is_some_and(|l| l <= 0 || l > c.high) {
+                return Err(ValidationError::new(
+                    "high",
+                    format!("{job}, {band} : montants positifs, bas ≤ haut attendus"),
+                ));
+            }
+            if !seen.insert((key(&job), key(&band))) {
+                return Err(ValidationError::new(
+                    "job",
+                    format!(
+                        "{job}, {band} : deux lignes pour le même métier et la même ancienneté"
+                    ),
+                ));
+            }
+            cells.push(GridCell {
+                job,
+                band,
+                ..c.clone()
+            });
+        }
+        Ok(Grid {
+            version,
+            cells,
+            ..self.clone()
+        })
+    }
+
+    /// The job names, in the grid's order, each once.
+    pub fn jobs(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if !out.iter().any(|j| key(j) == key(&c.job)) {
+                out.push(&c.job);
+            }
+        }
+        out
+    }
+
+    /// The experience bands, in the grid's order, each once.
+    pub fn bands(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for c in &self.cells {
+            if !out.iter().any(|b| key(b) == key(&c.band)) {
+                out.push(&c.band);
+            }
+        }
+        out
+    }
+
+    /// The cell of a job and band (case and spaces ignored).
+    pub fn cell(&self, job: &str, band: &str) -> Option<&GridCell> {
+        self.cells
+            .iter()
+            .find(|c| key(&c.job) == key(job) && key(&c.band) == key(band))
+    }
 }
 
 /// The grid in force on `day`: the latest valid from on or before it.
@@ -66,11 +150,7 @@ pub fn check(grids: &[Grid], day: Date, job: &str, band: &str, salary: i64) -> C
         return Check::NoGrid;
     };
     let version = g.version.clone();
-    let Some(c) = g
-        .cells
-        .iter()
-        .find(|c| key(&c.job) == key(job) && key(&c.band) == key(band))
-    else {
+    let Some(c) = g.cell(job, band) else {
         return Check::UnknownJob { version };
     };
     if salary > c.high {
@@ -103,6 +183,7 @@ mod tests {
                     high: 50_000,
                 }],
                 variable_max: None,
+                source: "test".into(),
             },
             Grid {
                 version: "2024-01".into(),
@@ -114,8 +195,31 @@ mod tests {
                     high: 58_000,
                 }],
                 variable_max: Some(0.2),
+                source: "test".into(),
             },
         ]
+    }
+
+    #[test]
+    fn grids_are_checked_before_storing() {
+        let g = grids().remove(1);
+        assert_eq!(g.validated().unwrap().jobs(), ["Développeur"]);
+        let mut twice = g.clone();
+        twice.cells.push(GridCell {
+            job: " développeur ".into(),
+            ..g.cells[0].clone()
+        });
+        assert_eq!(twice.validated().unwrap_err().field, "job");
+        let mut inverted = g.clone();
+        inverted.cells[0].low = Some(60_000);
+        assert_eq!(inverted.validated().unwrap_err().field, "high");
+        let variable = Grid {
+            variable_max: Some(1.5),
+            ..g.clone()
+        };
+        assert_eq!(variable.validated().unwrap_err().field, "variable_max");
+        let empty = Grid { cells: vec![], ..g };
+        assert_eq!(empty.validated().unwrap_err().field, "cells");
     }
 
     #[test]

@@ -22,6 +22,9 @@ mod platform;
 pub mod projects;
 mod reviews;
 pub mod talent;
+pub mod talent_files;
+pub mod talent_grid;
+pub mod talent_returns;
 mod users;
 
 use std::sync::OnceLock;
@@ -146,6 +149,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cloud_files::export))
         .routes(routes!(cloud_files::import))
         .routes(routes!(talent::summary_of))
+        .routes(routes!(talent_returns::list, talent_returns::create))
+        .routes(routes!(talent_returns::update))
+        .routes(routes!(talent_files::export))
+        .routes(routes!(talent_files::import))
+        .routes(routes!(talent_grid::list))
+        .routes(routes!(talent_grid::salary_check_api))
+        .routes(routes!(talent_grid::export))
+        .routes(routes!(talent_grid::import))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))

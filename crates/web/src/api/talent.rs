@@ -1,21 +1,21 @@
 //! `/api/v1/talents/summary`: the digital teams' movement, vacancy and
-//! outsourcing rates per ministry and region for a period, their dispersion
-//! across ministries, and the alerts (CTR §B).
-
-use std::collections::BTreeMap;
+//! outsourcing rates per ministry and region for a period, their trend and
+//! dispersion across ministries, the alerts, and the link to the delivery
+//! of major projects (CTR §B).
 
 use axum::Json;
 use axum::extract::State;
 use cosinum_domain::authz::{Access, Owner, Resource, allows};
-use cosinum_domain::talent::dispersion::{Alert, Bands, Summary, alerts, percentile_rank, summary};
-use cosinum_domain::talent::rates::{HrReturn, Rates, rates};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use cosinum_domain::talent::dispersion::Bands;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::ApiQuery;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
+use crate::portfolio::ReportInputs;
+use crate::talent_report::{TalentSummary, build};
 
 /// HR returns belong to their ministry; the DINUM reads every ministry's.
 pub fn hr_resource(org: cosinum_domain::OrgId) -> Resource {
@@ -26,113 +26,64 @@ pub fn hr_resource(org: cosinum_domain::OrgId) -> Resource {
 pub struct SummaryParams {
     /// "2025" or "2025S1" (default: the latest period with returns).
     period: Option<String>,
+    /// Override of the configured alert band: turnover above is too high (0.20 = 20 %).
+    turnover_high: Option<f64>,
+    /// Override: turnover below is too low (with high outsourcing).
+    turnover_low: Option<f64>,
+    /// Override: external share above is high outsourcing.
+    external_high: Option<f64>,
 }
 
-/// A ministry's figures for the period.
-#[derive(Serialize, ToSchema)]
-pub struct MinistryTalent {
-    ministry: String,
-    #[schema(value_type = Object)]
-    rates: Rates,
-    /// Share of ministries with a strictly lower turnover.
-    turnover_rank: Option<f64>,
-    #[schema(value_type = Vec<String>)]
-    alerts: Vec<Alert>,
+/// The bands in force: the configuration's, with the request's overrides.
+pub fn bands(
+    state: &AppState,
+    high: Option<f64>,
+    low: Option<f64>,
+    external: Option<f64>,
+) -> Result<Bands, AppError> {
+    let d = state.config.talent_bands;
+    let b = Bands {
+        turnover_high: high.unwrap_or(d.turnover_high),
+        turnover_low: low.unwrap_or(d.turnover_low),
+        external_high: external.unwrap_or(d.external_high),
+    };
+    let ok = |x: f64| (0.0..=1.0).contains(&x);
+    if !(ok(b.turnover_high) && ok(b.turnover_low) && ok(b.external_high))
+        || b.turnover_low > b.turnover_high
+    {
+        return Err(AppError::BadRequest(
+            "Seuils entre 0 et 1, le seuil bas sous le seuil haut".into(),
+        ));
+    }
+    Ok(b)
 }
 
-/// The summary of a period.
-#[derive(Serialize, ToSchema)]
-pub struct TalentSummary {
-    period: String,
-    #[schema(value_type = Object)]
-    overall: Rates,
-    by_ministry: Vec<MinistryTalent>,
-    /// Rates per region (job-market area), all ministries together.
-    #[schema(value_type = Object)]
-    by_region: BTreeMap<String, Rates>,
-    /// Dispersion of turnover across ministries.
-    #[schema(value_type = Object)]
-    turnover_dispersion: Option<Summary>,
-    #[schema(value_type = Object)]
-    vacancy_dispersion: Option<Summary>,
-    #[schema(value_type = Object)]
+/// Loads everything and builds the report of `period` for `actor`.
+pub async fn load(
+    state: &AppState,
+    actor: &cosinum_domain::authz::Actor,
+    period: Option<&str>,
     bands: Bands,
+) -> Result<TalentSummary, AppError> {
+    let all = cosinum_store::talent::returns(&state.db).await?;
+    let inputs = ReportInputs::load(&state.db).await?;
+    let visible = |org| allows(Some(actor), Access::Read, &hr_resource(org));
+    build(&all, &inputs.orgs, period, visible, bands, Some(&inputs)).ok_or(AppError::NotFound)
 }
 
 /// Movement, vacancy and outsourcing rates of a period, per ministry and
-/// region, with their dispersion and the alerts.
+/// region, with their trend, dispersion, alerts and the link to delivery.
+/// A ministry sees its own figures and where it stands among all ministries.
 #[utoipa::path(get, path = "/api/v1/talents/summary", tag = "talents", params(SummaryParams), security(("bearer" = [])),
-    responses((status = 200, body = TalentSummary), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
+    responses((status = 200, body = TalentSummary), (status = 400, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody),
+        (status = 401, body = crate::ErrorBody)))]
 pub async fn summary_of(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<SummaryParams>,
 ) -> Result<Json<TalentSummary>, ApiError> {
-    let all: Vec<HrReturn> = cosinum_store::talent::returns(&state.db)
-        .await?
-        .into_iter()
-        .filter(|r| {
-            allows(
-                Some(caller.actor()),
-                Access::Read,
-                &hr_resource(r.organisation_id),
-            )
-        })
-        .collect();
-    let period = match p.period {
-        Some(x) => x,
-        None => all
-            .iter()
-            .map(|r| r.period.clone())
-            .max()
-            .ok_or(AppError::NotFound)?,
-    };
-    let of_period: Vec<&HrReturn> = all.iter().filter(|r| r.period == period).collect();
-    if of_period.is_empty() {
-        return Err(AppError::NotFound.into());
-    }
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
-    let mut per_ministry: BTreeMap<String, Vec<&HrReturn>> = BTreeMap::new();
-    let mut per_region: BTreeMap<String, Vec<&HrReturn>> = BTreeMap::new();
-    for r in &of_period {
-        let code = orgs
-            .iter()
-            .find(|o| o.id == r.organisation_id)
-            .map_or_else(|| r.organisation_id.to_string(), |o| o.code.clone());
-        per_ministry.entry(code).or_default().push(r);
-        per_region.entry(r.region.clone()).or_default().push(r);
-    }
-    let bands = Bands::default();
-    let ministry_rates: Vec<(String, Rates)> = per_ministry
-        .into_iter()
-        .map(|(m, rs)| (m, rates(rs)))
-        .collect();
-    let turnovers: Vec<f64> = ministry_rates
-        .iter()
-        .filter_map(|(_, r)| r.turnover)
-        .collect();
-    let vacancies: Vec<f64> = ministry_rates
-        .iter()
-        .filter_map(|(_, r)| r.vacancy_rate)
-        .collect();
-    Ok(Json(TalentSummary {
-        overall: rates(of_period.iter().copied()),
-        by_ministry: ministry_rates
-            .iter()
-            .map(|(m, r)| MinistryTalent {
-                ministry: m.clone(),
-                rates: *r,
-                turnover_rank: r.turnover.and_then(|t| percentile_rank(&turnovers, t)),
-                alerts: alerts(r.turnover, r.external_share, &bands),
-            })
-            .collect(),
-        by_region: per_region
-            .into_iter()
-            .map(|(k, rs)| (k, rates(rs)))
-            .collect(),
-        turnover_dispersion: summary(&turnovers),
-        vacancy_dispersion: summary(&vacancies),
-        bands,
-        period,
-    }))
+    let b = bands(&state, p.turnover_high, p.turnover_low, p.external_high)?;
+    Ok(Json(
+        load(&state, caller.actor(), p.period.as_deref(), b).await?,
+    ))
 }

@@ -22,6 +22,8 @@ use crate::identity::SignedPage;
 pub(super) enum Kind {
     Funding,
     Inventory,
+    HrReturns,
+    SalaryGrid,
 }
 
 /// What the checks found, whatever the import.
@@ -38,6 +40,8 @@ impl Kind {
         match self {
             Kind::Funding => "funding",
             Kind::Inventory => "inventory",
+            Kind::HrReturns => "hr_returns",
+            Kind::SalaryGrid => "salary_grid",
         }
     }
 
@@ -46,6 +50,8 @@ impl Kind {
         match self {
             Kind::Funding => "/financements",
             Kind::Inventory => "/hebergement",
+            Kind::HrReturns => "/talents",
+            Kind::SalaryGrid => "/talents/grille",
         }
     }
 
@@ -55,6 +61,11 @@ impl Kind {
             Kind::Inventory => (
                 "Importer un inventaire d'applications",
                 "Hébergement et cloud",
+            ),
+            Kind::HrReturns => ("Importer des retours RH", "Talents du numérique"),
+            Kind::SalaryGrid => (
+                "Importer une grille de rémunération",
+                "Talents du numérique",
             ),
         };
         Layout::new(
@@ -101,6 +112,30 @@ impl Kind {
                 Checked {
                     applied: r.applied,
                     layout_label: "",
+                    ignored_columns: r.ignored_columns,
+                    changes: r.changes,
+                    problems: r.problems,
+                }
+            }
+            Kind::HrReturns => {
+                let r =
+                    crate::api::talent_files::run_import(state, actor, &ctx, name, bytes, dry_run)
+                        .await?;
+                Checked {
+                    applied: r.applied,
+                    layout_label: "retours RH",
+                    ignored_columns: r.ignored_columns,
+                    changes: r.changes,
+                    problems: r.problems,
+                }
+            }
+            Kind::SalaryGrid => {
+                let r =
+                    crate::api::talent_grid::run_import(state, actor, &ctx, name, bytes, dry_run)
+                        .await?;
+                Checked {
+                    applied: r.applied,
+                    layout_label: "grille de rémunération",
                     ignored_columns: r.ignored_columns,
                     changes: r.changes,
                     problems: r.problems,
@@ -199,6 +234,8 @@ async fn confirm(
     let done = match kind {
         Kind::Funding => "/financements?ok=importe_financements",
         Kind::Inventory => "/hebergement?ok=importe_inventaire",
+        Kind::HrReturns => "/talents?ok=importe_rh",
+        Kind::SalaryGrid => "/talents/grille?ok=importe_grille",
     };
     Ok(Redirect::to(done).into_response())
 }
@@ -241,4 +278,52 @@ pub async fn inventory_confirm(
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     confirm(Kind::Inventory, &state, &page, f).await
+}
+
+pub async fn hr_form(page: SignedPage) -> Result<Response, PageError> {
+    render(&blank(Kind::HrReturns, &page))
+}
+
+pub async fn hr_upload(
+    State(state): State<AppState>,
+    page: SignedPage,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(Kind::HrReturns, &state, &page, multipart).await
+}
+
+pub async fn hr_confirm(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    confirm(Kind::HrReturns, &state, &page, f).await
+}
+
+pub async fn grid_form(page: SignedPage) -> Result<Response, PageError> {
+    use cosinum_domain::authz::{Access, Owner, Resource, allows};
+    if !allows(
+        Some(page.actor()),
+        Access::Write,
+        &Resource::owned_by(Owner::Interministerial),
+    ) {
+        return Err(AppError::Forbidden.into());
+    }
+    render(&blank(Kind::SalaryGrid, &page))
+}
+
+pub async fn grid_upload(
+    State(state): State<AppState>,
+    page: SignedPage,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(Kind::SalaryGrid, &state, &page, multipart).await
+}
+
+pub async fn grid_confirm(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    confirm(Kind::SalaryGrid, &state, &page, f).await
 }

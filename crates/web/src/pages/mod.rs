@@ -25,6 +25,9 @@ mod project_import;
 mod project_page;
 mod projects;
 mod review_forms;
+mod talent;
+mod talent_forms;
+mod talent_grid;
 mod upload;
 mod users;
 
@@ -120,6 +123,30 @@ pub fn router() -> Router<AppState> {
         .route(
             "/demarches/objectifs/{id}/retirer",
             post(demarche_targets::withdraw),
+        )
+        .route("/talents", get(talent::dashboard))
+        .route("/talents/retours", get(talent_forms::list))
+        .route(
+            "/talents/retours/nouveau",
+            get(talent_forms::new_form).post(talent_forms::create),
+        )
+        .route(
+            "/talents/retours/{id}/modifier",
+            get(talent_forms::edit_form).post(talent_forms::update),
+        )
+        .route(
+            "/talents/import",
+            get(file_import::hr_form).post(file_import::hr_upload),
+        )
+        .route("/talents/import/appliquer", post(file_import::hr_confirm))
+        .route("/talents/grille", get(talent_grid::show))
+        .route(
+            "/talents/grille/import",
+            get(file_import::grid_form).post(file_import::grid_upload),
+        )
+        .route(
+            "/talents/grille/import/appliquer",
+            post(file_import::grid_confirm),
         )
         .route("/hebergement", get(cloud::dashboard))
         .route(
@@ -315,6 +342,10 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "importe_inventaire" => "Import terminé : l'inventaire du fichier est enregistré.",
         "importe_financements" => {
             "Import terminé : les dossiers ou mouvements du fichier sont enregistrés."
+        }
+        "importe_rh" => "Import terminé : les retours RH du fichier sont enregistrés.",
+        "importe_grille" => {
+            "Import terminé : la grille de rémunération du fichier est enregistrée."
         }
         "desactive" => "Le compte a été désactivé.",
         "reactive" => "Le compte a été réactivé.",
