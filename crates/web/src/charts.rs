@@ -51,6 +51,52 @@ pub fn line_chart(
     x_label: impl Fn(f64) -> String,
     y_label: impl Fn(f64) -> String,
 ) -> String {
+    line_chart_with(
+        id,
+        title,
+        description,
+        series,
+        XTicks::Even(&x_label),
+        y_label,
+    )
+}
+
+/// A line chart over categories (periods): point `i` of each series sits at
+/// x = i, and the x axis shows `labels[i]` under it.
+pub fn category_line_chart(
+    id: &str,
+    title: &str,
+    description: &str,
+    series: &[Series],
+    labels: &[String],
+    y_label: impl Fn(f64) -> String,
+) -> String {
+    line_chart_with(
+        id,
+        title,
+        description,
+        series,
+        XTicks::Categories(labels),
+        y_label,
+    )
+}
+
+/// Where the x axis has its ticks.
+enum XTicks<'a> {
+    /// Five, evenly spaced, formatted by the function.
+    Even(&'a dyn Fn(f64) -> String),
+    /// One per category, at x = its index.
+    Categories(&'a [String]),
+}
+
+fn line_chart_with(
+    id: &str,
+    title: &str,
+    description: &str,
+    series: &[Series],
+    x_ticks: XTicks<'_>,
+    y_label: impl Fn(f64) -> String,
+) -> String {
     // The legend wraps, three entries per line, below the x axis.
     let legend_lines = series.len().div_ceil(LEGEND_PER_LINE).max(1) as f64;
     let (w, left, right, top) = (720.0, 70.0, 40.0, 20.0);
@@ -95,14 +141,26 @@ pub fn line_chart(
             py = sy(y)
         );
     }
-    for i in 0..=4 {
-        let x = x0 + (x1 - x0) * f64::from(i) / 4.0;
+    let ticks: Vec<(f64, String)> = match x_ticks {
+        XTicks::Even(f) => (0..=4)
+            .map(|i| {
+                let x = x0 + (x1 - x0) * f64::from(i) / 4.0;
+                (x, f(x))
+            })
+            .collect(),
+        XTicks::Categories(labels) => labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i as f64, l.clone()))
+            .collect(),
+    };
+    for (x, label) in ticks {
         let _ = write!(
             svg,
             r##"<text x="{:.1}" y="{}" font-size="12" text-anchor="middle" fill="#3a3a3a">{}</text>"##,
             sx(x),
             h - bottom + 18.0,
-            esc(&x_label(x))
+            esc(&label)
         );
     }
     for (i, s) in series.iter().enumerate() {

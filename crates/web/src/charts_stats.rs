@@ -63,9 +63,10 @@ pub fn box_strip_chart(
     for (m, v) in marks {
         let _ = write!(
             svg,
-            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{axis_y}" stroke="{}" stroke-dasharray="5 3"/><text x="{x:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="{}">{}</text>"##,
+            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{:.1}" y2="{axis_y}" stroke="{}" stroke-dasharray="5 3"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="start" fill="{}">{}</text>"##,
             top - 6.0,
             COLOURS[1],
+            sx(*v) + 3.0,
             top - 10.0,
             COLOURS[1],
             esc(m),
@@ -111,7 +112,9 @@ pub fn box_strip_chart(
                 sx(*v),
                 mid + dy
             );
-            if !label.is_empty() {
+            // Only alerts are named when many dots share a row: the
+            // table next to the chart names every one.
+            if !label.is_empty() && (*alert || r.dots.len() <= 3) {
                 let _ = write!(
                     svg,
                     r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle" fill="{fill}">{}</text>"#,
@@ -217,6 +220,7 @@ mod tests {
                 ("MININT".into(), 0.3, true),
                 ("".into(), 0.05, false),
                 ("MEF".into(), 0.1, false),
+                ("MJ".into(), 0.12, false),
             ],
         }];
         let svg = box_strip_chart("d", "T <1>", "D", &rows, &[("seuil".into(), 0.2)], |v| {
@@ -225,9 +229,13 @@ mod tests {
         assert!(
             svg.starts_with("<svg") && svg.contains("T &lt;1&gt;") && svg.contains(r#"role="img""#)
         );
-        assert_eq!(svg.matches("<circle").count(), 3);
+        assert_eq!(svg.matches("<circle").count(), 4);
         assert_eq!(svg.matches(r#"r="5.5""#).count(), 1, "one dot in alert");
         assert!(svg.contains(">MININT<") && svg.contains(">seuil<"));
+        assert!(
+            !svg.contains(">MEF<"),
+            "crowded rows name their alerts only"
+        );
         assert_eq!(
             box_strip_chart("e", "t", "d", &[], &[], |v| v.to_string()),
             ""

@@ -49,6 +49,7 @@ pub fn percentile_rank(values: &[f64], x: f64) -> Option<f64> {
 
 /// Configurable bands for the alerts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Bands {
     /// Turnover above this is "too high".
     pub turnover_high: f64,

@@ -17,7 +17,7 @@ use crate::charts_stats::{Strip, box_strip_chart, scatter_chart};
 use crate::error::PageError;
 use crate::format::number;
 use crate::identity::SignedPage;
-use crate::talent_report::TalentSummary;
+use crate::talent_report::{MinistryTalent, TalentSummary};
 
 #[derive(Deserialize)]
 pub struct DashboardQuery {
@@ -104,10 +104,11 @@ fn five(s: Option<Summary>) -> Option<[f64; 5]> {
 }
 
 fn dispersion_chart(s: &TalentSummary) -> String {
-    let dots = |f: fn(&Rates) -> Option<f64>, alert: &dyn Fn(f64) -> bool| {
+    // A dot is red when its ministry is in alert on that indicator.
+    let dots = |f: fn(&Rates) -> Option<f64>, alert: &dyn Fn(&MinistryTalent) -> bool| {
         s.by_ministry
             .iter()
-            .filter_map(|m| f(&m.rates).map(|v| (m.ministry.clone(), v, alert(v))))
+            .filter_map(|m| f(&m.rates).map(|v| (m.ministry.clone(), v, alert(m))))
             .collect::<Vec<_>>()
     };
     let b = s.bands;
@@ -115,9 +116,7 @@ fn dispersion_chart(s: &TalentSummary) -> String {
         Strip {
             label: "Rotation".into(),
             five: five(s.turnover_dispersion),
-            dots: dots(|r| r.turnover, &|v| {
-                v > b.turnover_high || v < b.turnover_low
-            }),
+            dots: dots(|r| r.turnover, &|m| !m.alerts.is_empty()),
         },
         Strip {
             label: "Vacance".into(),
@@ -127,7 +126,9 @@ fn dispersion_chart(s: &TalentSummary) -> String {
         Strip {
             label: "Part externe".into(),
             five: five(s.external_dispersion),
-            dots: dots(|r| r.external_share, &|v| v > b.external_high),
+            dots: dots(|r| r.external_share, &|m| {
+                m.alerts.contains(&Alert::TurnoverTooLowWithOutsourcing)
+            }),
         },
     ];
     box_strip_chart(
@@ -149,6 +150,16 @@ fn dispersion_chart(s: &TalentSummary) -> String {
     )
 }
 
+/// The periods of the ministries' trends, oldest first.
+fn periods_of(s: &TalentSummary) -> Vec<String> {
+    s.by_ministry
+        .iter()
+        .flat_map(|m| m.trend.iter().map(|t| t.period.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
 fn trend_chart(s: &TalentSummary) -> String {
     // The ministries in alert (or all, when none is), and the ones shown.
     let mut chosen: Vec<_> = s
@@ -159,6 +170,7 @@ fn trend_chart(s: &TalentSummary) -> String {
     if chosen.is_empty() {
         chosen = s.by_ministry.iter().collect();
     }
+    let labels = periods_of(s);
     let series: Vec<Series> = chosen
         .iter()
         .take(6)
@@ -167,24 +179,19 @@ fn trend_chart(s: &TalentSummary) -> String {
             points: m
                 .trend
                 .iter()
-                .enumerate()
-                .filter_map(|(i, t)| t.turnover.map(|v| (i as f64, v)))
+                .filter_map(|t| {
+                    let i = labels.iter().position(|p| *p == t.period)?;
+                    t.turnover.map(|v| (i as f64, v))
+                })
                 .collect(),
         })
         .collect();
-    let labels: Vec<String> = s
-        .by_ministry
-        .iter()
-        .flat_map(|m| m.trend.iter().map(|t| t.period.clone()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    charts::line_chart(
+    charts::category_line_chart(
         "tendance",
         "Évolution du taux de rotation",
         "Taux de rotation par période des ministères en alerte ; le tableau qui suit donne ces valeurs pour chaque ministère.",
         &series,
-        |x| labels.get(x.round() as usize).cloned().unwrap_or_default(),
+        &labels,
         |y| format!("{} %", number(y * 100.0, 0)),
     )
 }
@@ -230,13 +237,7 @@ pub async fn dashboard(
         Err(e) => return Err(e.into()),
     };
     let o = &s.overall;
-    let trend_head: Vec<String> = s
-        .by_ministry
-        .iter()
-        .flat_map(|m| m.trend.iter().map(|t| t.period.clone()))
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let trend_head = periods_of(&s);
     let show = |x: Option<Summary>| {
         x.map_or_else(
             || std::array::from_fn(|_| "—".to_owned()),
@@ -317,7 +318,14 @@ pub async fn dashboard(
                     contract: pct1(m.rates.contract_share),
                     days,
                     position: position(m.turnover_rank),
-                    alerts: m.alerts.iter().map(|a| alert_label(*a)).collect(),
+                    alerts: m
+                        .alerts
+                        .iter()
+                        .map(|a| match a {
+                            Alert::TurnoverTooHigh => "Rotation forte",
+                            Alert::TurnoverTooLowWithOutsourcing => "Rotation faible",
+                        })
+                        .collect(),
                 }
             })
             .collect(),

@@ -25,6 +25,9 @@ use crate::identity::SignedPage;
 pub struct ListQuery {
     #[serde(default)]
     periode: String,
+    /// Only this ministry (its code).
+    #[serde(default)]
+    ministere: String,
     ok: Option<String>,
 }
 
@@ -90,6 +93,7 @@ pub async fn list(
             )
         })
         .collect();
+    rows.retain(|r| q.ministere.is_empty() || r.1 == q.ministere);
     rows.sort_by(|a, b| (&a.1, &a.2).cmp(&(&b.1, &b.2)));
     render(&ListPage {
         layout: Layout::new(
