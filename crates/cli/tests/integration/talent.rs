@@ -121,6 +121,19 @@ async fn talent_returns_by_hand(app: &TestApp) {
             .await,
         before + 1
     );
+    // A semester is a period of its own; the latest year stays the default.
+    let semester: Value = app
+        .get_json("/api/v1/talents/summary?period=2025S2", &editor)
+        .await;
+    assert_eq!(
+        semester["by_ministry"][0]["rates"]["turnover"].as_f64(),
+        Some(turnover)
+    );
+    let default: Value = app.get_json("/api/v1/talents/summary", &editor).await;
+    assert_eq!(
+        default["period"],
+        (time::OffsetDateTime::now_utc().year() - 1).to_string()
+    );
     // Once per ministry, region and period; not for another ministry; checked.
     let (status, dup) = app
         .send(

@@ -10,10 +10,26 @@ use crate::validation::{ValidationError, required_text};
 use crate::{OrgId, funding::Semester};
 
 /// A reporting period: a calendar year or a semester.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Period {
     Year(i32),
     Semester(Semester),
+}
+
+/// Periods are ordered by their last day; a year comes after the second
+/// semester ending the same day, so the "latest" period is the whole year
+/// once it is there.
+impl Ord for Period {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let is_year = |p: &Period| matches!(p, Period::Year(_));
+        (self.end(), is_year(self), self.code()).cmp(&(other.end(), is_year(other), other.code()))
+    }
+}
+
+impl PartialOrd for Period {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 impl Period {
@@ -217,7 +233,12 @@ pub(crate) mod tests {
             Period::parse("2024S1").map(Period::end),
             Some(time::macros::date!(2024 - 06 - 30))
         );
-        assert!(Period::parse("2023").unwrap() < Period::parse("2024S1").unwrap());
+        let p = |s: &str| Period::parse(s).unwrap();
+        assert!(p("2023") < p("2024S1"));
+        let mut all = vec![p("2025"), p("2025S2"), p("2024"), p("2025S1"), p("2024S2")];
+        all.sort();
+        let codes: Vec<String> = all.into_iter().map(Period::code).collect();
+        assert_eq!(codes, ["2024S2", "2024", "2025S1", "2025S2", "2025"]);
     }
 
     #[test]

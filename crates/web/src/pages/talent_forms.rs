@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cosinum_domain::ValidationError;
 use cosinum_domain::authz::{Access, allows};
+use cosinum_domain::talent::hr_return::Period;
 use cosinum_domain::talent::rates::rates;
 use serde::Deserialize;
 
@@ -60,10 +61,14 @@ pub async fn list(
             )
         })
         .collect();
-    let mut periods: Vec<String> = all.iter().map(|s| s.r.period.clone()).collect();
+    // Newest first, in the periods' own order (a year after its semesters).
+    let mut periods: Vec<Period> = all
+        .iter()
+        .filter_map(|s| Period::parse(&s.r.period))
+        .collect();
     periods.sort();
     periods.dedup();
-    periods.reverse();
+    let periods: Vec<String> = periods.iter().rev().map(|p| p.code()).collect();
     let period = if q.periode.is_empty() {
         periods.first().cloned().unwrap_or_default()
     } else {
