@@ -11,6 +11,7 @@ pub mod ids;
 pub mod money;
 pub mod organisation;
 pub mod projects;
+pub mod reuse;
 pub mod talent;
 pub mod user;
 pub mod validation;

@@ -392,6 +392,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
     crate::demo_cloud::seed(&mut tx, &ctx, &codes, today).await?;
     crate::demo_talent::seed(&mut tx, &ctx, &codes, today).await?;
     crate::demo_talent::seed_grids(&mut tx, &ctx).await?;
+    crate::demo_plans::seed(&mut tx, &ctx, &codes, today).await?;
     let mut accounts = Vec::new();
     for &(email, name, role, org) in ACCOUNTS {
         let organisation_id =

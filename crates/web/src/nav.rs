@@ -61,6 +61,11 @@ const MODULES: &[Module] = &[
         visible: signed_in,
     },
     Module {
+        label: "Réutilisation",
+        href: "/reutilisation",
+        visible: signed_in,
+    },
+    Module {
         label: "Organisations",
         href: "/organisations",
         visible: signed_in,

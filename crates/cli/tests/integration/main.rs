@@ -20,6 +20,7 @@ mod funding_import;
 mod funding_pages;
 mod openapi;
 mod panorama;
+mod plans;
 mod projects;
 mod role_matrix;
 mod schema;

@@ -18,6 +18,7 @@ pub mod funding_files;
 mod history;
 mod imports;
 mod organisations;
+pub mod plans;
 mod platform;
 pub mod projects;
 mod reviews;
@@ -59,6 +60,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "projects", description = "Grands projets numériques : références, revues, panorama"),
         (name = "demarches", description = "Qualité des démarches en ligne : éditions, indicateurs, bilan"),
         (name = "cloud", description = "Hébergement : inventaire des applications, doctrine « Cloud au centre »"),
+        (name = "reuse", description = "Réutilisation : plans d'investissement des ministères, déjà fait ailleurs"),
         (name = "talents", description = "Talents du numérique : rotation, vacance, externalisation"),
         (name = "funding", description = "Financements : fonds, guichets, dossiers, décisions, crédits AE/CP, capacité des ministères"),
     )
@@ -148,6 +150,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cloud::offers, cloud_writes::create_offer))
         .routes(routes!(cloud_files::export))
         .routes(routes!(cloud_files::import))
+        .routes(routes!(plans::list, plans::open))
+        .routes(routes!(plans::consolidated))
+        .routes(routes!(plans::get))
+        .routes(routes!(plans::add_line))
+        .routes(routes!(plans::update_line))
+        .routes(routes!(plans::set_status))
+        .routes(routes!(plans::add_comment))
         .routes(routes!(talent::summary_of))
         .routes(routes!(talent_returns::list, talent_returns::create))
         .routes(routes!(talent_returns::update))

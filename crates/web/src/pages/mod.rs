@@ -20,6 +20,8 @@ mod funding_edit;
 mod funding_forms;
 mod history;
 mod organisations;
+mod plan_lines;
+mod plans;
 mod project_forms;
 mod project_import;
 mod project_page;
@@ -123,6 +125,23 @@ pub fn router() -> Router<AppState> {
         .route(
             "/demarches/objectifs/{id}/retirer",
             post(demarche_targets::withdraw),
+        )
+        .route("/reutilisation", get(plans::consolidated))
+        .route("/reutilisation/plans", post(plans::open))
+        .route("/reutilisation/plans/{id}", get(plans::show))
+        .route("/reutilisation/plans/{id}/etape", post(plans::step))
+        .route("/reutilisation/plans/{id}/reviser", post(plans::revise))
+        .route(
+            "/reutilisation/plans/{id}/commentaires",
+            post(plans::add_comment),
+        )
+        .route(
+            "/reutilisation/plans/{id}/lignes/nouvelle",
+            get(plan_lines::new_form).post(plan_lines::create),
+        )
+        .route(
+            "/reutilisation/lignes/{id}/modifier",
+            get(plan_lines::edit_form).post(plan_lines::update),
         )
         .route("/talents", get(talent::dashboard))
         .route("/talents/retours", get(talent_forms::list))
