@@ -161,3 +161,11 @@ pub async fn changes_since(
     all.retain(|e| e.object_version > version);
     Ok(all)
 }
+
+/// The id of the latest audit entry (0 when none): it moves with every
+/// write, so caches of derived data (the search index) know when to rebuild.
+pub async fn position(db: &Db) -> StoreResult<i64> {
+    let (n,): (Option<i64>,) =
+        on_pool!(db, p => sqlx::query_as("SELECT MAX(id) FROM audit_log").fetch_one(p).await)?;
+    Ok(n.unwrap_or(0))
+}

@@ -20,6 +20,7 @@ mod nav;
 mod objects;
 mod pages;
 pub mod portfolio;
+pub mod search;
 pub mod talent_import;
 pub mod talent_report;
 pub mod template_import;
@@ -48,6 +49,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
+    pub search: Arc<search::SearchState>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
         Self {
             db,
             config: Arc::new(config),
+            search: Arc::default(),
         }
     }
 }

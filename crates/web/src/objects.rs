@@ -149,6 +149,54 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Recommandation",
             })
         }
+        cosinum_store::talent::OBJECT_TYPE => {
+            let r = cosinum_store::talent::get(db, id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::talent::hr_resource(r.r.organisation_id),
+                label: format!("Retour RH {} — {}", r.r.region, r.r.period),
+                href: Some(format!("/talents/retours/{id}/modifier")),
+                kind_label: "Retour RH",
+            })
+        }
+        cosinum_store::salary_grids::OBJECT_TYPE => {
+            let g = cosinum_store::salary_grids::grids(db)
+                .await?
+                .into_iter()
+                .find(|g| g.id == id)
+                .ok_or(AppError::NotFound)?;
+            Ok(ObjectRef {
+                resource: cosinum_domain::authz::Resource::owned_by(
+                    cosinum_domain::authz::Owner::Interministerial,
+                ),
+                label: format!("Grille de rémunération {}", g.grid.version),
+                href: Some(format!("/talents/grille?version={}", g.grid.version)),
+                kind_label: "Grille de rémunération",
+            })
+        }
+        cosinum_store::plans::PLAN_TYPE => {
+            let p = cosinum_store::plans::plan(db, id).await?;
+            Ok(ObjectRef {
+                resource: crate::api::plans::plan_resource(p.organisation_id),
+                label: format!("Plan d'investissement {} — révision {}", p.year, p.revision),
+                href: Some(format!("/reutilisation/plans/{id}")),
+                kind_label: "Plan d'investissement",
+            })
+        }
+        cosinum_store::plans::LINE_TYPE => {
+            // A removed draft line keeps its history but has no plan any more.
+            let p = cosinum_store::plans::plan_of_line(db, id).await?;
+            let l = p
+                .lines
+                .iter()
+                .find(|l| l.id == id)
+                .ok_or(AppError::NotFound)?;
+            Ok(ObjectRef {
+                resource: crate::api::plans::plan_resource(p.organisation_id),
+                label: l.title.clone(),
+                href: Some(format!("/reutilisation/plans/{}#ligne-{id}", p.id)),
+                kind_label: "Ligne de plan d'investissement",
+            })
+        }
         _ => Err(AppError::NotFound),
     }
 }

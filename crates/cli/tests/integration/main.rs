@@ -24,5 +24,6 @@ mod plans;
 mod projects;
 mod role_matrix;
 mod schema;
+mod search;
 mod talent;
 mod template_import;

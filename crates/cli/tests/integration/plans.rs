@@ -272,6 +272,33 @@ async fn plans_consolidated(app: &TestApp) {
         .page(&browser, &format!("/reutilisation/plans/{first}"))
         .await;
     assert!(page.contains("Descriptions et commentaires"), "{page}");
+    assert_eq!(
+        app.status(&browser, &format!("/historique/investment_plan/{first}"))
+            .await,
+        200
+    );
+    let rev_line: i64 = app.scalar("SELECT MIN(id) FROM plan_lines").await;
+    assert_eq!(
+        app.status(&browser, &format!("/historique/plan_line/{rev_line}"))
+            .await,
+        200
+    );
+    let hr: i64 = app.scalar("SELECT MIN(id) FROM hr_returns").await;
+    assert_eq!(
+        app.status(&browser, &format!("/historique/hr_return/{hr}"))
+            .await,
+        200
+    );
+    let (reader_browser, _) = app.login(READER_MININT).await;
+    let mef_hr: i64 = app
+        .scalar("SELECT MIN(r.id) FROM hr_returns r JOIN organisations o ON o.id = r.organisation_id WHERE o.code = 'MEF'")
+        .await;
+    assert_eq!(
+        app.status(&reader_browser, &format!("/historique/hr_return/{mef_hr}"))
+            .await,
+        403,
+        "another ministry's HR history is not readable"
+    );
 }
 dual_test!(plans_consolidated);
 

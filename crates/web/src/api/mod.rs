@@ -22,6 +22,7 @@ pub mod plans;
 mod platform;
 pub mod projects;
 mod reviews;
+pub mod search;
 pub mod talent;
 pub mod talent_files;
 pub mod talent_grid;
@@ -157,6 +158,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::update_line))
         .routes(routes!(plans::set_status))
         .routes(routes!(plans::add_comment))
+        .routes(routes!(search::search))
+        .routes(routes!(search::similar))
         .routes(routes!(talent::summary_of))
         .routes(routes!(talent_returns::list, talent_returns::create))
         .routes(routes!(talent_returns::update))

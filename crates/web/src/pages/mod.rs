@@ -27,6 +27,7 @@ mod project_import;
 mod project_page;
 mod projects;
 mod review_forms;
+mod search;
 mod talent;
 mod talent_forms;
 mod talent_grid;
@@ -126,6 +127,7 @@ pub fn router() -> Router<AppState> {
             "/demarches/objectifs/{id}/retirer",
             post(demarche_targets::withdraw),
         )
+        .route("/recherche", get(search::show))
         .route("/reutilisation", get(plans::consolidated))
         .route("/reutilisation/plans", post(plans::open))
         .route("/reutilisation/plans/{id}", get(plans::show))

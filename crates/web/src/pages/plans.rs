@@ -209,6 +209,8 @@ struct LineRow {
     start: String,
     amounts: Vec<String>,
     comments: Vec<(String, String, String)>,
+    /// Already done elsewhere: kind, title, ministry, url, shared words, score %.
+    reuse: Vec<(&'static str, String, String, String, String, String)>,
 }
 
 #[derive(Template)]
@@ -257,6 +259,34 @@ async fn plan_page(
         _ => "montants",
     };
     let fr = super::fr_date;
+    // The reuse panel: for each line, the closest efforts of other ministries.
+    let visible = crate::api::search::visible_ministries(state, page.actor()).await?;
+    let index = state.search.index(&state.db).await?;
+    let reuse_of = |line_id: i64| {
+        index
+            .similar(
+                cosinum_search::Kind::PlanLine,
+                line_id,
+                visible.as_deref(),
+                3,
+                Default::default(),
+            )
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| {
+                (
+                    c.doc.kind.label_fr(),
+                    c.doc.title,
+                    c.doc.ministry,
+                    c.doc.url,
+                    c.shared_terms.join(", "),
+                    format!("{} %", number(f64::from(c.score) * 100.0, 0)),
+                )
+            })
+            .collect()
+    };
     Ok(PlanPage {
         layout: Layout::new(
             &page.ctx,
@@ -310,6 +340,7 @@ async fn plan_page(
                     .filter(|c| c.line_id == l.id)
                     .map(|c| (c.author.clone(), super::fr_datetime(c.at), c.body.clone()))
                     .collect(),
+                reuse: reuse_of(l.id),
             })
             .collect(),
         totals: years

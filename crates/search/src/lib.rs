@@ -1,0 +1,307 @@
+//! Full-text search over everything the ministries describe — major
+//! projects, applications of the inventory, funding applications, lines of
+//! investment plans — and the reuse finder: for any of them, or for a text
+//! being drafted, the efforts of *other* ministries that solve a similar
+//! problem, ranked and explained (issue #8; `shared/reference/peers.md` §9).
+//!
+//! One tantivy index in memory with a French analyzer (stop words before
+//! accent folding so accented stop words match, then the French stemmer:
+//! `shared/reference/rust-style-and-crates.md`, "French full-text search").
+//! The database stays the source of truth: the index is built from it and
+//! rebuilt when it changes.
+
+mod analyzer;
+mod finder;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+
+pub use finder::{Candidate, SimilarityWeights};
+
+/// What a document describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Project,
+    Application,
+    FundingApplication,
+    PlanLine,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Project,
+        Kind::Application,
+        Kind::FundingApplication,
+        Kind::PlanLine,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Project => "project",
+            Kind::Application => "application",
+            Kind::FundingApplication => "funding_application",
+            Kind::PlanLine => "plan_line",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Kind::Project => "Grand projet",
+            Kind::Application => "Application",
+            Kind::FundingApplication => "Dossier de financement",
+            Kind::PlanLine => "Ligne de plan d'investissement",
+        }
+    }
+}
+
+/// A searchable description of an object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Doc {
+    pub kind: Kind,
+    pub id: i64,
+    /// The owning ministry's code.
+    pub ministry: String,
+    pub title: String,
+    pub body: String,
+    /// Functional zone, when the object has one.
+    pub zone: String,
+    /// Where the object is shown.
+    pub url: String,
+    /// The amount at stake, euros (cost, amount requested, planned AE).
+    pub amount: Option<i64>,
+}
+
+impl Doc {
+    fn key(&self) -> String {
+        key(self.kind, self.id)
+    }
+}
+
+fn key(kind: Kind, id: i64) -> String {
+    format!("{}:{id}", kind.as_str())
+}
+
+/// Search errors (an index that cannot be built is a bug, not user input).
+#[derive(Debug, thiserror::Error)]
+#[error("search index: {0}")]
+pub struct SearchError(#[from] tantivy::TantivyError);
+
+pub type SearchResult<T> = Result<T, SearchError>;
+
+/// Restricts a search.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub ministry: Option<String>,
+    pub kind: Option<Kind>,
+    pub zone: Option<String>,
+    /// Only documents of these ministries (the caller's reading rights);
+    /// `None` for all.
+    pub visible: Option<Vec<String>>,
+}
+
+impl Filter {
+    fn accepts(&self, d: &Doc) -> bool {
+        self.ministry.as_ref().is_none_or(|m| *m == d.ministry)
+            && self.kind.is_none_or(|k| k == d.kind)
+            && self.zone.as_ref().is_none_or(|z| *z == d.zone)
+            && self
+                .visible
+                .as_ref()
+                .is_none_or(|v| v.contains(&d.ministry))
+    }
+}
+
+/// One result of a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    #[serde(flatten)]
+    pub doc: Doc,
+    pub score: f32,
+}
+
+/// A page of results with the counts per facet over every match.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub by_ministry: BTreeMap<String, usize>,
+    pub by_kind: BTreeMap<Kind, usize>,
+    pub by_zone: BTreeMap<String, usize>,
+}
+
+struct Fields {
+    key: Field,
+    title: Field,
+    body: Field,
+}
+
+/// The index and the documents it was built from.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    docs: HashMap<String, Doc>,
+}
+
+impl SearchIndex {
+    /// Indexes `docs` (a later document with the same kind and id replaces
+    /// an earlier one).
+    pub fn build(docs: Vec<Doc>) -> SearchResult<SearchIndex> {
+        let mut schema = Schema::builder();
+        let text = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer::NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let fields = Fields {
+            key: schema.add_text_field("key", STRING | STORED),
+            title: schema.add_text_field("title", text.clone()),
+            body: schema.add_text_field("body", text),
+        };
+        let index = Index::create_in_ram(schema.build());
+        index
+            .tokenizers()
+            .register(analyzer::NAME, analyzer::french());
+        let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
+        let mut by_key = HashMap::with_capacity(docs.len());
+        for d in docs {
+            by_key.insert(d.key(), d);
+        }
+        for (k, d) in &by_key {
+            writer.add_document(doc!(fields.key => k.as_str(), fields.title => d.title.as_str(), fields.body => d.body.as_str()))?;
+        }
+        writer.commit()?;
+        let reader = index.reader()?;
+        Ok(SearchIndex {
+            index,
+            reader,
+            fields,
+            docs: by_key,
+        })
+    }
+
+    /// How many documents are indexed.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// A document by kind and id.
+    pub fn get(&self, kind: Kind, id: i64) -> Option<&Doc> {
+        self.docs.get(&key(kind, id))
+    }
+
+    fn doc_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: tantivy::DocAddress,
+    ) -> SearchResult<Option<&Doc>> {
+        let d: TantivyDocument = searcher.doc(addr)?;
+        Ok(d.get_first(self.fields.key)
+            .and_then(|v| v.as_str())
+            .and_then(|k| self.docs.get(k)))
+    }
+
+    /// Free-text search (words in any order, accents and endings ignored;
+    /// titles weigh twice), filtered, with facet counts over every match.
+    /// An empty query lists everything the filter accepts.
+    pub fn search(&self, q: &str, filter: &Filter, limit: usize) -> SearchResult<Results> {
+        let searcher = self.reader.searcher();
+        let query: Box<dyn Query> = if q.trim().is_empty() {
+            Box::new(AllQuery)
+        } else {
+            let mut parser =
+                QueryParser::for_index(&self.index, vec![self.fields.title, self.fields.body]);
+            parser.set_field_boost(self.fields.title, 2.0);
+            parser.parse_query_lenient(&sanitize(q)).0
+        };
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(self.docs.len().max(1)).order_by_score(),
+        )?;
+        let mut out = Results {
+            total: 0,
+            hits: Vec::new(),
+            by_ministry: BTreeMap::new(),
+            by_kind: BTreeMap::new(),
+            by_zone: BTreeMap::new(),
+        };
+        for (score, addr) in top {
+            let Some(d) = self.doc_of(&searcher, addr)? else {
+                continue;
+            };
+            if !filter.accepts(d) {
+                continue;
+            }
+            out.total += 1;
+            *out.by_ministry.entry(d.ministry.clone()).or_default() += 1;
+            *out.by_kind.entry(d.kind).or_default() += 1;
+            if !d.zone.is_empty() {
+                *out.by_zone.entry(d.zone.clone()).or_default() += 1;
+            }
+            if out.hits.len() < limit {
+                out.hits.push(Hit {
+                    doc: d.clone(),
+                    score,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The analyzed terms of a text (for explanations and tests).
+    pub fn terms(text: &str) -> Vec<String> {
+        analyzer::terms(text).into_iter().map(|(t, _)| t).collect()
+    }
+
+    /// A query matching any of `terms` in titles or bodies, each weighted.
+    fn any_of(&self, terms: &[(String, f32)]) -> BooleanQuery {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .flat_map(|(t, w)| {
+                [self.fields.title, self.fields.body].map(|f| {
+                    let q: Box<dyn Query> = Box::new(tantivy::query::BoostQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f, t),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        *w,
+                    ));
+                    (Occur::Should, q)
+                })
+            })
+            .collect();
+        BooleanQuery::new(clauses)
+    }
+}
+
+/// Keeps words only: the query syntax (quotes, colons, +/-) is not for users.
+fn sanitize(q: &str) -> String {
+    q.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '\'' || c == '’' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
