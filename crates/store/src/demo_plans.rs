@@ -116,7 +116,7 @@ pub(crate) async fn seed(
         }
         let reviewed_on =
             Date::from_calendar_date(year, time::Month::February, 20).unwrap_or(today);
-        let plan = plans::set_status(
+        plans::set_status(
             tx,
             &dinum,
             plan.id,
@@ -144,7 +144,6 @@ pub(crate) async fn seed(
                     .await?;
             }
         }
-        let _ = plan;
     }
     Ok(n)
 }

@@ -42,6 +42,30 @@ pub struct LineProblem {
     pub message: String,
 }
 
+impl LineProblem {
+    /// A file's reading errors, as problems of a report.
+    pub fn from_errors(errors: &cosinum_io::ImportErrors) -> Vec<LineProblem> {
+        errors
+            .0
+            .iter()
+            .map(|e| LineProblem {
+                row: e.row,
+                column: e.column.clone(),
+                message: e.message.clone(),
+            })
+            .collect()
+    }
+
+    /// The status of an import's answer: 422 when the file was refused.
+    pub fn status_of(problems: &[LineProblem]) -> axum::http::StatusCode {
+        if problems.is_empty() {
+            axum::http::StatusCode::OK
+        } else {
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+}
+
 enum Target {
     /// An application in the database, at the version the plan read.
     Existing(i64, i64),

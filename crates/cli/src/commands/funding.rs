@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::anyhow;
 use cosinum_io::funding::read_funding;
 use cosinum_store::Db;
 use cosinum_web::funding_import::{Rights, apply, plan};
@@ -13,11 +13,7 @@ use cosinum_web::funding_import::{Rights, apply, plan};
 use super::users::cli_ctx;
 
 pub async fn import_file(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<()> {
-    let bytes = std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let (name, bytes) = super::read_file(path)?;
     let (file, ignored) = read_funding(&name, &bytes)
         .map_err(|e| anyhow!("import refusé, rien n'a été modifié :\n{e}"))?;
     let all = |_| true;
@@ -30,22 +26,7 @@ pub async fn import_file(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<
         },
     )
     .await?;
-    if !p.problems.is_empty() {
-        let lines: Vec<String> = p
-            .problems
-            .iter()
-            .map(|x| {
-                format!(
-                    "{name}, ligne {}, colonne « {} » : {}",
-                    x.row, x.column, x.message
-                )
-            })
-            .collect();
-        bail!(
-            "import refusé, rien n'a été modifié :\n{}",
-            lines.join("\n")
-        );
-    }
+    super::refuse_problems(&name, &p.problems)?;
     if !ignored.is_empty() {
         println!("colonnes non lues : {}", ignored.join(", "));
     }
@@ -79,31 +60,12 @@ pub async fn import_file(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<
 }
 
 pub async fn import_inventory(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<()> {
-    let bytes = std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let (name, bytes) = super::read_file(path)?;
     let (rows, ignored) = cosinum_io::inventory::read_inventory(&name, &bytes)
         .map_err(|e| anyhow!("import refusé, rien n'a été modifié :\n{e}"))?;
     let all = |_| true;
     let p = cosinum_web::cloud_import::plan(db, &rows, &all).await?;
-    if !p.problems.is_empty() {
-        let lines: Vec<String> = p
-            .problems
-            .iter()
-            .map(|x| {
-                format!(
-                    "{name}, ligne {}, colonne « {} » : {}",
-                    x.row, x.column, x.message
-                )
-            })
-            .collect();
-        bail!(
-            "import refusé, rien n'a été modifié :\n{}",
-            lines.join("\n")
-        );
-    }
+    super::refuse_problems(&name, &p.problems)?;
     if !ignored.is_empty() {
         println!("colonnes non lues : {}", ignored.join(", "));
     }

@@ -15,6 +15,40 @@ use cosinum_store::{Db, backup, redact_url};
 use crate::Command;
 use crate::config::Config;
 
+/// A file to import: its name (for messages) and its bytes.
+pub(crate) fn read_file(path: &std::path::Path) -> anyhow::Result<(String, Vec<u8>)> {
+    let bytes = std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    Ok((name, bytes))
+}
+
+/// Refuses an import whose check found problems, each named by file, row
+/// and column.
+pub(crate) fn refuse_problems(
+    name: &str,
+    problems: &[cosinum_web::funding_import::LineProblem],
+) -> anyhow::Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|x| {
+            format!(
+                "{name}, ligne {}, colonne « {} » : {}",
+                x.row, x.column, x.message
+            )
+        })
+        .collect();
+    anyhow::bail!(
+        "import refusé, rien n'a été modifié :\n{}",
+        lines.join("\n")
+    )
+}
+
 pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve { demo, .. } => serve::run(config, demo).await,

@@ -4,45 +4,21 @@
 
 use std::path::Path;
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::anyhow;
 use cosinum_store::Db;
 
 use super::users::cli_ctx;
-
-fn read(path: &Path) -> anyhow::Result<(String, Vec<u8>)> {
-    let bytes = std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))?;
-    let name = path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    Ok((name, bytes))
-}
 
 fn refused(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow!("import refusé, rien n'a été modifié :\n{e}")
 }
 
 pub async fn import_returns(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<()> {
-    let (name, bytes) = read(path)?;
+    let (name, bytes) = super::read_file(path)?;
     let (rows, ignored) = cosinum_io::talent::read_hr_returns(&name, &bytes).map_err(refused)?;
     let all = |_| true;
     let p = cosinum_web::talent_import::plan_returns(db, &rows, &all).await?;
-    if !p.problems.is_empty() {
-        let lines: Vec<String> = p
-            .problems
-            .iter()
-            .map(|x| {
-                format!(
-                    "{name}, ligne {}, colonne « {} » : {}",
-                    x.row, x.column, x.message
-                )
-            })
-            .collect();
-        bail!(
-            "import refusé, rien n'a été modifié :\n{}",
-            lines.join("\n")
-        );
-    }
+    super::refuse_problems(&name, &p.problems)?;
     if !ignored.is_empty() {
         println!("colonnes non lues : {}", ignored.join(", "));
     }
@@ -76,7 +52,7 @@ pub async fn import_returns(db: &Db, path: &Path, dry_run: bool) -> anyhow::Resu
 }
 
 pub async fn import_grids(db: &Db, path: &Path, dry_run: bool) -> anyhow::Result<()> {
-    let (name, bytes) = read(path)?;
+    let (name, bytes) = super::read_file(path)?;
     let (grids, ignored) = cosinum_io::talent::read_grids(&name, &bytes).map_err(refused)?;
     if !ignored.is_empty() {
         println!("colonnes non lues : {}", ignored.join(", "));

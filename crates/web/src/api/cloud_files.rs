@@ -155,15 +155,7 @@ pub async fn run_import(
     let (rows, ignored) = match read_inventory(file_name, bytes) {
         Ok(x) => x,
         Err(errors) => {
-            report.problems = errors
-                .0
-                .iter()
-                .map(|e| LineProblem {
-                    row: e.row,
-                    column: e.column.clone(),
-                    message: e.message.clone(),
-                })
-                .collect();
+            report.problems = LineProblem::from_errors(&errors);
             return Ok(report);
         }
     };
@@ -199,10 +191,5 @@ pub async fn import(
         p.dry_run,
     )
     .await?;
-    let status = if report.problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, Json(report)))
+    Ok((LineProblem::status_of(&report.problems), Json(report)))
 }

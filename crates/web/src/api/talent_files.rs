@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cosinum_domain::authz::{Access, Actor, allows};
 use cosinum_domain::talent::rates::rates;
-use cosinum_io::ImportErrors;
 use cosinum_io::talent::{HR_DERIVED, HR_HEADER, read_hr_returns};
 use cosinum_io::xlsx_out::{Cell, write_xlsx};
 use serde::{Deserialize, Serialize};
@@ -23,19 +22,6 @@ use crate::error::{ApiError, AppError};
 use crate::funding_import::{LineChange, LineProblem};
 use crate::identity::ApiCaller;
 use crate::talent_import::{TalentApplied, apply_returns, plan_returns};
-
-/// A file's problems, for a report.
-pub fn problems(errors: &ImportErrors) -> Vec<LineProblem> {
-    errors
-        .0
-        .iter()
-        .map(|e| LineProblem {
-            row: e.row,
-            column: e.column.clone(),
-            message: e.message.clone(),
-        })
-        .collect()
-}
 
 #[derive(Deserialize, IntoParams)]
 pub struct ExportParams {
@@ -172,7 +158,7 @@ pub async fn run_import(
     let (rows, ignored) = match read_hr_returns(file_name, bytes) {
         Ok(x) => x,
         Err(errors) => {
-            report.problems = problems(&errors);
+            report.problems = LineProblem::from_errors(&errors);
             return Ok(report);
         }
     };
@@ -209,10 +195,5 @@ pub async fn import(
         p.dry_run,
     )
     .await?;
-    let status = if report.problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, Json(report)))
+    Ok((LineProblem::status_of(&report.problems), Json(report)))
 }

@@ -234,7 +234,7 @@ pub async fn run_import(
     let (grids, ignored) = match read_grids(file_name, bytes) {
         Ok(x) => x,
         Err(errors) => {
-            report.problems = super::talent_files::problems(&errors);
+            report.problems = LineProblem::from_errors(&errors);
             return Ok(report);
         }
     };
@@ -278,10 +278,5 @@ pub async fn import(
         p.dry_run,
     )
     .await?;
-    let status = if report.problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, Json(report)))
+    Ok((LineProblem::status_of(&report.problems), Json(report)))
 }
