@@ -83,6 +83,12 @@ pub enum Command {
     /// Import published data files.
     #[command(subcommand)]
     Import(commands::import::ImportCommand),
+    /// Rebuild the search index (`web.search_index_dir`) from scratch.
+    Reindex {
+        /// The index directory (default: `web.search_index_dir` of the configuration).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         /// Destination file (must not exist).

@@ -13,6 +13,7 @@ pub mod funding;
 pub mod inventory;
 pub mod observatoire;
 pub mod panorama;
+pub mod plans;
 mod sheet;
 pub mod talent;
 pub mod template;

@@ -57,7 +57,7 @@ impl SearchIndex {
         limit: usize,
         w: SimilarityWeights,
     ) -> SearchResult<Option<Vec<Candidate>>> {
-        let Some(source) = self.get(kind, id).cloned() else {
+        let Some(source) = self.get(kind, id) else {
             return Ok(None);
         };
         self.similar_to(&source, visible, limit, w).map(Some)
@@ -73,6 +73,7 @@ impl SearchIndex {
         w: SimilarityWeights,
     ) -> SearchResult<Vec<Candidate>> {
         let searcher = self.reader.searcher();
+        let docs = self.read_docs();
         let total = searcher.num_docs().max(1) as f32;
         // Term frequencies of the source, title counted twice.
         let mut tf: HashMap<String, (f32, String)> = HashMap::new();
@@ -116,7 +117,7 @@ impl SearchIndex {
         )?;
         let mut found: Vec<(f32, &Doc)> = Vec::new();
         for (score, addr) in top {
-            let Some(d) = self.doc_of(&searcher, addr)? else {
+            let Some(d) = self.doc_of(&docs, &searcher, addr)? else {
                 continue;
             };
             let other_ministry = d.ministry != source.ministry;

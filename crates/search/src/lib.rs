@@ -11,22 +11,25 @@
 //! rebuilt when it changes.
 
 mod analyzer;
+pub mod eval;
 mod finder;
+mod index;
+mod pairs;
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
-use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
-};
-use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
 
 pub use finder::{Candidate, SimilarityWeights};
+pub use index::{SearchIndex, Update};
+pub use pairs::{Pair, PairOptions};
 
 /// What a document describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Project,
@@ -67,7 +70,7 @@ impl Kind {
 }
 
 /// A searchable description of an object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Doc {
     pub kind: Kind,
     pub id: i64,
@@ -93,10 +96,20 @@ fn key(kind: Kind, id: i64) -> String {
     format!("{}:{id}", kind.as_str())
 }
 
-/// Search errors (an index that cannot be built is a bug, not user input).
+/// Search errors: an index that cannot be written is a bug or a full
+/// disk, not user input — except an index directory held by another
+/// process, which says so.
 #[derive(Debug, thiserror::Error)]
-#[error("search index: {0}")]
-pub struct SearchError(#[from] tantivy::TantivyError);
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index directory {0}: {1}")]
+    Directory(std::path::PathBuf, String),
+    #[error(
+        "search index directory {0} is in use by another cosinum process (a running server keeps it up to date by itself)"
+    )]
+    Busy(std::path::PathBuf),
+}
 
 pub type SearchResult<T> = Result<T, SearchError>;
 
@@ -141,80 +154,19 @@ pub struct Results {
     pub by_zone: BTreeMap<String, usize>,
 }
 
-struct Fields {
-    key: Field,
-    title: Field,
-    body: Field,
-}
-
-/// The index and the documents it was built from.
-pub struct SearchIndex {
-    index: Index,
-    reader: IndexReader,
-    fields: Fields,
-    docs: HashMap<String, Doc>,
-}
-
 impl SearchIndex {
-    /// Indexes `docs` (a later document with the same kind and id replaces
-    /// an earlier one).
-    pub fn build(docs: Vec<Doc>) -> SearchResult<SearchIndex> {
-        let mut schema = Schema::builder();
-        let text = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(analyzer::NAME)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        );
-        let fields = Fields {
-            key: schema.add_text_field("key", STRING | STORED),
-            title: schema.add_text_field("title", text.clone()),
-            body: schema.add_text_field("body", text),
-        };
-        let index = Index::create_in_ram(schema.build());
-        index
-            .tokenizers()
-            .register(analyzer::NAME, analyzer::french());
-        let mut writer = index.writer_with_num_threads(1, 50_000_000)?;
-        let mut by_key = HashMap::with_capacity(docs.len());
-        for d in docs {
-            by_key.insert(d.key(), d);
-        }
-        for (k, d) in &by_key {
-            writer.add_document(doc!(fields.key => k.as_str(), fields.title => d.title.as_str(), fields.body => d.body.as_str()))?;
-        }
-        writer.commit()?;
-        let reader = index.reader()?;
-        Ok(SearchIndex {
-            index,
-            reader,
-            fields,
-            docs: by_key,
-        })
-    }
-
-    /// How many documents are indexed.
-    pub fn len(&self) -> usize {
-        self.docs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
-    }
-
-    /// A document by kind and id.
-    pub fn get(&self, kind: Kind, id: i64) -> Option<&Doc> {
-        self.docs.get(&key(kind, id))
-    }
-
-    fn doc_of(
+    /// The document behind a search result (`None` for one removed since
+    /// the searcher was taken).
+    fn doc_of<'a>(
         &self,
+        docs: &'a HashMap<String, Doc>,
         searcher: &tantivy::Searcher,
         addr: tantivy::DocAddress,
-    ) -> SearchResult<Option<&Doc>> {
+    ) -> SearchResult<Option<&'a Doc>> {
         let d: TantivyDocument = searcher.doc(addr)?;
         Ok(d.get_first(self.fields.key)
             .and_then(|v| v.as_str())
-            .and_then(|k| self.docs.get(k)))
+            .and_then(|k| docs.get(k)))
     }
 
     /// Free-text search (words in any order, accents and endings ignored;
@@ -222,6 +174,7 @@ impl SearchIndex {
     /// An empty query lists everything the filter accepts.
     pub fn search(&self, q: &str, filter: &Filter, limit: usize) -> SearchResult<Results> {
         let searcher = self.reader.searcher();
+        let docs = self.read_docs();
         let query: Box<dyn Query> = if q.trim().is_empty() {
             Box::new(AllQuery)
         } else {
@@ -232,7 +185,7 @@ impl SearchIndex {
         };
         let top = searcher.search(
             &query,
-            &TopDocs::with_limit(self.docs.len().max(1)).order_by_score(),
+            &TopDocs::with_limit(docs.len().max(1)).order_by_score(),
         )?;
         let mut out = Results {
             total: 0,
@@ -242,7 +195,7 @@ impl SearchIndex {
             by_zone: BTreeMap::new(),
         };
         for (score, addr) in top {
-            let Some(d) = self.doc_of(&searcher, addr)? else {
+            let Some(d) = self.doc_of(&docs, &searcher, addr)? else {
                 continue;
             };
             if !filter.accepts(d) {

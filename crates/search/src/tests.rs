@@ -153,3 +153,107 @@ fn similar_finds_other_ministries_and_explains() {
         .unwrap();
     assert!(c[0].doc.ministry == "MININT" && c[0].same_zone, "{c:?}");
 }
+
+#[test]
+fn replace_adds_updates_and_removes_only_the_kinds_given() {
+    let i = index();
+    let before = i.len();
+    let mut line = i.get(Kind::PlanLine, 1).expect("line 1");
+    line.title = "Prise de rendez-vous et file d'attente virtuelle".into();
+    let new_line = d(
+        Kind::PlanLine,
+        9,
+        "MC",
+        "Billetterie",
+        "Vente en ligne.",
+        "",
+    );
+    // Lines 2 and 3 are gone; the project and the application stay.
+    let u = i
+        .replace(&[Kind::PlanLine], vec![line.clone(), new_line], "42")
+        .expect("replace");
+    assert_eq!(
+        u,
+        Update {
+            added: 1,
+            updated: 1,
+            removed: 2
+        }
+    );
+    assert_eq!(i.len(), before - 1);
+    assert_eq!(i.get(Kind::PlanLine, 1), Some(line));
+    assert!(i.get(Kind::PlanLine, 2).is_none());
+    assert!(i.get(Kind::Project, 4).is_some());
+    assert_eq!(i.stamp().as_deref(), Some("42"));
+    let r = i
+        .search("file d'attente", &Filter::default(), 5)
+        .expect("search");
+    assert_eq!(r.hits.first().map(|h| h.doc.id), Some(1));
+    assert_eq!(
+        i.search("juridictions", &Filter::default(), 5)
+            .expect("search")
+            .total,
+        0
+    );
+    // The same documents again change nothing.
+    let again = i.get(Kind::PlanLine, 9).expect("line 9");
+    let line = i.get(Kind::PlanLine, 1).expect("line 1");
+    assert!(
+        i.replace(&[Kind::PlanLine], vec![line, again], "43")
+            .expect("replace")
+            .is_empty()
+    );
+}
+
+#[test]
+fn a_directory_index_reopens_with_its_documents_and_stamp_and_is_locked_while_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("index");
+    {
+        let i = SearchIndex::open(&path).expect("create");
+        assert_eq!(i.stamp(), None);
+        assert!(i.is_empty());
+        let docs = vec![
+            d(
+                Kind::Project,
+                1,
+                "MJ",
+                "Procédure pénale numérique",
+                "Dossier dématérialisé.",
+                "Justice",
+            ),
+            d(
+                Kind::Application,
+                2,
+                "MI",
+                "Main courante",
+                "Registre des plaintes.",
+                "Sécurité",
+            ),
+        ];
+        i.replace(&Kind::ALL, docs, "7").expect("index");
+        assert!(
+            matches!(SearchIndex::open(&path), Err(SearchError::Busy(_))),
+            "a second writer is refused"
+        );
+    }
+    let reopened = SearchIndex::open(&path).expect("reopen");
+    assert_eq!(reopened.stamp().as_deref(), Some("7"));
+    assert_eq!(reopened.len(), 2);
+    assert_eq!(
+        reopened.get(Kind::Project, 1).map(|d| d.zone),
+        Some("Justice".to_owned())
+    );
+    let r = reopened
+        .search("procedures penales", &Filter::default(), 5)
+        .expect("search");
+    assert_eq!(r.hits.first().map(|h| h.doc.id), Some(1));
+}
+
+#[test]
+fn a_directory_holding_something_else_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("notes.txt"), "x").expect("write");
+    let err = SearchIndex::open(dir.path()).err().expect("refused");
+    assert!(err.to_string().contains("not a search index"), "{err}");
+}

@@ -169,3 +169,54 @@ pub async fn position(db: &Db) -> StoreResult<i64> {
         on_pool!(db, p => sqlx::query_as("SELECT MAX(id) FROM audit_log").fetch_one(p).await)?;
     Ok(n.unwrap_or(0))
 }
+
+/// How far back a cache re-reads the history: on PostgreSQL an entry can
+/// become visible after a later one (ids are drawn before commit), so a
+/// write committed late, up to this many entries behind, is still seen.
+pub const LOOKBACK: i64 = 64;
+
+/// Where the history stands, for caches of derived data: the latest id and
+/// how many entries lie within [`LOOKBACK`] of it (which changes when a
+/// late entry lands below the latest id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub latest: i64,
+    pub recent: i64,
+}
+
+impl Position {
+    /// As a short text (stored next to a derived index).
+    pub fn stamp(&self) -> String {
+        format!("{}:{}", self.latest, self.recent)
+    }
+
+    pub fn parse(stamp: &str) -> Option<Position> {
+        let (latest, recent) = stamp.split_once(':')?;
+        Some(Position {
+            latest: latest.parse().ok()?,
+            recent: recent.parse().ok()?,
+        })
+    }
+}
+
+/// The current [`Position`].
+pub async fn current_position(db: &Db) -> StoreResult<Position> {
+    let latest = position(db).await?;
+    let (recent,): (i64,) = on_pool!(db, p => sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE id > $1")
+        .bind(latest - LOOKBACK)
+        .fetch_one(p)
+        .await)?;
+    Ok(Position { latest, recent })
+}
+
+/// The kinds of objects written since `position` (looking [`LOOKBACK`]
+/// entries further back), each once.
+pub async fn types_since(db: &Db, position: Position) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT DISTINCT object_type FROM audit_log WHERE id > $1")
+        .bind(position.latest - LOOKBACK)
+        .fetch_all(p)
+        .await)?;
+    Ok(rows.into_iter().map(|(t,)| t).collect())
+}

@@ -24,6 +24,7 @@ pub mod funding;
 pub mod organisations;
 pub mod plans;
 pub mod projects;
+pub mod reuse_feedback;
 pub mod salary_grids;
 pub mod schema;
 pub mod secrets;

@@ -218,6 +218,7 @@ pub async fn open_revision(
         for (i, l) in old.lines.iter().enumerate() {
             insert_line(tx, id, i as i64, Some(&l.key), l).await?;
         }
+        crate::reuse_feedback::carry_over_plan_lines(tx, previous, id).await?;
     }
     audit::record(
         tx,
@@ -355,6 +356,15 @@ pub async fn remove_line(
         &diff(&line_view(old), &Value::Null),
     )
     .await
+}
+
+/// The lines of a plan that were commented on themselves (which
+/// [`remove_line`] keeps).
+pub async fn commented_lines(db: &Db, plan_id: i64) -> StoreResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT DISTINCT l.id FROM plan_lines l JOIN plan_comments c ON c.line_id = l.id WHERE l.plan_id = $1 ORDER BY l.id")
+        .bind(plan_id).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Moves a revision one step (submitted by its ministry, reviewed by the

@@ -25,6 +25,9 @@ pub struct WebConfig {
     /// `turnover_high` is too high; below `turnover_low` with an external
     /// share above `external_high`, too low with high outsourcing.
     pub talent_bands: cosinum_domain::talent::dispersion::Bands,
+    /// Where the search index is kept (created if missing; rebuilt from
+    /// scratch with `cosinum reindex`). Unset: in memory, rebuilt at start.
+    pub search_index_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for WebConfig {
@@ -37,6 +40,7 @@ impl Default for WebConfig {
             narrative_drift_threshold: 0.10,
             rating_labels: ["Ensoleillé", "Nuageux", "Pluvieux", "Orageux"].map(String::from),
             talent_bands: Default::default(),
+            search_index_dir: None,
         }
     }
 }

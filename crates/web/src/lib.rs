@@ -19,6 +19,7 @@ mod identity;
 mod nav;
 mod objects;
 mod pages;
+pub mod plan_import;
 pub mod portfolio;
 pub mod search;
 pub mod talent_import;
@@ -54,10 +55,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
+        let search = Arc::new(search::SearchState::new(config.search_index_dir.as_deref()));
         Self {
             db,
             config: Arc::new(config),
-            search: Arc::default(),
+            search,
         }
     }
 }

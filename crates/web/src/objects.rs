@@ -182,6 +182,44 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Plan d'investissement",
             })
         }
+        cosinum_store::reuse_feedback::OBJECT_TYPE => {
+            // A verdict belongs to the object it was given on.
+            let f = cosinum_store::reuse_feedback::get(db, id).await?;
+            let org = match f.source_kind.as_str() {
+                "project" => {
+                    cosinum_store::projects::get(db, f.source_id)
+                        .await?
+                        .organisation_id
+                }
+                "application" => {
+                    cosinum_store::cloud::application(db, f.source_id)
+                        .await?
+                        .organisation_id
+                }
+                "funding_application" => {
+                    cosinum_store::funding::applications::get(db, f.source_id)
+                        .await?
+                        .fields
+                        .organisation_id
+                }
+                _ => {
+                    cosinum_store::plans::plan_of_line(db, f.source_id)
+                        .await?
+                        .organisation_id
+                }
+            };
+            Ok(ObjectRef {
+                resource: Resource::owned_by(cosinum_domain::authz::Owner::Organisation(org)),
+                label: format!(
+                    "Avis « {} » sur un candidat ({} n° {})",
+                    f.verdict.label_fr(),
+                    f.candidate_kind,
+                    f.candidate_id
+                ),
+                href: None,
+                kind_label: "Avis sur un candidat à la réutilisation",
+            })
+        }
         cosinum_store::plans::LINE_TYPE => {
             // A removed draft line keeps its history but has no plan any more.
             let p = cosinum_store::plans::plan_of_line(db, id).await?;

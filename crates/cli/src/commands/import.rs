@@ -55,6 +55,15 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Ministries' investment plans (CSV or XLSX, the layout of a plan's
+    /// export): the whole plan of each ministry and year in the file, applied
+    /// to its draft revision (opened if needed); all or nothing.
+    Plan {
+        file: PathBuf,
+        /// Check and show what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// An edition of the online-services observatory (CSV or XLSX, the
     /// open-data layout), checked whole and applied all or nothing.
     Observatoire {
@@ -102,6 +111,9 @@ pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
         }
         ImportCommand::Grille { file, dry_run } => {
             return super::talent::import_grids(db, &file, dry_run).await;
+        }
+        ImportCommand::Plan { file, dry_run } => {
+            return super::plans::import_plans(db, &file, dry_run).await;
         }
         ImportCommand::Financements { file, dry_run } => {
             return super::funding::import_file(db, &file, dry_run).await;

@@ -3,7 +3,9 @@
 pub mod demarches;
 pub mod funding;
 pub mod import;
+pub mod plans;
 pub mod portfolio;
+pub mod reindex;
 pub mod serve;
 pub mod talent;
 pub mod tokens;
@@ -87,6 +89,15 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Import(cmd) => import::run(&open(&config, false).await?, cmd).await,
         Command::Project(cmd) => import::run_project(&open(&config, false).await?, cmd).await,
+        Command::Reindex { dir } => {
+            let dir = dir
+                .or_else(|| config.web.search_index_dir.clone())
+                .context(
+                    "no index directory: give --dir or set web.search_index_dir \
+                     (without it the server indexes in memory at each start)",
+                )?;
+            reindex::run(&open(&config, false).await?, &dir).await
+        }
         Command::DefaultConfig => Ok(()),
     }
 }

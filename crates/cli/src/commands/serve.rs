@@ -41,6 +41,13 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     tokio::spawn(purge_expired_sessions(db.clone()));
     let state = AppState::new(db.clone(), config.web.clone());
+    // The first search would otherwise wait for the index to be built.
+    let (search, search_db) = (state.search.clone(), db.clone());
+    tokio::spawn(async move {
+        if let Err(e) = search.index(&search_db).await {
+            tracing::warn!(error = %e, "search index not ready; the first search retries");
+        }
+    });
     cosinum_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     db.close().await;

@@ -137,3 +137,97 @@ async fn search_and_similar(app: &TestApp) {
     assert!(page.contains("Déjà fait ailleurs"), "{page}");
 }
 dual_test!(search_and_similar);
+
+/// With `web.search_index_dir`, the index lives on disk: it follows every
+/// write (a changed title is found by its new words only), the server holds
+/// it (a `cosinum reindex` on it is refused), and `cosinum reindex` builds
+/// the same documents from scratch.
+async fn index_on_disk_follows_writes_and_reindex_rebuilds(backend: Backend) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let index_dir = dir.path().join("index");
+    let config = cosinum_web::WebConfig {
+        search_index_dir: Some(index_dir.clone()),
+        ..Default::default()
+    };
+    let app = TestApp::start_with(backend, config).await;
+    let steering = app.token(STEERING, false).await;
+    let total = |v: &Value| v["total"].as_u64().expect("total");
+    let everything: Value = app.get_json("/api/v1/search?q=", &steering).await;
+    assert!(total(&everything) > 20, "{everything}");
+    assert!(index_dir.join("meta.json").exists(), "kept on disk");
+
+    let editor = app.token(EDITOR_MININT, false).await;
+    let minint = app.org("MININT").await.id.0;
+    let (_, plan) = app
+        .send(
+            Method::POST,
+            "/api/v1/reuse/plans",
+            &editor,
+            json!({"organisation_id": minint, "year": 2035}),
+        )
+        .await;
+    let pid = plan["plan"]["id"].as_i64().expect("plan");
+    let (status, line) = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/reuse/plans/{pid}/lines"),
+            &editor,
+            json!({"title": "Registre ornithologique", "description": "Recensement des passereaux."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{line}");
+    let found: Value = app.get_json("/api/v1/search?q=passereaux", &steering).await;
+    assert_eq!(total(&found), 1, "{found}");
+    let (status, changed) = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/reuse/plans/lines/{}", line["id"]),
+            &editor,
+            json!({"title": "Registre des cétacés", "description": "Recensement des baleines.",
+                   "version": line["version"]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{changed}");
+    let old: Value = app.get_json("/api/v1/search?q=passereaux", &steering).await;
+    let new: Value = app.get_json("/api/v1/search?q=baleine", &steering).await;
+    assert_eq!((total(&old), total(&new)), (0, 1), "{old} {new}");
+    let now: Value = app.get_json("/api/v1/search?q=", &steering).await;
+    assert_eq!(total(&now), total(&everything) + 1);
+
+    // The running server holds its directory.
+    let url = &app.test_db.url;
+    let busy = crate::cli::cosinum(
+        url,
+        &["reindex", "--dir", index_dir.to_str().expect("utf-8")],
+    );
+    assert!(!busy.status.success());
+    let err = String::from_utf8_lossy(&busy.stderr);
+    assert!(err.contains("in use by another cosinum process"), "{err}");
+    // A rebuild from scratch elsewhere holds the same documents.
+    let other = dir.path().join("rebuilt");
+    let out = crate::cli::stdout(&crate::cli::cosinum(
+        url,
+        &["reindex", "--dir", other.to_str().expect("utf-8")],
+    ));
+    assert!(out.contains(&format!("{} documents", total(&now))), "{out}");
+    let rebuilt = cosinum_search::SearchIndex::open(&other).expect("open rebuilt");
+    assert_eq!(rebuilt.len() as u64, total(&now));
+    let hits = rebuilt
+        .search("baleines", &cosinum_search::Filter::default(), 5)
+        .expect("search");
+    assert_eq!(
+        hits.hits.first().map(|h| h.doc.title.as_str()),
+        Some("Registre des cétacés")
+    );
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_on_disk_follows_writes_and_reindex_rebuilds_sqlite() {
+    index_on_disk_follows_writes_and_reindex_rebuilds(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn index_on_disk_follows_writes_and_reindex_rebuilds_postgres() {
+    index_on_disk_follows_writes_and_reindex_rebuilds(Backend::Postgres).await;
+}

@@ -18,9 +18,12 @@ pub mod funding_files;
 mod history;
 mod imports;
 mod organisations;
+pub mod plan_files;
 pub mod plans;
 mod platform;
 pub mod projects;
+pub mod reuse_feedback;
+pub mod reuse_report;
 mod reviews;
 pub mod search;
 pub mod talent;
@@ -158,8 +161,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::update_line))
         .routes(routes!(plans::set_status))
         .routes(routes!(plans::add_comment))
+        .routes(routes!(plan_files::export))
+        .routes(routes!(plan_files::import))
         .routes(routes!(search::search))
         .routes(routes!(search::similar))
+        .routes(routes!(search::similar_to_draft))
+        .routes(routes!(
+            reuse_feedback::put_feedback,
+            reuse_feedback::list_feedback
+        ))
+        .routes(routes!(reuse_report::duplicates))
         .routes(routes!(talent::summary_of))
         .routes(routes!(talent_returns::list, talent_returns::create))
         .routes(routes!(talent_returns::update))

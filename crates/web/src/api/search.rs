@@ -116,11 +116,22 @@ pub struct Similar {
     #[schema(value_type = Object)]
     pub source: cosinum_search::Doc,
     #[schema(value_type = Vec<Object>)]
-    pub candidates: Vec<Candidate>,
+    pub candidates: Vec<JudgedCandidate>,
+}
+
+/// A candidate with the verdict given on it, if any.
+#[derive(Serialize)]
+pub struct JudgedCandidate {
+    #[serde(flatten)]
+    pub candidate: Candidate,
+    pub feedback: Option<cosinum_store::reuse_feedback::Feedback>,
 }
 
 /// The candidates of other ministries for an object `actor` reads; shared
-/// with the pages.
+/// with the pages. Candidates come from every ministry — a ministry must
+/// learn that another one already did it — but of those it does not read,
+/// only the title, ministry, kind, zone and shared words are given: no
+/// description, amount or link.
 pub async fn similar_of(
     state: &AppState,
     actor: &Actor,
@@ -130,22 +141,117 @@ pub async fn similar_of(
 ) -> Result<Similar, AppError> {
     let visible = visible_ministries(state, actor).await?;
     let index = state.search.index(&state.db).await?;
-    let source = index.get(kind, id).cloned().ok_or(AppError::NotFound)?;
-    if visible
-        .as_ref()
-        .is_some_and(|v| !v.contains(&source.ministry))
-    {
+    let source = index.get(kind, id).ok_or(AppError::NotFound)?;
+    let reads = |ministry: &str| {
+        visible
+            .as_ref()
+            .is_none_or(|v| v.iter().any(|m| m == ministry))
+    };
+    if !reads(&source.ministry) {
         return Err(AppError::NotFound);
     }
     let candidates = index
+        .similar_to(&source, None, limit, SimilarityWeights::default())
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let given = cosinum_store::reuse_feedback::for_source(&state.db, kind.as_str(), id).await?;
+    let candidates = candidates
+        .into_iter()
+        .map(|mut c| {
+            if !reads(&c.doc.ministry) {
+                c.doc.body.clear();
+                c.doc.url.clear();
+                c.doc.amount = None;
+            }
+            JudgedCandidate {
+                feedback: given
+                    .iter()
+                    .find(|f| f.candidate_kind == c.doc.kind.as_str() && f.candidate_id == c.doc.id)
+                    .cloned(),
+                candidate: c,
+            }
+        })
+        .collect();
+    Ok(Similar { source, candidates })
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DraftParams {
+    /// The ministry drafting (its id): its own efforts are not candidates.
+    pub organisation_id: i64,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub zone: String,
+    /// Default 5, at most 20.
+    pub limit: Option<usize>,
+}
+
+/// The candidates for a description being drafted by `p.organisation_id`
+/// (read by `actor`), redacted as in [`similar_of`]; shared with the pages.
+pub async fn similar_draft(
+    state: &AppState,
+    actor: &Actor,
+    p: &DraftParams,
+) -> Result<Vec<Candidate>, AppError> {
+    let org =
+        cosinum_store::organisations::get(&state.db, cosinum_domain::OrgId(p.organisation_id))
+            .await
+            .map_err(|_| AppError::NotFound)?;
+    if !allows(
+        Some(actor),
+        Access::Read,
+        &Resource::owned_by(Owner::Organisation(org.id)),
+    ) {
+        return Err(AppError::NotFound);
+    }
+    let visible = visible_ministries(state, actor).await?;
+    let reads = |ministry: &str| {
+        visible
+            .as_ref()
+            .is_none_or(|v| v.iter().any(|m| m == ministry))
+    };
+    let draft = cosinum_search::Doc {
+        kind: Kind::PlanLine,
+        id: 0,
+        ministry: org.code,
+        title: p.title.chars().take(300).collect(),
+        body: p.description.chars().take(4000).collect(),
+        zone: p.zone.trim().to_owned(),
+        url: String::new(),
+        amount: None,
+    };
+    let index = state.search.index(&state.db).await?;
+    let mut found = index
         .similar_to(
-            &source,
-            visible.as_deref(),
-            limit,
+            &draft,
+            None,
+            p.limit.unwrap_or(5).min(20),
             SimilarityWeights::default(),
         )
         .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(Similar { source, candidates })
+    for c in &mut found {
+        if !reads(&c.doc.ministry) {
+            c.doc.body.clear();
+            c.doc.url.clear();
+            c.doc.amount = None;
+        }
+    }
+    Ok(found)
+}
+
+/// « Déjà fait ailleurs ? » while a ministry drafts: the efforts of other
+/// ministries closest to a text not saved yet (a plan line being written).
+#[utoipa::path(get, path = "/api/v1/reuse/similar-draft", tag = "reuse", params(DraftParams), security(("bearer" = [])),
+    responses((status = 200, body = Vec<Object>), (status = 400, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody),
+        (status = 401, body = crate::ErrorBody)))]
+pub async fn similar_to_draft(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(p): ApiQuery<DraftParams>,
+) -> Result<Json<Vec<Candidate>>, ApiError> {
+    Ok(Json(similar_draft(&state, caller.actor(), &p).await?))
 }
 
 /// What other ministries already do that looks like this object: ranked by

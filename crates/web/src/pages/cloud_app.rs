@@ -53,6 +53,7 @@ struct ShowPage {
     today: String,
     environments: Vec<SelectOption>,
     offers: Vec<SelectOption>,
+    reuse: Option<super::reuse_panel::ReusePanel>,
 }
 
 pub async fn show(
@@ -235,7 +236,17 @@ pub async fn show(
         }
         cosinum_domain::cloud::compliance::Verdict::NotApplicable => ("", e.verdict.label_fr()),
     };
+    let reuse = super::reuse_panel::panel(
+        &state,
+        &page,
+        cosinum_search::Kind::Application,
+        id,
+        format!("/hebergement/applications/{id}"),
+        5,
+    )
+    .await?;
     render(&ShowPage {
+        reuse,
         layout: Layout::new(
             &page.ctx,
             a.name.clone(),

@@ -1,5 +1,5 @@
-//! Sending a file from a page — funding applications or movements, or an
-//! application inventory: upload, preview (nothing written), confirm (checked
+//! Sending a file from a page — funding applications or movements, an
+//! application inventory, HR returns, the salary grid, investment plans: upload, preview (nothing written), confirm (checked
 //! again, then applied all or nothing).
 
 use askama::Template;
@@ -24,6 +24,7 @@ pub(super) enum Kind {
     Inventory,
     HrReturns,
     SalaryGrid,
+    Plans,
 }
 
 /// What the checks found, whatever the import.
@@ -42,6 +43,7 @@ impl Kind {
             Kind::Inventory => "inventory",
             Kind::HrReturns => "hr_returns",
             Kind::SalaryGrid => "salary_grid",
+            Kind::Plans => "plans",
         }
     }
 
@@ -52,6 +54,7 @@ impl Kind {
             Kind::Inventory => "/hebergement",
             Kind::HrReturns => "/talents",
             Kind::SalaryGrid => "/talents/grille",
+            Kind::Plans => "/reutilisation",
         }
     }
 
@@ -67,6 +70,7 @@ impl Kind {
                 "Importer une grille de rémunération",
                 "Talents du numérique",
             ),
+            Kind::Plans => ("Importer un plan d'investissement", "Réutilisation"),
         };
         Layout::new(
             &page.ctx,
@@ -136,6 +140,18 @@ impl Kind {
                 Checked {
                     applied: r.applied,
                     layout_label: "grille de rémunération",
+                    ignored_columns: r.ignored_columns,
+                    changes: r.changes,
+                    problems: r.problems,
+                }
+            }
+            Kind::Plans => {
+                let r =
+                    crate::api::plan_files::run_import(state, actor, &ctx, name, bytes, dry_run)
+                        .await?;
+                Checked {
+                    applied: r.applied,
+                    layout_label: "plans d'investissement",
                     ignored_columns: r.ignored_columns,
                     changes: r.changes,
                     problems: r.problems,
@@ -231,11 +247,14 @@ async fn confirm(
     if !c.applied {
         return preview(kind, state, page, f.file_name, bytes).await;
     }
+    let unchanged = c.changes.iter().all(|x| x.kind == "unchanged");
     let done = match kind {
+        Kind::Plans if unchanged => "/reutilisation?ok=inchange",
         Kind::Funding => "/financements?ok=importe_financements",
         Kind::Inventory => "/hebergement?ok=importe_inventaire",
         Kind::HrReturns => "/talents?ok=importe_rh",
         Kind::SalaryGrid => "/talents/grille?ok=importe_grille",
+        Kind::Plans => "/reutilisation?ok=importe_plan",
     };
     Ok(Redirect::to(done).into_response())
 }
@@ -326,4 +345,30 @@ pub async fn grid_confirm(
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     confirm(Kind::SalaryGrid, &state, &page, f).await
+}
+
+pub async fn plans_form(
+    State(state): State<AppState>,
+    page: SignedPage,
+) -> Result<Response, PageError> {
+    if !crate::api::plan_files::may_import(&state, page.actor()).await? {
+        return Err(AppError::Forbidden.into());
+    }
+    render(&blank(Kind::Plans, &page))
+}
+
+pub async fn plans_upload(
+    State(state): State<AppState>,
+    page: SignedPage,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(Kind::Plans, &state, &page, multipart).await
+}
+
+pub async fn plans_confirm(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    confirm(Kind::Plans, &state, &page, f).await
 }

@@ -371,6 +371,7 @@ struct ShowPage {
     granted: bool,
     today: String,
     statuses: Vec<SelectOption>,
+    reuse: Option<super::reuse_panel::ReusePanel>,
 }
 
 pub async fn show(
@@ -494,7 +495,17 @@ pub async fn show(
         selected: false,
     })
     .collect();
+    let reuse = super::reuse_panel::panel(
+        &state,
+        &page,
+        cosinum_search::Kind::FundingApplication,
+        id,
+        format!("/financements/dossiers/{id}"),
+        5,
+    )
+    .await?;
     render(&ShowPage {
+        reuse,
         layout: Layout::new(
             &page.ctx,
             f.title.clone(),

@@ -14,6 +14,7 @@ mod demarche_forms;
 mod demarche_page;
 mod demarche_targets;
 mod demarches;
+mod duplicates;
 mod file_import;
 mod funding;
 mod funding_edit;
@@ -26,6 +27,7 @@ mod project_forms;
 mod project_import;
 mod project_page;
 mod projects;
+mod reuse_panel;
 mod review_forms;
 mod search;
 mod talent;
@@ -128,8 +130,21 @@ pub fn router() -> Router<AppState> {
             post(demarche_targets::withdraw),
         )
         .route("/recherche", get(search::show))
+        .route(
+            "/reutilisation/avis-candidat",
+            post(reuse_panel::give_verdict),
+        )
+        .route("/reutilisation/doublons", get(duplicates::show))
         .route("/reutilisation", get(plans::consolidated))
         .route("/reutilisation/plans", post(plans::open))
+        .route(
+            "/reutilisation/import",
+            get(file_import::plans_form).post(file_import::plans_upload),
+        )
+        .route(
+            "/reutilisation/import/appliquer",
+            post(file_import::plans_confirm),
+        )
         .route("/reutilisation/plans/{id}", get(plans::show))
         .route("/reutilisation/plans/{id}/etape", post(plans::step))
         .route("/reutilisation/plans/{id}/reviser", post(plans::revise))
@@ -365,6 +380,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
             "Import terminé : les dossiers ou mouvements du fichier sont enregistrés."
         }
         "importe_rh" => "Import terminé : les retours RH du fichier sont enregistrés.",
+        "importe_plan" => "Import terminé : les plans du fichier sont enregistrés en brouillon.",
         "importe_grille" => {
             "Import terminé : la grille de rémunération du fichier est enregistrée."
         }

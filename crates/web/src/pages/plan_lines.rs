@@ -34,6 +34,10 @@ struct LinePage {
     applications: Vec<SelectOption>,
     error_field: String,
     error_message: String,
+    /// « Déjà fait ailleurs ? » for the text as drafted (after « Chercher »).
+    suggestions: Option<Vec<super::reuse_panel::CandidateRow>>,
+    /// Where the page's script asks for suggestions as the user types.
+    suggest_url: String,
 }
 
 impl LinePage {
@@ -204,6 +208,11 @@ async fn line_page(
         applications,
         error_field: error.map(|e| e.field.clone()).unwrap_or_default(),
         error_message: error.map(|e| e.message.clone()).unwrap_or_default(),
+        suggestions: None,
+        suggest_url: format!(
+            "/api/v1/reuse/similar-draft?organisation_id={}",
+            p.organisation_id.0
+        ),
     })
 }
 
@@ -237,6 +246,25 @@ async fn submit(
     line_id: Option<i64>,
     v: HashMap<String, String>,
 ) -> Result<Response, PageError> {
+    if v.get("action").map(String::as_str) == Some("verifier") {
+        // Look for what exists already, save nothing.
+        let params = crate::api::search::DraftParams {
+            organisation_id: p.organisation_id.0,
+            title: v.get("title").cloned().unwrap_or_default(),
+            description: v.get("description").cloned().unwrap_or_default(),
+            zone: v.get("functional_zone").cloned().unwrap_or_default(),
+            limit: Some(5),
+        };
+        let found = crate::api::search::similar_draft(state, page.actor(), &params).await?;
+        let mut form = line_page(state, page, &p, line_id, v, None).await?;
+        form.suggestions = Some(
+            found
+                .into_iter()
+                .map(|c| super::reuse_panel::row(c, None))
+                .collect(),
+        );
+        return render(&form);
+    }
     let body = match parse(&p, &v) {
         Ok(b) => b,
         Err(e) => {

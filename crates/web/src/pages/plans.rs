@@ -210,7 +210,7 @@ struct LineRow {
     amounts: Vec<String>,
     comments: Vec<(String, String, String)>,
     /// Already done elsewhere: kind, title, ministry, url, shared words, score %.
-    reuse: Vec<(&'static str, String, String, String, String, String)>,
+    reuse: Option<super::reuse_panel::ReusePanel>,
 }
 
 #[derive(Template)]
@@ -260,33 +260,19 @@ async fn plan_page(
     };
     let fr = super::fr_date;
     // The reuse panel: for each line, the closest efforts of other ministries.
-    let visible = crate::api::search::visible_ministries(state, page.actor()).await?;
-    let index = state.search.index(&state.db).await?;
-    let reuse_of = |line_id: i64| {
-        index
-            .similar(
-                cosinum_search::Kind::PlanLine,
-                line_id,
-                visible.as_deref(),
-                3,
-                Default::default(),
-            )
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| {
-                (
-                    c.doc.kind.label_fr(),
-                    c.doc.title,
-                    c.doc.ministry,
-                    c.doc.url,
-                    c.shared_terms.join(", "),
-                    format!("{} %", number(f64::from(c.score) * 100.0, 0)),
-                )
-            })
-            .collect()
-    };
+    let mut reuse = std::collections::HashMap::new();
+    for l in &p.lines {
+        let panel = super::reuse_panel::panel(
+            state,
+            page,
+            cosinum_search::Kind::PlanLine,
+            l.id,
+            format!("/reutilisation/plans/{}", p.id),
+            3,
+        )
+        .await?;
+        reuse.insert(l.id, panel);
+    }
     Ok(PlanPage {
         layout: Layout::new(
             &page.ctx,
@@ -340,7 +326,7 @@ async fn plan_page(
                     .filter(|c| c.line_id == l.id)
                     .map(|c| (c.author.clone(), super::fr_datetime(c.at), c.body.clone()))
                     .collect(),
-                reuse: reuse_of(l.id),
+                reuse: reuse.remove(&l.id).flatten(),
             })
             .collect(),
         totals: years

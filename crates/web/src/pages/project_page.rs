@@ -70,6 +70,7 @@ struct ProjectPage {
     avis: Vec<super::avis_pages::AvisLine>,
     today: String,
     rating_options: Vec<(u8, String)>,
+    reuse: Option<super::reuse_panel::ReusePanel>,
 }
 
 fn rating(config: &crate::WebConfig, r: Option<Rating>) -> String {
@@ -226,7 +227,17 @@ pub async fn show(
         ],
     )
     .with_notice(n.ok.as_deref());
+    let reuse = super::reuse_panel::panel(
+        &state,
+        &page,
+        cosinum_search::Kind::Project,
+        project.id,
+        format!("/projets/{}", project.id),
+        5,
+    )
+    .await?;
     render(&ProjectPage {
+        reuse,
         layout,
         id: project.id,
         ministry: format!("{} — {}", org.code, org.name),

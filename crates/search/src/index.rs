@@ -1,0 +1,307 @@
+//! The index itself: in memory, or in a directory so that a server starts
+//! without re-reading every description; updated in place (only the
+//! documents that changed are re-indexed) with a caller's stamp (the audit
+//! position it reflects) committed atomically with the documents.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock, RwLockReadGuard};
+
+use serde::{Deserialize, Serialize};
+use tantivy::collector::DocSetCollector;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::AllQuery;
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{
+    Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term, doc,
+};
+
+use crate::{Doc, Kind, SearchError, SearchResult, analyzer, key};
+
+/// Bumped whenever the schema or the analysis changes: an index written by
+/// another format is rebuilt from scratch rather than read wrongly.
+const FORMAT: u32 = 1;
+
+/// Memory the writer may use before it flushes a segment (tantivy's floor
+/// is 15 MB per thread).
+const WRITER_BYTES: usize = 30_000_000;
+
+pub(crate) struct Fields {
+    pub key: Field,
+    pub title: Field,
+    pub body: Field,
+    /// The whole [`Doc`] as JSON, so a directory reopens without the database.
+    pub doc: Field,
+}
+
+/// What the commit carries besides the documents.
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    format: u32,
+    stamp: String,
+}
+
+/// How many documents an update added, re-indexed and removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Update {
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+}
+
+impl Update {
+    pub fn is_empty(&self) -> bool {
+        self.added + self.updated + self.removed == 0
+    }
+}
+
+/// The index, its only writer, and the documents it holds.
+pub struct SearchIndex {
+    pub(crate) index: Index,
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    docs: RwLock<HashMap<String, Doc>>,
+    writer: Mutex<IndexWriter>,
+    stamp: RwLock<Option<String>>,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut schema = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(analyzer::NAME)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        key: schema.add_text_field("key", STRING | STORED),
+        title: schema.add_text_field("title", text.clone()),
+        body: schema.add_text_field("body", text),
+        doc: schema.add_text_field("doc", STORED),
+    };
+    (schema.build(), fields)
+}
+
+impl SearchIndex {
+    /// An empty index in memory.
+    pub fn in_memory() -> SearchResult<SearchIndex> {
+        let (schema, fields) = schema();
+        Self::from_index(Index::create_in_ram(schema), fields)
+    }
+
+    /// Indexes `docs` in memory (a later document with the same kind and id
+    /// replaces an earlier one).
+    pub fn build(docs: Vec<Doc>) -> SearchResult<SearchIndex> {
+        let index = Self::in_memory()?;
+        index.replace(&Kind::ALL, docs, "")?;
+        Ok(index)
+    }
+
+    /// Opens the index kept in `dir`, creating it if the directory is
+    /// missing or empty. An index of an older format is emptied (its
+    /// stamp is then `None`, so the caller rebuilds it). Fails with
+    /// [`SearchError::Busy`] when another process writes to it.
+    pub fn open(dir: &Path) -> SearchResult<SearchIndex> {
+        let problem = |e: &dyn std::fmt::Display| SearchError::Directory(dir.into(), e.to_string());
+        std::fs::create_dir_all(dir).map_err(|e| problem(&e))?;
+        let has_meta = dir.join("meta.json").exists();
+        let empty = std::fs::read_dir(dir)
+            .map_err(|e| problem(&e))?
+            .next()
+            .is_none();
+        if !has_meta && !empty {
+            return Err(problem(&"not a search index (no meta.json), and not empty"));
+        }
+        let (schema, fields) = schema();
+        let directory = MmapDirectory::open(dir).map_err(|e| problem(&e))?;
+        let index = match Index::open_or_create(directory, schema.clone()) {
+            Ok(index) => index,
+            // Another schema: an older format, rebuilt from scratch.
+            Err(TantivyError::SchemaError(_)) => {
+                wipe(dir).map_err(|e| problem(&e))?;
+                let directory = MmapDirectory::open(dir).map_err(|e| problem(&e))?;
+                Index::create(directory, schema, Default::default())?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let opened = Self::from_index(index, fields).map_err(|e| match e {
+            SearchError::Tantivy(TantivyError::LockFailure(..)) => SearchError::Busy(dir.into()),
+            e => e,
+        })?;
+        if opened.stamp().is_none() && !opened.is_empty() {
+            // Documents without a readable stamp: an older format.
+            opened.replace(&Kind::ALL, Vec::new(), "")?;
+            *opened.stamp.write().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        Ok(opened)
+    }
+
+    fn from_index(index: Index, fields: Fields) -> SearchResult<SearchIndex> {
+        index
+            .tokenizers()
+            .register(analyzer::NAME, analyzer::french());
+        let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let stamp = index
+            .load_metas()?
+            .payload
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+            .filter(|p| p.format == FORMAT)
+            .map(|p| p.stamp);
+        let loaded = SearchIndex {
+            index,
+            reader,
+            fields,
+            docs: RwLock::default(),
+            writer: Mutex::new(writer),
+            stamp: RwLock::new(stamp),
+        };
+        let docs = loaded.stored_docs()?;
+        *loaded.docs.write().unwrap_or_else(|e| e.into_inner()) = docs;
+        Ok(loaded)
+    }
+
+    /// Every document stored in the index (when it is reopened).
+    fn stored_docs(&self) -> SearchResult<HashMap<String, Doc>> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        for addr in searcher.search(&AllQuery, &DocSetCollector)? {
+            let stored: TantivyDocument = searcher.doc(addr)?;
+            let parsed = stored
+                .get_first(self.fields.doc)
+                .and_then(|v| v.as_str())
+                .and_then(|json| serde_json::from_str::<Doc>(json).ok());
+            if let Some(d) = parsed {
+                out.insert(d.key(), d);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The stamp committed with the last update (`None` for a new index).
+    pub fn stamp(&self) -> Option<String> {
+        self.stamp.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// How many documents are indexed.
+    pub fn len(&self) -> usize {
+        self.read_docs().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A document by kind and id.
+    pub fn get(&self, kind: Kind, id: i64) -> Option<Doc> {
+        self.read_docs().get(&key(kind, id)).cloned()
+    }
+
+    pub(crate) fn read_docs(&self) -> RwLockReadGuard<'_, HashMap<String, Doc>> {
+        self.docs.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Re-indexes everything from `docs`, from scratch (after an analysis
+    /// change, or when the index is suspected): `progress` is told how many
+    /// documents are done. One commit: readers see the old index until the
+    /// new one is complete.
+    pub fn rebuild(
+        &self,
+        docs: Vec<Doc>,
+        stamp: &str,
+        mut progress: impl FnMut(usize),
+    ) -> SearchResult<usize> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut current = self.docs.write().unwrap_or_else(|e| e.into_inner());
+        writer.delete_all_documents()?;
+        current.clear();
+        for (n, d) in docs.into_iter().enumerate() {
+            self.add(&writer, &d)?;
+            current.insert(d.key(), d);
+            progress(n + 1);
+        }
+        self.commit(&mut writer, stamp)?;
+        Ok(current.len())
+    }
+
+    fn add(&self, writer: &IndexWriter, d: &Doc) -> SearchResult<()> {
+        let k = d.key();
+        // A document given twice replaces the first.
+        writer.delete_term(Term::from_field_text(self.fields.key, &k));
+        let json =
+            serde_json::to_string(d).map_err(|e| TantivyError::InternalError(e.to_string()))?;
+        writer.add_document(doc!(
+            self.fields.key => k.as_str(),
+            self.fields.title => d.title.as_str(),
+            self.fields.body => d.body.as_str(),
+            self.fields.doc => json,
+        ))?;
+        Ok(())
+    }
+
+    fn commit(&self, writer: &mut IndexWriter, stamp: &str) -> SearchResult<()> {
+        let payload = serde_json::to_string(&Payload {
+            format: FORMAT,
+            stamp: stamp.to_owned(),
+        })
+        .map_err(|e| TantivyError::InternalError(e.to_string()))?;
+        let mut commit = writer.prepare_commit()?;
+        commit.set_payload(&payload);
+        commit.commit()?;
+        self.reader.reload()?;
+        *self.stamp.write().unwrap_or_else(|e| e.into_inner()) = Some(stamp.to_owned());
+        Ok(())
+    }
+
+    /// Makes the documents of `kinds` exactly `docs`: new ones are added,
+    /// changed ones re-indexed, missing ones removed; the others are not
+    /// touched. One commit, carrying `stamp`, makes it all visible at once.
+    pub fn replace(&self, kinds: &[Kind], docs: Vec<Doc>, stamp: &str) -> SearchResult<Update> {
+        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut current = self.docs.write().unwrap_or_else(|e| e.into_inner());
+        let mut fresh: HashMap<String, Doc> = HashMap::with_capacity(docs.len());
+        for d in docs {
+            fresh.insert(d.key(), d);
+        }
+        let mut update = Update::default();
+        let gone: Vec<String> = current
+            .iter()
+            .filter(|(k, d)| kinds.contains(&d.kind) && !fresh.contains_key(*k))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in gone {
+            writer.delete_term(Term::from_field_text(self.fields.key, &k));
+            current.remove(&k);
+            update.removed += 1;
+        }
+        for (k, d) in fresh {
+            match current.get(&k) {
+                Some(old) if *old == d => continue,
+                Some(_) => update.updated += 1,
+                None => update.added += 1,
+            }
+            self.add(&writer, &d)?;
+            current.insert(k, d);
+        }
+        self.commit(&mut writer, stamp)?;
+        Ok(update)
+    }
+}
+
+/// Empties an index directory of an older format (only called on a
+/// directory holding a `meta.json`, i.e. a tantivy index).
+fn wipe(dir: &Path) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path: PathBuf = entry?.path();
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path)?;
+        } else {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
