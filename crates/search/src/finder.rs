@@ -134,22 +134,11 @@ impl SearchIndex {
         let mut out: Vec<Candidate> = found
             .into_iter()
             .map(|(text_score, d)| {
-                let theirs: std::collections::HashSet<String> =
-                    analyzer::terms(&format!("{} {}", d.title, d.body))
-                        .into_iter()
-                        .map(|(t, _)| t)
-                        .collect();
-                let shared_terms: Vec<String> = weighted
-                    .iter()
-                    .filter(|(t, _, _)| theirs.contains(t))
-                    .map(|(_, _, word)| word.to_lowercase())
-                    .take(8)
-                    .collect();
                 let same_zone = !source.zone.is_empty() && source.zone == d.zone;
                 Candidate {
                     score: w.text * text_score / best + if same_zone { w.same_zone } else { 0.0 },
                     text_score,
-                    shared_terms,
+                    shared_terms: Vec::new(),
                     same_zone,
                     doc: d.clone(),
                 }
@@ -157,6 +146,21 @@ impl SearchIndex {
             .collect();
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.id.cmp(&b.doc.id)));
         out.truncate(limit);
+        // The explanation, for the candidates kept only (analysing every
+        // text found would cost more than the search).
+        for c in &mut out {
+            let theirs: std::collections::HashSet<String> =
+                analyzer::terms(&format!("{} {}", c.doc.title, c.doc.body))
+                    .into_iter()
+                    .map(|(t, _)| t)
+                    .collect();
+            c.shared_terms = weighted
+                .iter()
+                .filter(|(t, _, _)| theirs.contains(t))
+                .map(|(_, _, word)| word.to_lowercase())
+                .take(8)
+                .collect();
+        }
         Ok(out)
     }
 }

@@ -40,39 +40,45 @@ impl SearchState {
         }
     }
 
-    /// The pairs of similar efforts of different ministries among those of
-    /// the `visible` ministries (all when `None`: then kept until the
-    /// indexed documents change).
+    /// The pairs of similar efforts of different ministries, those whose
+    /// both sides are of the `visible` ministries (all when `None`). The
+    /// pairs of the whole portfolio are computed once per state of the
+    /// index and threshold, then filtered for each reader.
     pub async fn pairs(
         &self,
         db: &Db,
         visible: Option<Vec<String>>,
         options: PairOptions,
-    ) -> Result<Arc<Vec<Pair>>, AppError> {
+    ) -> Result<Vec<Pair>, AppError> {
         let index = self.index(db).await?;
-        let compute = |index: Arc<SearchIndex>, visible: Option<Vec<String>>| async move {
-            tokio::task::spawn_blocking(move || index.duplicate_pairs(visible.as_deref(), options))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?
-                .map(Arc::new)
-                .map_err(|e| AppError::Internal(e.into()))
+        let all = {
+            let mut cached = self.pairs.lock().await;
+            let key = (
+                index.stamp().unwrap_or_default(),
+                options.threshold.to_bits(),
+            );
+            match cached.as_ref() {
+                Some((stamp, threshold, pairs)) if (stamp, threshold) == (&key.0, &key.1) => {
+                    pairs.clone()
+                }
+                _ => {
+                    let pairs =
+                        tokio::task::spawn_blocking(move || index.duplicate_pairs(None, options))
+                            .await
+                            .map_err(|e| AppError::Internal(e.into()))?
+                            .map(Arc::new)
+                            .map_err(|e| AppError::Internal(e.into()))?;
+                    *cached = Some((key.0, key.1, pairs.clone()));
+                    pairs
+                }
+            }
         };
-        if visible.is_some() {
-            return compute(index, visible).await;
-        }
-        let mut cached = self.pairs.lock().await;
-        let key = (
-            index.stamp().unwrap_or_default(),
-            options.threshold.to_bits(),
-        );
-        if let Some((stamp, threshold, pairs)) = cached.as_ref()
-            && (stamp, threshold) == (&key.0, &key.1)
-        {
-            return Ok(pairs.clone());
-        }
-        let pairs = compute(index, None).await?;
-        *cached = Some((key.0, key.1, pairs.clone()));
-        Ok(pairs)
+        let reads = |m: &str| visible.as_ref().is_none_or(|v| v.iter().any(|x| x == m));
+        Ok(all
+            .iter()
+            .filter(|p| reads(&p.a.ministry) && reads(&p.b.ministry))
+            .cloned()
+            .collect())
     }
 
     /// The index as of now (brought up to date first if the database changed).

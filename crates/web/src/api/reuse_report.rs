@@ -90,7 +90,7 @@ pub async fn duplicates_of(
     };
     let mut dismissed = 0;
     let mut out = Vec::new();
-    for pair in pairs.iter().cloned() {
+    for pair in pairs {
         let sides = [&pair.a, &pair.b];
         if kind.is_some_and(|k| sides.iter().all(|d| d.kind != k))
             || ministry
