@@ -15,6 +15,10 @@ use crate::error::PageError;
 use crate::format::{meur, number};
 use crate::identity::SignedPage;
 
+/// Pairs listed on the page: a committee reads the top of the ranking; the
+/// CSV and Excel files hold them all.
+const SHOWN: usize = 200;
+
 #[derive(Deserialize)]
 pub struct DuplicatesQuery {
     seuil: Option<u32>,
@@ -47,6 +51,8 @@ struct DuplicatesPage {
     ecartees: bool,
     kinds: Vec<(&'static str, &'static str)>,
     rows: Vec<Row>,
+    /// Pairs found (the page lists the first [`SHOWN`]; the files, all).
+    total: usize,
     dismissed: usize,
     total_at_stake: String,
     query: String,
@@ -79,6 +85,7 @@ pub async fn show(
     let rows = report
         .pairs
         .iter()
+        .take(SHOWN)
         .enumerate()
         .map(|(i, p)| Row {
             rank: i + 1,
@@ -120,6 +127,7 @@ pub async fn show(
             .map(|k| (k.as_str(), k.label_fr()))
             .collect(),
         rows,
+        total: report.pairs.len(),
         dismissed: report.dismissed,
         total_at_stake: meur(report.total_at_stake as f64 / 1e6),
         query,
