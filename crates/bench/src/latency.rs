@@ -80,12 +80,38 @@ pub fn machine() -> String {
     )
 }
 
-/// The 1-minute load average: other work on the machine skews the figures.
-fn load() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".into())
+/// CPU ticks spent, by the whole machine (busy, without idle, I/O wait and
+/// steal) and by this process: what others spend during the measurements
+/// skews them, on a machine shared with builds.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let all: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal
+    let busy = all.first()? + all.get(1)? + all.get(2)? + all.get(5)? + all.get(6)?;
+    let own = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = own.rsplit_once(')')?.1.split_whitespace().collect();
+    // After the command name come the state (3rd field of the line), …,
+    // utime and stime (14th and 15th).
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((busy, ticks(11)? + ticks(12)?))
+}
+
+/// How many CPUs other processes kept busy, on average, between two readings
+/// of `cpu_ticks` `elapsed` apart (Linux counts 100 ticks a second).
+fn others_busy(before: Option<(u64, u64)>, after: Option<(u64, u64)>, elapsed: Duration) -> String {
+    match (before, after) {
+        (Some((b0, o0)), Some((b1, o1))) => {
+            let others = (b1 - b0).saturating_sub(o1 - o0) as f64 / 100.0;
+            format!("{:.2}", others / elapsed.as_secs_f64().max(1e-9))
+        }
+        _ => "unknown".into(),
+    }
 }
 
 fn peak_rss() -> String {
@@ -104,7 +130,6 @@ pub async fn run(n: usize, queries: usize, seed: u64) -> anyhow::Result<()> {
         n > 0 && queries > 0,
         "--docs and --queries must be positive"
     );
-    let load_before = load();
     let set = EvalSet::builtin();
     let docs = corpus::generate(&set, n, seed);
     let words: usize = docs
@@ -123,6 +148,8 @@ pub async fn run(n: usize, queries: usize, seed: u64) -> anyhow::Result<()> {
     let sources: Vec<usize> = (0..WARM_UP + queries).map(|_| rng.below(n)).collect();
     let texts = corpus::queries(&set, WARM_UP + queries, seed);
 
+    eprintln!("built both indexes of {n} documents; measuring…");
+    let (ticks, started) = (cpu_ticks(), Instant::now());
     let weights = SimilarityWeights::default();
     let mut lat = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
     let (mut finder_found, mut fts_found) = (0usize, 0usize);
@@ -164,7 +191,7 @@ pub async fn run(n: usize, queries: usize, seed: u64) -> anyhow::Result<()> {
             lat[3].push(e);
         }
     }
-    let load_after = load();
+    let others = others_busy(ticks, cpu_ticks(), started.elapsed());
     let [a, b, c, d] = lat.map(summary);
     let runs = (WARM_UP + queries) as f64;
 
@@ -172,8 +199,8 @@ pub async fn run(n: usize, queries: usize, seed: u64) -> anyhow::Result<()> {
     println!(
         "Corpus: {n} synthetic documents (seed {seed}, {:.0} words each on average, 20 ministries), \
          {queries} measured queries of each sort after {WARM_UP} warm-up ones, one at a time on \
-         one thread. Peak resident memory with both indexes: {}. Load average (1 min) before the \
-         run: {load_before}, after: {load_after}.\n",
+         one thread. Peak resident memory with both indexes: {}. CPUs kept busy by other processes \
+         during the measurements, on average: {others}.\n",
         words as f64 / n as f64,
         peak_rss()
     );

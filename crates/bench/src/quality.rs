@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use cosinum_search::eval::{self, DocKey, EvalSet, K, Metrics};
-use cosinum_search::{SearchIndex, SimilarityWeights};
+use cosinum_search::{PairOptions, SearchIndex, SimilarityWeights};
 
 use crate::fts::Fts;
 
@@ -40,7 +40,60 @@ pub async fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
         fts_ranked.get(&(d.kind, d.id)).cloned().unwrap_or_default()
     });
     print!("{}", report(&set, &name, &finder, &baseline));
+    // Every pair the report would examine, then cut at several thresholds.
+    let all = index.duplicate_pairs(
+        None,
+        PairOptions {
+            threshold: 0.0,
+            ..PairOptions::default()
+        },
+    )?;
+    let scored: Vec<(f32, DocKey, DocKey)> = all
+        .iter()
+        .map(|p| (p.similarity, (p.a.kind, p.a.id), (p.b.kind, p.b.id)))
+        .collect();
+    print!("{}", duplicates_report(&set, &scored));
     Ok(())
+}
+
+/// The committee's duplicates report on the set: what it lists at several
+/// thresholds of similarity, the default one marked.
+pub fn duplicates_report(set: &EvalSet, scored: &[(f32, DocKey, DocKey)]) -> String {
+    let default = PairOptions::default();
+    let mut s = format!(
+        "\nThe duplicates report (`SearchIndex::duplicate_pairs`: the finder's first {} \
+         candidates of each document, kept when the cosine similarity of the two texts reaches \
+         the threshold) on the same set:\n\n\
+         | threshold | pairs reported | positive | hard negative | unlabelled | precision | recall |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
+        default.per_document
+    );
+    let mut thresholds = vec![0.1, 0.15, 0.2, 0.25, 0.3, default.threshold];
+    thresholds.sort_by(f32::total_cmp);
+    thresholds.dedup();
+    for t in thresholds {
+        let kept: Vec<(DocKey, DocKey)> = scored
+            .iter()
+            .filter(|(sim, _, _)| *sim >= t)
+            .map(|(_, a, b)| (*a, *b))
+            .collect();
+        let m = eval::judge_pairs(set, &kept);
+        let mark = if t == default.threshold {
+            " (default)"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "| {t:.2}{mark} | {} | {} | {} | {} | {} | {} |\n",
+            m.reported,
+            m.positive,
+            m.negative,
+            m.unlabelled,
+            share(m.precision),
+            share(m.recall)
+        ));
+    }
+    s
 }
 
 fn share(x: f64) -> String {

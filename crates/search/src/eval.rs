@@ -27,6 +27,11 @@
 //!   wrong;
 //! - the **misses**: each directed positive pair not in the top 5, with the
 //!   rank where it came, if it came at all.
+//!
+//! The committee's duplicates report (`SearchIndex::duplicate_pairs`) lists
+//! pairs rather than rankings; [`judge_pairs`] measures such a list: its
+//! **precision** (positive pairs among the reported pairs the set labels)
+//! and its **recall** (positive pairs of the set that it reports).
 
 use std::collections::{HashMap, HashSet};
 
@@ -290,6 +295,44 @@ pub fn evaluate(set: &EvalSet, mut rank: impl FnMut(&Doc) -> Vec<DocKey>) -> Met
     };
     m.precision_at_k = ratio(m.top_k_positive, m.top_k_positive + m.top_k_negative);
     m
+}
+
+/// How a list of pairs (the duplicates report) agrees with the set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairMetrics {
+    /// Distinct pairs reported (either order counts once).
+    pub reported: usize,
+    pub positive: usize,
+    pub negative: usize,
+    pub unlabelled: usize,
+    /// `positive / (positive + negative)`.
+    pub precision: f64,
+    /// `positive` / the set's positive pairs.
+    pub recall: f64,
+}
+
+/// Judges `pairs` against the set.
+pub fn judge_pairs(set: &EvalSet, pairs: &[(DocKey, DocKey)]) -> PairMetrics {
+    let mut seen = HashSet::new();
+    let (mut positive, mut negative, mut unlabelled) = (0, 0, 0);
+    for &(a, b) in pairs {
+        if !seen.insert(if a <= b { (a, b) } else { (b, a) }) {
+            continue;
+        }
+        match set.judgement(a, b) {
+            Some(Judgement::Same) => positive += 1,
+            Some(Judgement::Different) => negative += 1,
+            None => unlabelled += 1,
+        }
+    }
+    PairMetrics {
+        reported: seen.len(),
+        positive,
+        negative,
+        unlabelled,
+        precision: ratio(positive, positive + negative),
+        recall: ratio(positive, set.positives.len()),
+    }
 }
 
 #[cfg(test)]

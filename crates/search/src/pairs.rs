@@ -42,7 +42,7 @@ pub struct PairOptions {
 impl Default for PairOptions {
     fn default() -> Self {
         PairOptions {
-            threshold: 0.2,
+            threshold: 0.1,
             per_document: 5,
         }
     }

@@ -318,7 +318,7 @@ async fn duplicates_report(app: &TestApp) {
     for p in pairs {
         assert_ne!(p["a"]["ministry"], p["b"]["ministry"]);
         assert!(p["a"]["kind"] == "plan_line" || p["b"]["kind"] == "plan_line");
-        assert!(sim(p) >= 0.2);
+        assert!(sim(p) >= 0.1);
         let amounts: Vec<i64> = [&p["a"]["amount"], &p["b"]["amount"]]
             .iter()
             .filter_map(|a| a.as_i64())

@@ -115,6 +115,26 @@ fn a_positive_beyond_the_fifth_candidate_is_a_miss_with_its_rank() {
 }
 
 #[test]
+fn pairs_are_judged_once_whatever_their_order() {
+    let set = EvalSet::parse(&set_text(
+        &[(1, "M1"), (2, "M2"), (3, "M3"), (4, "M4")],
+        "[1, 2], [3, 4]",
+        "[1, 3]",
+    ))
+    .unwrap();
+    let m = judge_pairs(
+        &set,
+        &[(k(2), k(1)), (k(1), k(2)), (k(1), k(3)), (k(2), k(4))],
+    );
+    assert_eq!(
+        (m.reported, m.positive, m.negative, m.unlabelled),
+        (3, 1, 1, 1)
+    );
+    assert!((m.precision - 0.5).abs() < 1e-9 && (m.recall - 0.5).abs() < 1e-9);
+    assert_eq!(judge_pairs(&set, &[]).precision, 0.0);
+}
+
+#[test]
 fn the_builtin_set_is_large_and_varied_enough() {
     let set = EvalSet::builtin();
     assert!(set.docs.len() >= 80, "{}", set.docs.len());

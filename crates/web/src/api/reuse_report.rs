@@ -23,7 +23,7 @@ use crate::identity::ApiCaller;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct DuplicatesParams {
-    /// Lowest similarity reported, 0–1 (default 0.2).
+    /// Lowest similarity reported, 0–1 (default 0.1).
     pub threshold: Option<f32>,
     /// Only pairs with an object of this kind (`project`, `application`,
     /// `funding_application`, `plan_line`).

@@ -63,7 +63,7 @@ pub async fn show(
     page: SignedPage,
     Query(q): Query<DuplicatesQuery>,
 ) -> Result<Response, PageError> {
-    let seuil = q.seuil.unwrap_or(20).min(100);
+    let seuil = q.seuil.unwrap_or(10).min(100);
     let params = DuplicatesParams {
         threshold: Some(seuil as f32 / 100.0),
         kind: q.type_objet.clone(),
