@@ -158,9 +158,7 @@ pub async fn similar_of(
         .into_iter()
         .map(|mut c| {
             if !reads(&c.doc.ministry) {
-                c.doc.body.clear();
-                c.doc.url.clear();
-                c.doc.amount = None;
+                redact(&mut c.doc);
             }
             JudgedCandidate {
                 feedback: given
@@ -172,6 +170,14 @@ pub async fn similar_of(
         })
         .collect();
     Ok(Similar { source, candidates })
+}
+
+/// What a reader is told of a candidate of a ministry it does not read:
+/// its title, ministry, kind, zone — no description, amount or link.
+fn redact(d: &mut cosinum_search::Doc) {
+    d.body.clear();
+    d.url.clear();
+    d.amount = None;
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -233,9 +239,7 @@ pub async fn similar_draft(
         .map_err(|e| AppError::Internal(e.into()))?;
     for c in &mut found {
         if !reads(&c.doc.ministry) {
-            c.doc.body.clear();
-            c.doc.url.clear();
-            c.doc.amount = None;
+            redact(&mut c.doc);
         }
     }
     Ok(found)

@@ -75,7 +75,7 @@ pub async fn panel(
         source_id: id,
         back,
         can_judge,
-        csrf: super::Layout::new(&page.ctx, "", Vec::new()).csrf_token,
+        csrf: page.identity.csrf_token().unwrap_or_default().to_owned(),
         candidates,
     }))
 }
