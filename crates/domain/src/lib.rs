@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod authz;
 pub mod cloud;
+pub mod committee;
 pub mod demarches;
 pub mod funding;
 pub mod ids;
