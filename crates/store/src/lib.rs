@@ -11,6 +11,7 @@ mod db;
 pub mod audit;
 pub mod backup;
 pub mod cloud;
+pub mod committee;
 pub mod demarches;
 pub mod demo;
 mod demo_cloud;
