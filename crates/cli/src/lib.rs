@@ -89,6 +89,16 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Write a committee session's pack (agenda, attendance, every briefing
+    /// sheet) as one A4 PDF.
+    Pack {
+        /// The session's number (see `GET /api/v1/committee/sessions`).
+        #[arg(long)]
+        session: i64,
+        /// The PDF file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         /// Destination file (must not exist).

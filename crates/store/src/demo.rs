@@ -340,6 +340,13 @@ const ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
         Role::MinistryEditor,
         Some("MEF"),
     ),
+    // Chairs the COSINUM: validates its records of decisions.
+    (
+        "presidence@demo.cosinum.fr",
+        "Claire Présidente (SGG)",
+        Role::Steering,
+        Some("SGG"),
+    ),
 ];
 
 /// A small deterministic generator for the demo datasets (a PCG-style LCG):

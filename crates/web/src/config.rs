@@ -28,6 +28,9 @@ pub struct WebConfig {
     /// Where the search index is kept (created if missing; rebuilt from
     /// scratch with `cosinum reindex`). Unset: in memory, rebuilt at start.
     pub search_index_dir: Option<std::path::PathBuf>,
+    /// When the data propose a point for the committee's agenda: the drift
+    /// (`drift`, 0.2 = +20 %) and the DINUM rating (`red_rating`, 1–4).
+    pub committee_rules: cosinum_domain::committee::rules::Thresholds,
 }
 
 impl Default for WebConfig {
@@ -41,6 +44,7 @@ impl Default for WebConfig {
             rating_labels: ["Ensoleillé", "Nuageux", "Pluvieux", "Orageux"].map(String::from),
             talent_bands: Default::default(),
             search_index_dir: None,
+            committee_rules: Default::default(),
         }
     }
 }

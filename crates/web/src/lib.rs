@@ -9,6 +9,7 @@ mod assets;
 pub mod charts;
 pub mod charts_stats;
 pub mod cloud_import;
+pub mod committee;
 pub mod config;
 mod csrf;
 pub mod demarche_import;

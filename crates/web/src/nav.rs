@@ -66,6 +66,11 @@ const MODULES: &[Module] = &[
         visible: signed_in,
     },
     Module {
+        label: "Comité",
+        href: "/comite",
+        visible: signed_in,
+    },
+    Module {
         label: "Organisations",
         href: "/organisations",
         visible: signed_in,

@@ -2,7 +2,7 @@
 //! A module registers its object types here when it lands.
 
 use cosinum_domain::authz::Resource;
-use cosinum_store::{Db, organisations, tokens, users};
+use cosinum_store::{Db, committee, organisations, tokens, users};
 
 use crate::error::AppError;
 
@@ -235,6 +235,12 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Ligne de plan d'investissement",
             })
         }
+        committee::SESSION
+        | committee::points::OBJECT_TYPE
+        | committee::sheets::OBJECT_TYPE
+        | committee::decisions::OBJECT_TYPE
+        | committee::records::OBJECT_TYPE
+        | "committee" => crate::committee::objects::history_ref(db, object_type, id).await,
         _ => Err(AppError::NotFound),
     }
 }

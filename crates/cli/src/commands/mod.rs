@@ -3,6 +3,7 @@
 pub mod demarches;
 pub mod funding;
 pub mod import;
+pub mod pack;
 pub mod plans;
 pub mod portfolio;
 pub mod reindex;
@@ -97,6 +98,10 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
                      (without it the server indexes in memory at each start)",
                 )?;
             reindex::run(&open(&config, false).await?, &dir).await
+        }
+        Command::Pack { session, out } => {
+            let state = cosinum_web::AppState::new(open(&config, false).await?, config.web.clone());
+            pack::run(&state, session, &out).await
         }
         Command::DefaultConfig => Ok(()),
     }

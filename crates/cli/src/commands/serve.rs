@@ -11,9 +11,11 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let url = config.database_url(with_demo);
     let db = super::open(&config, with_demo).await?;
     tracing::info!(database = %redact_url(&url), backend = ?db.backend(), "database ready");
+    let mut fresh_demo = false;
     if with_demo {
         if demo::is_empty(&db).await? {
             demo::seed(&db).await.context("creating the demo data")?;
+            fresh_demo = true;
             println!("Données de démonstration créées dans {}", redact_url(&url));
         } else {
             println!("Base existante conservée : {}", redact_url(&url));
@@ -41,6 +43,12 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     }
     tokio::spawn(purge_expired_sessions(db.clone()));
     let state = AppState::new(db.clone(), config.web.clone());
+    if fresh_demo {
+        // The committee's sheets are computed from the other modules' demo data.
+        cosinum_web::committee::demo::seed(&state)
+            .await
+            .context("creating the committee's demo data")?;
+    }
     // The first search would otherwise wait for the index to be built.
     let (search, search_db) = (state.search.clone(), db.clone());
     tokio::spawn(async move {

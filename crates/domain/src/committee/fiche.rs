@@ -50,17 +50,26 @@ impl Unit {
     }
 }
 
+/// `v` with `places` decimals, a decimal comma and narrow spaces between
+/// thousands ("3\u{202f}867,0"); no minus sign on a value that rounds to zero.
 fn decimal_fr(v: f64, places: usize) -> String {
-    format!("{v:.places$}")
-        .replace('.', ",")
-        .replace("-0,0", "0,0")
+    let text = format!("{:.places$}", v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let grouped = group_thousands(int.parse::<i64>().unwrap_or(0));
+    let negative = v < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped},{frac}")
+    }
 }
 
 fn group_thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -284,7 +293,7 @@ mod tests {
         let keys: Vec<_> = cur.changes.iter().map(|c| c.key.as_str()).collect();
         assert_eq!(keys, ["drift", "cost", "gone"]);
         assert_eq!(cur.changes[0].describe_fr(), "10,0 % → 12,5 % (+2,5 pt)");
-        assert_eq!(cur.changes[1].describe_fr(), "3200,0 M€ (nouveau)");
+        assert_eq!(cur.changes[1].describe_fr(), "3\u{202f}200,0 M€ (nouveau)");
         assert_eq!(cur.changes[2].describe_fr(), "1 → non calculé");
         assert_eq!(cur.objects_added, [obj(3)]);
         assert_eq!(cur.objects_removed, [obj(1)]);
@@ -309,6 +318,8 @@ mod tests {
         assert_eq!(Unit::Meur.format_fr(None), "—");
         assert_eq!(Unit::Count.format_change_fr(-3.0), "-3");
         assert_eq!(Unit::Years.format_fr(Some(4.25)), "4,2 ans");
+        assert_eq!(Unit::Meur.format_change_fr(-1234.56), "-1\u{202f}234,6 M€");
+        assert_eq!(Unit::Ratio.format_change_fr(-0.012), "-1,2 pt");
     }
 
     proptest! {

@@ -91,8 +91,9 @@ impl Rule {
     }
 }
 
-/// Thresholds of the rules (configurable: `committee.*` in the configuration).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// Thresholds of the rules (configurable: `web.committee_rules` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
     /// Budget or calendar drift against the current baseline from which a
     /// project is proposed (0.2 = +20 %).

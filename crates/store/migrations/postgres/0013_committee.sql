@@ -158,3 +158,8 @@ $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER session_records_published BEFORE UPDATE ON session_records
     FOR EACH ROW WHEN (OLD.status = 'published') EXECUTE FUNCTION session_records_published();
+
+-- The committee itself exists from the start; its chair account and
+-- members are set by an administrator (or the demo).
+INSERT INTO committees (code, name, chair_title, chair_user_id, version, created_at, updated_at)
+VALUES ('COSINUM', 'COSINUM', 'Secrétaire générale du Gouvernement', NULL, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);

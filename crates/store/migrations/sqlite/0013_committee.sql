@@ -156,3 +156,8 @@ WHEN OLD.status = 'published'
 BEGIN
     SELECT RAISE(ABORT, 'a published record never changes');
 END;
+
+-- The committee itself exists from the start; its chair account and
+-- members are set by an administrator (or the demo).
+INSERT INTO committees (code, name, chair_title, chair_user_id, version, created_at, updated_at)
+VALUES ('COSINUM', 'COSINUM', 'Secrétaire générale du Gouvernement', NULL, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);

@@ -43,46 +43,46 @@ pub struct Committee {
     pub members: Vec<Member>,
 }
 
-/// The committee (`code`), creating it with its members if it does not exist.
-pub async fn ensure_committee(
+/// Sets the committee's chair and members (replacing the members).
+pub async fn configure(
     tx: &mut Tx,
     ctx: &AuditCtx,
-    code: &str,
-    name: &str,
     chair_title: &str,
     chair_user_id: Option<i64>,
     members: &[Member],
-) -> StoreResult<i64> {
-    let found: Option<(i64,)> = on_tx!(tx, c => sqlx::query_as("SELECT id FROM committees WHERE code = $1")
-        .bind(code).fetch_optional(c).await)?;
-    if let Some((id,)) = found {
-        return Ok(id);
-    }
-    let now = OffsetDateTime::now_utc();
-    let (id,): (i64,) = on_tx!(tx, c => sqlx::query_as(
-        "INSERT INTO committees (code, name, chair_title, chair_user_id, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 1, $5, $5) RETURNING id")
-        .bind(code).bind(name).bind(chair_title).bind(chair_user_id).bind(now)
-        .fetch_one(c).await)?;
+) -> StoreResult<()> {
+    let found: Option<(i64, i64, String, Option<i64>)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT id, version, chair_title, chair_user_id FROM committees ORDER BY id LIMIT 1")
+        .fetch_optional(c).await)?;
+    let (id, version, old_title, old_chair) = found.ok_or(StoreError::NotFound)?;
+    let (old_members,): (i64,) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT COUNT(*) FROM committee_members WHERE committee_id = $1").bind(id).fetch_one(c).await)?;
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE committees SET chair_title = $1, chair_user_id = $2, version = version + 1, updated_at = $3 WHERE id = $4")
+        .bind(chair_title).bind(chair_user_id).bind(OffsetDateTime::now_utc()).bind(id)
+        .execute(c).await.map(|_| ()))?;
+    on_tx!(tx, c => sqlx::query("DELETE FROM committee_members WHERE committee_id = $1")
+        .bind(id).execute(c).await.map(|_| ()))?;
     for (i, m) in members.iter().enumerate() {
         on_tx!(tx, c => sqlx::query(
             "INSERT INTO committee_members (committee_id, position, name, role, organisation) VALUES ($1, $2, $3, $4, $5)")
             .bind(id).bind(i as i64 + 1).bind(&m.name).bind(&m.role).bind(&m.organisation)
             .execute(c).await.map(|_| ()))?;
     }
-    let after =
-        json!({"code": code, "name": name, "chair_title": chair_title, "members": members.len()});
+    let before =
+        json!({"chair_title": old_title, "chair_user_id": old_chair, "members": old_members});
+    let after = json!({"chair_title": chair_title, "chair_user_id": chair_user_id, "members": members.len()});
     audit::record(
         tx,
         ctx,
         "committee",
         id,
-        1,
-        AuditAction::Create,
-        &diff(&Value::Null, &after),
+        version + 1,
+        AuditAction::Update,
+        &diff(&before, &after),
     )
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// The committee (the first one: cosinum runs one per installation).

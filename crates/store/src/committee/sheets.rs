@@ -69,6 +69,12 @@ pub async fn for_session(db: &Db, session_id: i64) -> StoreResult<Vec<Sheet>> {
     rows.into_iter().map(from_row).collect()
 }
 
+pub async fn get(db: &Db, id: i64) -> StoreResult<Sheet> {
+    let row: Option<Row> = on_pool!(db, p => sqlx::query_as(concat!(cols!(), " WHERE id = $1"))
+        .bind(id).fetch_optional(p).await)?;
+    from_row(row.ok_or(StoreError::NotFound)?)
+}
+
 /// The frozen sheet of a point, if any.
 pub async fn for_point(db: &Db, point_id: i64) -> StoreResult<Option<Sheet>> {
     let row: Option<Row> = on_pool!(db, p => sqlx::query_as(concat!(cols!(), " WHERE point_id = $1"))

@@ -134,15 +134,26 @@ pub async fn missing(
     state: &AppState,
     visible: impl Fn(cosinum_domain::OrgId) -> bool,
 ) -> Result<Vec<MissingAvis>, AppError> {
+    missing_on(state, today(), visible).await
+}
+
+/// [`missing`] as of `as_of`: the portfolio of that day, and the avis
+/// received by then.
+pub async fn missing_on(
+    state: &AppState,
+    as_of: Date,
+    visible: impl Fn(cosinum_domain::OrgId) -> bool,
+) -> Result<Vec<MissingAvis>, AppError> {
     let data = PortfolioData::load(&state.db).await?;
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
     let with_avis: std::collections::HashSet<i64> = avis::list_all(&state.db)
         .await?
         .iter()
+        .filter(|a| a.received_on <= as_of)
         .map(|a| a.project_id)
         .collect();
     let mut out = Vec::new();
-    for s in data.snapshots(today()) {
+    for s in data.snapshots(as_of) {
         if !visible(s.ministry) || with_avis.contains(&s.project_id) {
             continue;
         }

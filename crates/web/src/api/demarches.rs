@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use cosinum_domain::authz::{Access, Owner, Resource, allows};
+use cosinum_domain::authz::{Access, Actor, Owner, Resource, allows};
 use cosinum_domain::demarches::bilan::{BilanLine, bilan};
 use cosinum_domain::demarches::method::method;
 use cosinum_domain::demarches::shares::{
@@ -57,52 +57,52 @@ pub struct SummaryParams {
 /// One ministry's figures in an edition.
 #[derive(Serialize, ToSchema)]
 pub struct MinistrySummary {
-    code: String,
-    name: String,
+    pub code: String,
+    pub name: String,
     #[schema(value_type = Object)]
-    online: OnlineShare,
+    pub online: OnlineShare,
     #[schema(value_type = Vec<Object>)]
-    goals: Vec<GoalShare>,
+    pub goals: Vec<GoalShare>,
     /// Change of its strict online share since the previous edition (ratio points).
-    online_change: Option<f64>,
+    pub online_change: Option<f64>,
 }
 
 /// One administration's figures in an edition.
 #[derive(Serialize, ToSchema)]
 pub struct AdministrationSummary {
-    ministry: String,
-    administration: String,
+    pub ministry: String,
+    pub administration: String,
     #[schema(value_type = Object)]
-    online: OnlineShare,
+    pub online: OnlineShare,
     #[schema(value_type = Vec<Object>)]
-    goals: Vec<GoalShare>,
+    pub goals: Vec<GoalShare>,
 }
 
 /// An edition of the observatory, summarised.
 #[derive(Serialize, ToSchema)]
 pub struct Summary {
-    edition: Date,
+    pub edition: Date,
     /// The method of the edition (`v2019`, `v2023`): levels and goals follow it.
-    method: &'static str,
-    method_label: &'static str,
-    demarches: usize,
+    pub method: &'static str,
+    pub method_label: &'static str,
+    pub demarches: usize,
     /// Fully online counted strictly, and weighted (100 % online, 50 % partial, 10 % beta).
     #[schema(value_type = Object)]
-    online: OnlineShare,
+    pub online: OnlineShare,
     /// Share at goal for each indicator, with denominators and exclusions.
     #[schema(value_type = Vec<Object>)]
-    goals: Vec<GoalShare>,
+    pub goals: Vec<GoalShare>,
     /// The consolidated table: each line states its definition and denominator.
     #[schema(value_type = Vec<Object>)]
-    bilan: Vec<BilanLine>,
-    by_ministry: Vec<MinistrySummary>,
-    by_administration: Vec<AdministrationSummary>,
-    previous_edition: Option<Date>,
+    pub bilan: Vec<BilanLine>,
+    pub by_ministry: Vec<MinistrySummary>,
+    pub by_administration: Vec<AdministrationSummary>,
+    pub previous_edition: Option<Date>,
     /// Change of the strict online share since the previous edition (ratio points).
-    online_change: Option<f64>,
+    pub online_change: Option<f64>,
     /// Démarches whose level rose / fell on at least one indicator since the previous edition.
-    movers_up: usize,
-    movers_down: usize,
+    pub movers_up: usize,
+    pub movers_down: usize,
 }
 
 /// The summary of an edition, over the démarches the caller may read.
@@ -113,9 +113,19 @@ pub async fn summary(
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<SummaryParams>,
 ) -> Result<Json<Summary>, ApiError> {
+    Ok(Json(summary_for(&state, caller.actor(), p.edition).await?))
+}
+
+/// The summary of the edition of `edition` (default: the latest) over the
+/// démarches `actor` may read; not found when there is no such edition.
+pub async fn summary_for(
+    state: &AppState,
+    actor: &Actor,
+    edition: Option<Date>,
+) -> Result<Summary, AppError> {
     let db = &state.db;
     let all = demarches::editions(db).await?;
-    let edition = match p.edition {
+    let edition = match edition {
         Some(d) => all
             .iter()
             .find(|e| e.edition_date == d)
@@ -124,10 +134,9 @@ pub async fn summary(
     };
     let m = method(&edition.method)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", edition.method)))?;
-    let actor = caller.actor().clone();
     let visible = |rows: Vec<cosinum_domain::demarches::shares::DemarcheValues>| {
         rows.into_iter()
-            .filter(|r| allows(Some(&actor), Access::Read, &demarche_resource(r.ministry)))
+            .filter(|r| allows(Some(actor), Access::Read, &demarche_resource(r.ministry)))
             .collect::<Vec<_>>()
     };
     let rows = visible(
@@ -200,7 +209,7 @@ pub async fn summary(
             },
         )
         .collect();
-    Ok(Json(Summary {
+    Ok(Summary {
         edition: edition.edition_date,
         method: m.code,
         method_label: m.label_fr,
@@ -214,7 +223,7 @@ pub async fn summary(
         online_change,
         movers_up,
         movers_down,
-    }))
+    })
 }
 
 /// The observatory's editions.

@@ -5,6 +5,8 @@ pub mod avis;
 pub mod cloud;
 pub mod cloud_files;
 mod cloud_writes;
+pub mod committee;
+pub mod committee_decisions;
 pub mod demarches;
 pub mod demarches_crud;
 pub mod demarches_files;
@@ -67,6 +69,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "reuse", description = "Réutilisation : plans d'investissement des ministères, déjà fait ailleurs"),
         (name = "talents", description = "Talents du numérique : rotation, vacance, externalisation"),
         (name = "funding", description = "Financements : fonds, guichets, dossiers, décisions, crédits AE/CP, capacité des ministères"),
+        (name = "committee", description = "Comité (COSINUM) : séances, ordre du jour, fiches figées, dossier, décisions et leur suivi, relevés"),
     )
 )]
 struct ApiDoc;
@@ -180,6 +183,28 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(talent_grid::salary_check_api))
         .routes(routes!(talent_grid::export))
         .routes(routes!(talent_grid::import))
+        .routes(routes!(committee::list_sessions, committee::create_session))
+        .routes(routes!(committee::get_session, committee::update_session))
+        .routes(routes!(committee::set_attendance))
+        .routes(routes!(committee::proposals))
+        .routes(routes!(committee::add_point))
+        .routes(routes!(committee::change_point))
+        .routes(routes!(committee::sheet))
+        .routes(routes!(committee::freeze))
+        .routes(routes!(committee::pack_pdf))
+        .routes(routes!(committee_decisions::add_decision))
+        .routes(routes!(committee_decisions::register))
+        .routes(routes!(
+            committee_decisions::get_decision,
+            committee_decisions::update_decision
+        ))
+        .routes(routes!(committee_decisions::add_note))
+        .routes(routes!(
+            committee_decisions::records,
+            committee_decisions::open_record
+        ))
+        .routes(routes!(committee_decisions::change_record))
+        .routes(routes!(committee_decisions::record_document))
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))

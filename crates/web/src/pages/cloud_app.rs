@@ -54,6 +54,8 @@ struct ShowPage {
     environments: Vec<SelectOption>,
     offers: Vec<SelectOption>,
     reuse: Option<super::reuse_panel::ReusePanel>,
+    /// The committee's decisions about this object.
+    committee: Vec<super::committee_decisions::LineView>,
 }
 
 pub async fn show(
@@ -247,6 +249,7 @@ pub async fn show(
     .await?;
     render(&ShowPage {
         reuse,
+        committee: super::committee_decisions::about(&state, "application", id).await?,
         layout: Layout::new(
             &page.ctx,
             a.name.clone(),

@@ -34,6 +34,8 @@ struct PositionLine {
 #[template(path = "demarches/show.html")]
 struct DemarchePage {
     layout: Layout,
+    /// The committee's decisions about this object.
+    committee: Vec<super::committee_decisions::LineView>,
     id: i64,
     name: String,
     ministry: String,
@@ -148,6 +150,7 @@ pub async fn show(
     .with_notice(notice.ok.as_deref());
     render(&DemarchePage {
         layout,
+        committee: super::committee_decisions::about(&state, "demarche", d.id).await?,
         id: d.id,
         ministry: format!("{} — {}", org.code, org.name),
         ministry_code: org.code.clone(),

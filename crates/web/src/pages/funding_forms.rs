@@ -372,6 +372,8 @@ struct ShowPage {
     today: String,
     statuses: Vec<SelectOption>,
     reuse: Option<super::reuse_panel::ReusePanel>,
+    /// The committee's decisions about this object.
+    committee: Vec<super::committee_decisions::LineView>,
 }
 
 pub async fn show(
@@ -506,6 +508,7 @@ pub async fn show(
     .await?;
     render(&ShowPage {
         reuse,
+        committee: super::committee_decisions::about(&state, "funding_application", id).await?,
         layout: Layout::new(
             &page.ctx,
             f.title.clone(),

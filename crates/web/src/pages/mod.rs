@@ -7,6 +7,9 @@ mod avis_pages;
 mod cloud;
 mod cloud_app;
 mod cloud_forms;
+mod committee;
+mod committee_decisions;
+mod committee_sheet;
 mod demarche_bulk;
 mod demarche_charts;
 mod demarche_files;
@@ -73,6 +76,37 @@ pub fn router() -> Router<AppState> {
             post(organisations::restore),
         )
         .route("/historique/{object_type}/{id}", get(history::show))
+        .route("/comite", get(committee::list))
+        .route("/comite/seances", post(committee::create))
+        .route("/comite/seances/{id}", get(committee::show))
+        .route("/comite/seances/{id}/modifier", post(committee::update))
+        .route("/comite/seances/{id}/presence", post(committee::attendance))
+        .route("/comite/seances/{id}/points", post(committee::add_point))
+        .route("/comite/seances/{id}/propositions", post(committee::accept))
+        .route("/comite/seances/{id}/figer", post(committee::freeze_all))
+        .route("/comite/seances/{id}/dossier", get(committee_sheet::pack))
+        .route(
+            "/comite/seances/{id}/releve",
+            get(committee_decisions::record).post(committee_decisions::change_record),
+        )
+        .route("/comite/points/{id}", get(committee_sheet::show))
+        .route("/comite/points/{id}/deplacer", post(committee::move_point))
+        .route("/comite/points/{id}/figer", post(committee_sheet::freeze))
+        .route(
+            "/comite/points/{id}/decisions",
+            post(committee_sheet::add_decision),
+        )
+        .route("/comite/decisions", get(committee_decisions::register))
+        .route("/comite/actions", get(committee_decisions::actions))
+        .route("/comite/decisions/{id}", get(committee_decisions::show))
+        .route(
+            "/comite/decisions/{id}/avancement",
+            post(committee_decisions::add_note),
+        )
+        .route(
+            "/comite/decisions/{id}/modifier",
+            post(committee_decisions::update),
+        )
         .route(
             "/projets",
             get(projects::dashboard).post(project_forms::create),
@@ -385,6 +419,7 @@ fn notice_text(key: &str) -> Option<&'static str> {
             "Import terminé : la grille de rémunération du fichier est enregistrée."
         }
         "desactive" => "Le compte a été désactivé.",
+        "fige" => "Fiche validée et figée : ses chiffres ne changeront plus.",
         "reactive" => "Le compte a été réactivé.",
         _ => return None,
     })

@@ -71,6 +71,8 @@ struct ProjectPage {
     today: String,
     rating_options: Vec<(u8, String)>,
     reuse: Option<super::reuse_panel::ReusePanel>,
+    /// The committee's decisions about this object.
+    committee: Vec<super::committee_decisions::LineView>,
 }
 
 fn rating(config: &crate::WebConfig, r: Option<Rating>) -> String {
@@ -238,6 +240,7 @@ pub async fn show(
     .await?;
     render(&ProjectPage {
         reuse,
+        committee: super::committee_decisions::about(&state, "project", project.id).await?,
         layout,
         id: project.id,
         ministry: format!("{} — {}", org.code, org.name),
