@@ -429,3 +429,92 @@ pub async fn pack_file(state: &AppState, id: i64) -> Result<(String, Vec<u8>), A
         .map_err(|e| AppError::Internal(anyhow::anyhow!("pack PDF: {e}")))?;
     Ok((name, bytes))
 }
+
+/// The committee: its name, chair and members.
+#[utoipa::path(get, path = "/api/v1/committee", tag = "committee", security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 401, body = crate::ErrorBody)))]
+pub async fn get_committee(
+    State(state): State<AppState>,
+    _caller: ApiCaller,
+) -> Result<Json<store::Committee>, ApiError> {
+    Ok(Json(
+        store::committee(&state.db).await.map_err(AppError::from)?,
+    ))
+}
+
+/// A member as written.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberWrite {
+    pub name: String,
+    /// Their function on the committee ("Secrétaire général", "Invité").
+    pub role: String,
+    /// The organisation's code.
+    pub organisation: String,
+}
+
+/// The committee's chair and members, as written.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommitteeWrite {
+    /// The chair as printed ("Secrétaire générale du Gouvernement").
+    pub chair_title: String,
+    /// The account that validates records of decisions (its e-mail); none: administrators do.
+    pub chair_email: Option<String>,
+    pub members: Vec<MemberWrite>,
+}
+
+/// Sets the committee's chair and members (the DINUM and administrators).
+/// Sessions scheduled from then on invite the new members.
+#[utoipa::path(put, path = "/api/v1/committee", tag = "committee", request_body = CommitteeWrite, security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 403, body = crate::ErrorBody), (status = 422, body = crate::ErrorBody)))]
+pub async fn set_committee(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(body): ApiJson<CommitteeWrite>,
+) -> Result<Json<store::Committee>, ApiError> {
+    if !service::may_prepare(caller.actor()) {
+        return Err(AppError::Forbidden.into());
+    }
+    let title = cosinum_domain::validation::required_text("chair_title", &body.chair_title, 200)?;
+    let chair = match body
+        .chair_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        None => None,
+        Some(e) => Some(
+            cosinum_store::users::get_by_email(&state.db, e)
+                .await
+                .map_err(|_| ValidationError::new("chair_email", format!("aucun compte {e}")))?
+                .id
+                .0,
+        ),
+    };
+    let mut members = Vec::new();
+    for (i, m) in body.members.iter().enumerate() {
+        let field = format!("members[{i}]");
+        cosinum_store::organisations::get_by_code(&state.db, m.organisation.trim())
+            .await
+            .map_err(|_| {
+                ValidationError::new(
+                    &field,
+                    format!("organisation inconnue : {}", m.organisation),
+                )
+            })?;
+        members.push(store::Member {
+            name: cosinum_domain::validation::required_text(&field, &m.name, 200)?,
+            role: cosinum_domain::validation::required_text(&field, &m.role, 200)?,
+            organisation: m.organisation.trim().to_uppercase(),
+        });
+    }
+    let mut tx = state.db.begin().await.map_err(AppError::from)?;
+    store::configure(&mut tx, &caller.audit(), &title, chair, &members)
+        .await
+        .map_err(AppError::from)?;
+    tx.commit().await.map_err(AppError::from)?;
+    Ok(Json(
+        store::committee(&state.db).await.map_err(AppError::from)?,
+    ))
+}

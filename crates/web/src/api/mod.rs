@@ -183,6 +183,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(talent_grid::salary_check_api))
         .routes(routes!(talent_grid::export))
         .routes(routes!(talent_grid::import))
+        .routes(routes!(committee::get_committee, committee::set_committee))
         .routes(routes!(committee::list_sessions, committee::create_session))
         .routes(routes!(committee::get_session, committee::update_session))
         .routes(routes!(committee::set_attendance))
