@@ -152,11 +152,11 @@ CREATE TABLE session_records (
 
 CREATE FUNCTION session_records_published() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'a published record never changes';
+    RAISE EXCEPTION 'a published record never changes and is never deleted';
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER session_records_published BEFORE UPDATE ON session_records
+CREATE TRIGGER session_records_published BEFORE UPDATE OR DELETE ON session_records
     FOR EACH ROW WHEN (OLD.status = 'published') EXECUTE FUNCTION session_records_published();
 
 -- The committee itself exists from the start; its chair account and

@@ -157,6 +157,12 @@ BEGIN
     SELECT RAISE(ABORT, 'a published record never changes');
 END;
 
+CREATE TRIGGER session_records_kept BEFORE DELETE ON session_records
+WHEN OLD.status = 'published'
+BEGIN
+    SELECT RAISE(ABORT, 'a published record is never deleted');
+END;
+
 -- The committee itself exists from the start; its chair account and
 -- members are set by an administrator (or the demo).
 INSERT INTO committees (code, name, chair_title, chair_user_id, version, created_at, updated_at)

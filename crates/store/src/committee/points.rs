@@ -222,7 +222,7 @@ pub async fn schedule(
     };
     let point = write(tx, ctx, &old, &input_of(&old), position).await?;
     if !on_agenda {
-        renumber(tx, old.session_id).await?;
+        renumber(tx, ctx, old.session_id).await?;
     }
     Ok(point)
 }
@@ -258,14 +258,18 @@ pub async fn shift(
     write(tx, ctx, &old, &input_of(&old), other.position).await
 }
 
-/// Closes the gaps in a session's agenda after a point left it.
-async fn renumber(tx: &mut Tx, session_id: i64) -> StoreResult<()> {
+/// Closes the gaps in a session's agenda after a point left it; each
+/// point that moves up is written (and audited) like any other move.
+async fn renumber(tx: &mut Tx, ctx: &AuditCtx, session_id: i64) -> StoreResult<()> {
     let ids: Vec<(i64,)> = on_tx!(tx, c => sqlx::query_as(
         "SELECT id FROM agenda_points WHERE session_id = $1 AND position IS NOT NULL ORDER BY position, id")
         .bind(session_id).fetch_all(c).await)?;
     for (i, (id,)) in ids.into_iter().enumerate() {
-        on_tx!(tx, c => sqlx::query("UPDATE agenda_points SET position = $1 WHERE id = $2")
-            .bind(i as i64 + 1).bind(id).execute(c).await.map(|_| ()))?;
+        let p = get_in(tx, id).await?;
+        let wanted = i as i64 + 1;
+        if p.position != Some(wanted) {
+            write(tx, ctx, &p, &input_of(&p), Some(wanted)).await?;
+        }
     }
     Ok(())
 }

@@ -73,10 +73,18 @@ pub async fn create_session(
 ) -> Result<Session, AppError> {
     prepare(actor)?;
     let committee = store::committee(&state.db).await?;
+    // Decisions of sessions held before this one: a session scheduled
+    // in between does not follow up decisions taken after it.
+    let earlier: Vec<i64> = store::sessions(&state.db)
+        .await?
+        .into_iter()
+        .filter(|s| s.held_on < input.held_on)
+        .map(|s| s.id)
+        .collect();
     let open = store::decisions::all(&state.db)
         .await?
         .into_iter()
-        .filter(|d| d.status.is_open())
+        .filter(|d| d.status.is_open() && earlier.contains(&d.session_id))
         .count();
     let mut tx = state.db.begin().await?;
     let session = store::create_session(&mut tx, ctx, committee.id, input).await?;
@@ -225,11 +233,26 @@ pub async fn change_point(
     version: i64,
 ) -> Result<Point, AppError> {
     prepare(actor)?;
+    if matches!(change, PointChange::Schedule(false)) {
+        let point = store::points::get(&state.db, id).await?;
+        let decided = store::decisions::for_session(&state.db, point.session_id)
+            .await?
+            .iter()
+            .any(|d| d.point_id == id);
+        if decided {
+            return Err(AppError::Stale(
+                "des décisions ont été prises sur ce point : il reste à l'ordre du jour".into(),
+            ));
+        }
+    }
     if store::sheets::for_point(&state.db, id).await?.is_some()
-        && matches!(change, PointChange::Rewrite(_))
+        && matches!(
+            change,
+            PointChange::Rewrite(_) | PointChange::Schedule(false)
+        )
     {
         return Err(AppError::Stale(
-            "la fiche de ce point est figée : le point ne se réécrit plus".into(),
+            "la fiche de ce point est figée : le point ne se réécrit plus et reste à l'ordre du jour".into(),
         ));
     }
     let mut tx = state.db.begin().await?;
@@ -293,6 +316,11 @@ pub async fn add_decision(
 ) -> Result<cosinum_store::committee::decisions::Decision, AppError> {
     prepare(actor)?;
     let point = store::points::get(&state.db, point_id).await?;
+    if point.position.is_none() {
+        return Err(AppError::Stale(
+            "seuls les points inscrits à l'ordre du jour reçoivent des décisions".into(),
+        ));
+    }
     let session = store::get_session(&state.db, point.session_id).await?;
     let mut tx = state.db.begin().await?;
     let d =
