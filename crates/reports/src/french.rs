@@ -3,30 +3,11 @@
 
 use cosinum_domain::committee::ObjectRef;
 use cosinum_domain::committee::releve::Status;
-use time::{Date, Month};
+use time::Date;
 
-/// "30 juin 2025"; the first of the month is "1er juillet 2025", as French
-/// typography requires.
+/// "30 juin 2025", "1er juillet 2025".
 pub(crate) fn date(d: Date) -> String {
-    let month = match d.month() {
-        Month::January => "janvier",
-        Month::February => "février",
-        Month::March => "mars",
-        Month::April => "avril",
-        Month::May => "mai",
-        Month::June => "juin",
-        Month::July => "juillet",
-        Month::August => "août",
-        Month::September => "septembre",
-        Month::October => "octobre",
-        Month::November => "novembre",
-        Month::December => "décembre",
-    };
-    let day = match d.day() {
-        1 => "1er".to_owned(),
-        n => n.to_string(),
-    };
-    format!("{day} {month} {}", d.year())
+    cosinum_domain::committee::long_date_fr(d)
 }
 
 /// Whether someone attended, as printed in the attendance list.

@@ -89,6 +89,24 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
 }
 
+impl Evaluation {
+    /// The doctrine's rules the application breaches, each once, in the
+    /// order they were checked.
+    pub fn breached_rules(&self) -> Vec<&'static str> {
+        let mut rules: Vec<&'static str> = Vec::new();
+        for f in self
+            .findings
+            .iter()
+            .filter(|f| f.status == Status::Breached)
+        {
+            if !rules.contains(&f.rule) {
+                rules.push(f.rule);
+            }
+        }
+        rules
+    }
+}
+
 /// The hosting of each environment on `day` (the latest record dated on or
 /// before it).
 pub fn hosting_on(hostings: &[Hosting], day: Date) -> BTreeMap<Environment, &Hosting> {

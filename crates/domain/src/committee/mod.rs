@@ -223,6 +223,30 @@ impl PointInput {
     }
 }
 
+/// A date as French prose: "30 juin 2025", and "1er juillet 2025" for the
+/// first of the month, as French typography requires (sheets, packs, records).
+pub fn long_date_fr(d: Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let month = MONTHS[usize::from(u8::from(d.month())) - 1];
+    match d.day() {
+        1 => format!("1er {month} {}", d.year()),
+        n => format!("{n} {month} {}", d.year()),
+    }
+}
+
 /// Minutes from the start of the meeting at which each point begins, in
 /// agenda order (the timetable printed on the agenda).
 pub fn timetable(durations: &[i64]) -> Vec<i64> {
@@ -306,6 +330,13 @@ mod tests {
         assert_eq!(ObjectRef::parse_key("project:-1"), None);
         assert_eq!(ObjectRef::parse_key("nothing:1"), None);
         assert_eq!(ObjectRef::parse_key("project"), None);
+    }
+
+    #[test]
+    fn long_dates_in_french() {
+        assert_eq!(long_date_fr(date!(2025 - 06 - 30)), "30 juin 2025");
+        assert_eq!(long_date_fr(date!(2026 - 02 - 01)), "1er février 2026");
+        assert_eq!(long_date_fr(date!(2025 - 12 - 31)), "31 décembre 2025");
     }
 
     #[test]

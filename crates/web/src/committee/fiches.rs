@@ -20,7 +20,7 @@ use cosinum_domain::committee::fiche::Unit::{Count, Meur, Ratio};
 use cosinum_domain::committee::fiche::{Bar, Chart, Fiche, KeyFigure, Table, Unit};
 use cosinum_domain::committee::{ObjectRef, Topic};
 use cosinum_domain::projects::edition;
-use time::{Date, Month};
+use time::Date;
 
 use super::signals;
 use crate::AppState;
@@ -56,26 +56,7 @@ pub async fn build(
 
 /// "15 juin 2025" (1er for the first of the month).
 pub(super) fn long_date(d: Date) -> String {
-    let month = match d.month() {
-        Month::January => "janvier",
-        Month::February => "février",
-        Month::March => "mars",
-        Month::April => "avril",
-        Month::May => "mai",
-        Month::June => "juin",
-        Month::July => "juillet",
-        Month::August => "août",
-        Month::September => "septembre",
-        Month::October => "octobre",
-        Month::November => "novembre",
-        Month::December => "décembre",
-    };
-    let day = if d.day() == 1 {
-        "1er".to_owned()
-    } else {
-        d.day().to_string()
-    };
-    format!("{day} {month} {}", d.year())
+    cosinum_domain::committee::long_date_fr(d)
 }
 
 /// "15/06/2025".

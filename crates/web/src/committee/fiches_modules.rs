@@ -1,7 +1,7 @@
 //! The sheets of the démarches, funding and cloud modules, each from the
 //! module's own report builder as of the session's cut-off.
 
-use cosinum_domain::cloud::compliance::{Status as FindingStatus, Verdict};
+use cosinum_domain::cloud::compliance::Verdict;
 use cosinum_domain::committee::fiche::Unit::{Count, Meur, Ratio};
 use cosinum_domain::committee::fiche::{Fiche, Unit};
 use cosinum_domain::committee::{ObjectRef, Topic};
@@ -484,13 +484,7 @@ pub(super) async fn cloud(
             apps.iter()
                 .filter(|(a, _, _)| wanted.contains(&a.id))
                 .map(|(a, _, e)| {
-                    let mut rules: Vec<&str> = e
-                        .findings
-                        .iter()
-                        .filter(|f| f.status == FindingStatus::Breached)
-                        .map(|f| f.rule)
-                        .collect();
-                    rules.dedup();
+                    let rules = e.breached_rules();
                     vec![
                         a.name.clone(),
                         orgs_code(&orgs, a.organisation_id),

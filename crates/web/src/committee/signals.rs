@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use cosinum_domain::OrgId;
-use cosinum_domain::cloud::compliance::{Status as FindingStatus, Verdict};
+use cosinum_domain::cloud::compliance::Verdict;
 use cosinum_domain::committee::ObjectRef;
 use cosinum_domain::committee::decisions::Alert;
 use cosinum_domain::committee::rules::{ProjectFacts, Rule, Signal, Thresholds, project_signals};
@@ -300,13 +300,7 @@ async fn cloud(
         .iter()
         .filter(|(_, _, e)| e.verdict == Verdict::NonCompliant && e.sensitive == Some(true))
         .map(|(a, _, e)| {
-            let mut rules: Vec<&str> = e
-                .findings
-                .iter()
-                .filter(|f| f.status == FindingStatus::Breached)
-                .map(|f| f.rule)
-                .collect();
-            rules.dedup();
+            let rules = e.breached_rules();
             Signal {
                 rule: Rule::SensitiveNonCompliant,
                 object: object("application", a.id, a.name.clone()),

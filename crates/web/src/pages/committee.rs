@@ -150,6 +150,27 @@ impl SessionForm {
     }
 }
 
+/// After a committee form: on to `ok_url` when the change was made;
+/// otherwise the form's page again, built by `page_with(reason)`, with the
+/// status that says why (422 invalid, 409 changed meanwhile or refused now).
+pub(super) async fn after_form<T, Fut>(
+    result: Result<(), AppError>,
+    ok_url: &str,
+    page_with: impl FnOnce(String) -> Fut,
+) -> Result<Response, PageError>
+where
+    T: Template,
+    Fut: std::future::Future<Output = Result<T, PageError>>,
+{
+    match result {
+        Ok(()) => Ok(Redirect::to(ok_url).into_response()),
+        Err(e) => {
+            let (status, msg) = refusal(e)?;
+            render_status(status, &page_with(msg).await?)
+        }
+    }
+}
+
 /// Turns a refused change into the page shown again with the reason.
 pub(super) fn refusal(e: AppError) -> Result<(StatusCode, String), PageError> {
     match e {
@@ -383,15 +404,8 @@ async fn back_to_session(
     result: Result<(), AppError>,
     anchor: &str,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/comite/seances/{id}?ok=enregistre#{anchor}")).into_response(),
-        ),
-        Err(e) => {
-            let (status, msg) = refusal(e)?;
-            render_status(status, &session_page(state, page, id, msg).await?)
-        }
-    }
+    let ok = format!("/comite/seances/{id}?ok=enregistre#{anchor}");
+    after_form(result, &ok, |m| session_page(state, page, id, m)).await
 }
 
 /// `POST /comite/seances/{id}/modifier`.

@@ -7,13 +7,13 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use cosinum_domain::committee::decisions::{Frequency, Status};
 use cosinum_domain::committee::releve;
 use cosinum_store::committee as store;
 use serde::Deserialize;
 
-use super::committee::{parse_date, refusal};
+use super::committee::{after_form, parse_date};
 use super::committee_sheet::DecisionForm;
 use super::{Crumb, Layout, NoticeQuery, fr_date, fr_datetime, render_status};
 use crate::AppState;
@@ -277,15 +277,8 @@ async fn back_to_decision(
     id: i64,
     result: Result<(), AppError>,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/comite/decisions/{id}?ok=enregistre")).into_response())
-        }
-        Err(e) => {
-            let (status, msg) = refusal(e)?;
-            render_status(status, &decision_page(state, page, id, msg).await?)
-        }
-    }
+    let ok = format!("/comite/decisions/{id}?ok=enregistre");
+    after_form(result, &ok, |m| decision_page(state, page, id, m)).await
 }
 
 #[derive(Deserialize)]
@@ -524,15 +517,8 @@ pub async fn change_record(
         }
     }
     .await;
-    match result {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/comite/seances/{id}/releve?ok=enregistre")).into_response())
-        }
-        Err(e) => {
-            let (status, msg) = refusal(e)?;
-            render_status(status, &record_page(&state, &page, id, msg).await?)
-        }
-    }
+    let ok = format!("/comite/seances/{id}/releve?ok=enregistre");
+    after_form(result, &ok, |m| record_page(&state, &page, id, m)).await
 }
 
 /// The committee's decisions about an object, for its page.
@@ -547,4 +533,28 @@ pub async fn about(state: &AppState, kind: &str, id: i64) -> Result<Vec<LineView
         .iter()
         .map(line_view)
         .collect())
+}
+
+/// The committee's decisions an organisation owns or that concern it.
+pub async fn of_organisation(
+    state: &AppState,
+    id: i64,
+    code: &str,
+) -> Result<Vec<LineView>, PageError> {
+    let today = time::OffsetDateTime::now_utc().date();
+    let owned = RegisterFilter {
+        owner: Some(code.to_owned()),
+        ..Default::default()
+    };
+    let mut lines = register::search(state, &owned, today).await?;
+    let about = RegisterFilter {
+        object: Some(format!("organisation:{id}")),
+        ..Default::default()
+    };
+    for l in register::search(state, &about, today).await? {
+        if !lines.iter().any(|x| x.decision.id == l.decision.id) {
+            lines.push(l);
+        }
+    }
+    Ok(lines.iter().map(line_view).collect())
 }

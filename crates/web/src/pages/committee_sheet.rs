@@ -5,14 +5,14 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use cosinum_domain::OrgId;
 use cosinum_domain::committee::decisions::{DecisionInput, Frequency};
 use cosinum_domain::committee::fiche::Fiche;
 use cosinum_store::committee as store;
 use serde::Deserialize;
 
-use super::committee::{parse_date, refusal};
+use super::committee::{after_form, parse_date};
 use super::{Crumb, Layout, NoticeQuery, fr_date, fr_datetime, render_status};
 use crate::AppState;
 use crate::api::committee::objects_of;
@@ -209,13 +209,8 @@ async fn back_to_point(
     result: Result<(), AppError>,
     ok: &str,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(()) => Ok(Redirect::to(&format!("/comite/points/{id}?ok={ok}")).into_response()),
-        Err(e) => {
-            let (status, msg) = refusal(e)?;
-            render_status(status, &point_page(state, page, id, msg).await?)
-        }
-    }
+    let ok = format!("/comite/points/{id}?ok={ok}");
+    after_form(result, &ok, |m| point_page(state, page, id, m)).await
 }
 
 /// `POST /comite/points/{id}/figer`.

@@ -115,6 +115,8 @@ struct ShowPage {
     parent: Option<Organisation>,
     children: Vec<Organisation>,
     can_write: bool,
+    /// The committee's decisions this organisation owns or that concern it.
+    committee: Vec<super::committee_decisions::LineView>,
 }
 
 #[derive(Deserialize)]
@@ -156,7 +158,9 @@ pub async fn show(
         ],
     )
     .with_notice(q.ok.as_deref());
+    let committee = super::committee_decisions::of_organisation(&state, id, &org.code).await?;
     render(&ShowPage {
+        committee,
         layout,
         kind: org.kind.label_fr(),
         validity: validity(&org),
