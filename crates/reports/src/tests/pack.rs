@@ -124,7 +124,7 @@ fn figures_changes_and_objects_are_printed_as_worded_in_french() {
     let everything = texts.join(" ");
     for expected in [
         "Coût total estimé",
-        "3412,5 M€",
+        "3 412,5 M€",
         "12,5 %",
         "4,2 ans",
         "Évolution depuis la séance du 15 janvier 2025",
@@ -150,7 +150,7 @@ fn charts_are_drawn_as_one_vector_bar_per_value() {
         rects_filled_with(&document.pages()[page].frame, "#000091"),
         4
     );
-    for expected in ["Armées", "1250,0 M€", "Justice & <libertés>", "120,5 M€"] {
+    for expected in ["Armées", "1 250,0 M€", "Justice & <libertés>", "120,5 M€"] {
         assert!(texts[page].contains(expected), "{expected:?} missing");
     }
 }

@@ -38,7 +38,7 @@ fn one_bar_per_value_with_escaped_text() {
     assert!(svg.contains("<title>Coût par ministère &lt;T&amp;A&gt;</title>"));
     assert_eq!(svg.matches("<rect").count(), 3);
     assert!(svg.contains(">Justice &amp; &quot;libertés&quot;</text>"));
-    assert!(svg.contains(">1250,0 M€</text>"));
+    assert!(svg.contains(">1\u{202f}250,0 M€</text>"));
     assert!(svg.contains(">-3,0 M€</text>"));
     assert!(!svg.contains("<T&A>"));
     // The longest bar spans the full length, a negative one draws nothing.
