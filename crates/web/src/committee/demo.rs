@@ -108,7 +108,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
             .collect();
         let s = store::get_session(&state.db, session.id).await?;
         service::set_attendance(state, &dinum, &ctx, session.id, &presence, s.version).await?;
-        record_decisions(state, &dinum, &ctx, session.id).await?;
+        record_decisions(state, &dinum, &ctx, session.id, n).await?;
         let r = service::open_record(
             state,
             &dinum,
@@ -250,6 +250,7 @@ async fn record_decisions(
     actor: &Actor,
     ctx: &AuditCtx,
     session_id: i64,
+    n: usize,
 ) -> anyhow::Result<()> {
     let session = store::get_session(&state.db, session_id).await?;
     let dinum = cosinum_store::organisations::get_by_code(&state.db, "DINUM")
@@ -276,7 +277,9 @@ async fn record_decisions(
             let input = DecisionInput {
                 text: decision_text(p.topic, &label),
                 owner,
-                due_on: session.held_on + Duration::days(if i == 0 { 120 } else { 240 }),
+                // The last session's decisions fall due after today: not everything is late.
+                due_on: session.held_on
+                    + Duration::days(if i == 0 { 120 } else { 240 } + if n == 2 { 150 } else { 0 }),
                 frequency: if i == 0 {
                     Frequency::Monthly
                 } else {
@@ -323,7 +326,22 @@ async fn follow_up(
             d.version,
         )
         .await?;
-        if n < 2 && i % 2 == 0 {
+        if n == 2 && i % 3 != 1 {
+            // The last session's owners reported recently.
+            service::add_note(
+                state,
+                &dinum,
+                ctx,
+                d.id,
+                NoteWrite {
+                    noted_on: Some(today - Duration::days(12)),
+                    text: "Point d'étape : premiers livrables recettés, calendrier tenu.",
+                    status: Status::InProgress,
+                },
+                d.version,
+            )
+            .await?;
+        } else if n < 2 && i % 2 == 0 {
             let second = (held_on + Duration::days(110)).min(today);
             service::add_note(
                 state,
