@@ -92,6 +92,25 @@ async fn api_cases(app: &TestApp) -> Vec<ApiCase> {
             format!("/api/v1/history/user/{}", admin.id),
             [401, 200, 403, 403, 403, 403],
         ),
+        // The committee's documents: every signed-in user reads them.
+        get("/api/v1/committee".into(), [401, 200, 200, 200, 200, 200]),
+        get(
+            "/api/v1/committee/sessions".into(),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/committee/decisions".into(),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        // Its chair and members: the DINUM and administrators.
+        ApiCase {
+            method: Method::PUT,
+            path: "/api/v1/committee".into(),
+            body: Some(
+                json!({"chair_title": "Secrétaire générale du Gouvernement", "chair_email": null, "members": []}),
+            ),
+            expect: [401, 200, 200, 403, 403, 403],
+        },
         // A direction of MININT: its editors, the DINUM and admins may change it.
         ApiCase {
             method: Method::PUT,
@@ -145,7 +164,9 @@ async fn api_matrix(app: &TestApp) {
             let mut body = case.body.clone();
             if let Some(Value::Object(map)) = body.as_mut() {
                 // Unique values per caller; the version as read right now.
-                if case.method == Method::PUT {
+                if case.path == "/api/v1/committee" {
+                    // Unversioned: the committee's composition is replaced as a whole.
+                } else if case.method == Method::PUT {
                     let code = map["code"].as_str().unwrap_or_default().to_owned();
                     map.insert("version".into(), json!(current_version(app, &code).await));
                 } else if map.contains_key("kind") {
@@ -230,6 +251,9 @@ async fn page_matrix(app: &TestApp) {
             format!("/historique/organisation/{}", ants.id),
             [303, 200, 200, 200, 200, 200],
         ),
+        ("/comite".into(), [303, 200, 200, 200, 200, 200]),
+        ("/comite/actions".into(), [303, 200, 200, 200, 200, 200]),
+        ("/comite/decisions".into(), [303, 200, 200, 200, 200, 200]),
         ("/admin/utilisateurs".into(), [303, 200, 403, 403, 403, 403]),
         (
             "/admin/utilisateurs/nouveau".into(),
