@@ -149,6 +149,11 @@ pub async fn search(
             })?))
         }
     };
+    // Object pages (every project, application… page) ask for their
+    // decisions and most have none: skip loading every session's points.
+    if decisions.is_empty() {
+        return Ok(Vec::new());
+    }
     let words: Vec<String> =
         f.q.as_deref()
             .map(fold)
