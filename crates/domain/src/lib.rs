@@ -12,6 +12,7 @@ pub mod ids;
 pub mod money;
 pub mod organisation;
 pub mod projects;
+pub mod publication;
 pub mod reuse;
 pub mod talent;
 pub mod user;

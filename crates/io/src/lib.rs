@@ -14,6 +14,7 @@ pub mod inventory;
 pub mod observatoire;
 pub mod panorama;
 pub mod plans;
+pub mod publication;
 mod sheet;
 pub mod talent;
 pub mod template;

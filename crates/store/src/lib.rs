@@ -25,6 +25,7 @@ pub mod funding;
 pub mod organisations;
 pub mod plans;
 pub mod projects;
+pub mod publication;
 pub mod reuse_feedback;
 pub mod salary_grids;
 pub mod schema;

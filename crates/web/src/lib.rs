@@ -22,6 +22,7 @@ mod objects;
 mod pages;
 pub mod plan_import;
 pub mod portfolio;
+pub mod publication;
 pub mod search;
 pub mod talent_import;
 pub mod talent_report;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
     pub search: Arc<search::SearchState>,
+    /// Public releases parsed once (their files never change).
+    pub publications: Arc<publication::public::Cache>,
 }
 
 impl AppState {
@@ -61,6 +64,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             search,
+            publications: Arc::default(),
         }
     }
 }
