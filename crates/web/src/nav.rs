@@ -25,6 +25,10 @@ fn platform_admin(actor: Option<&Actor>) -> bool {
     allows(actor, Access::Read, &Resource::platform())
 }
 
+fn sees_everything(actor: Option<&Actor>) -> bool {
+    actor.is_some_and(Actor::sees_everything)
+}
+
 fn everyone(_: Option<&Actor>) -> bool {
     true
 }
@@ -69,6 +73,16 @@ const MODULES: &[Module] = &[
         label: "Comité",
         href: "/comite",
         visible: signed_in,
+    },
+    Module {
+        label: "Publication",
+        href: "/publication",
+        visible: sees_everything,
+    },
+    Module {
+        label: "Données ouvertes",
+        href: "/donnees",
+        visible: everyone,
     },
     Module {
         label: "Organisations",

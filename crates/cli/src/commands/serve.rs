@@ -48,6 +48,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         cosinum_web::committee::demo::seed(&state)
             .await
             .context("creating the committee's demo data")?;
+        cosinum_web::publication::demo::seed(&state)
+            .await
+            .context("creating the demo open-data releases")?;
     }
     // The first search would otherwise wait for the index to be built.
     let (search, search_db) = (state.search.clone(), db.clone());

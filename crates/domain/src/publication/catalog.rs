@@ -228,6 +228,7 @@ fn field(s: &Spec, withholdable: bool, mask: &str) -> FieldSpec {
         default: s.default,
         withholdable,
         mask: mask.to_owned(),
+        stamp: matches!(s.key, "date_publication" | "edition"),
     }
 }
 
@@ -337,6 +338,7 @@ pub fn observatoire(method: &Method) -> Vec<FieldSpec> {
             default: Visibility::Public,
             withholdable: false,
             mask: String::new(),
+            stamp: false,
         });
         out.push(FieldSpec {
             key: format!("{}.niveau", i.slug),
@@ -351,6 +353,7 @@ pub fn observatoire(method: &Method) -> Vec<FieldSpec> {
             default: Visibility::Public,
             withholdable: false,
             mask: String::new(),
+            stamp: false,
         });
     }
     out

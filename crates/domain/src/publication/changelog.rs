@@ -118,6 +118,7 @@ fn compare(prev: &PreviousRelease, methodology: &str, table: &Table) -> Changelo
             .fields
             .iter()
             .zip(&row.values)
+            .filter(|(f, _)| !f.stamp)
             .filter_map(|(f, after)| {
                 let i = old.fields.iter().position(|o| o.name == f.name)?;
                 let before = before.values.get(i).cloned().unwrap_or(Value::Empty);

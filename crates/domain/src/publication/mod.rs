@@ -153,6 +153,10 @@ pub struct FieldSpec {
     pub withholdable: bool,
     /// What is published instead of a withheld value (empty = nothing).
     pub mask: String,
+    /// The field states the release's own date (« Date de publication »,
+    /// « Édition »): it changes with every release, so changelogs skip it.
+    #[serde(default)]
+    pub stamp: bool,
 }
 
 /// The rules in force for a dataset: each rule key's visibility. Keys not

@@ -142,8 +142,15 @@ fn observatoire_fields_pair_each_indicator_with_its_level_under_one_rule() {
 
 #[test]
 fn changelog_matches_records_by_id_and_lists_value_changes() {
+    let stamped = |mut r: Record, d: Date| {
+        r.values.insert("date_publication".into(), Value::Date(d));
+        r
+    };
     let first = inputs(
-        vec![project(1, "SIRHEN", 100.0, false), project(2, "ONP", 50.0, false)],
+        vec![
+            stamped(project(1, "SIRHEN", 100.0, false), date!(2025 - 12 - 31)),
+            project(2, "ONP", 50.0, false),
+        ],
         None,
     );
     assert_eq!(changelog(&first).previous, None);
@@ -155,7 +162,7 @@ fn changelog_matches_records_by_id_and_lists_value_changes() {
     };
     let second = inputs(
         vec![
-            project(1, "SIRHEN 2", 120.0, false),
+            stamped(project(1, "SIRHEN 2", 120.0, false), date!(2026 - 06 - 30)),
             project(3, "NEW", 10.0, false),
         ],
         Some(prev),

@@ -24,6 +24,8 @@ pub mod plan_files;
 pub mod plans;
 mod platform;
 pub mod projects;
+pub mod public;
+pub mod publication;
 pub mod reuse_feedback;
 pub mod reuse_report;
 mod reviews;
@@ -70,6 +72,8 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "talents", description = "Talents du numérique : rotation, vacance, externalisation"),
         (name = "funding", description = "Financements : fonds, guichets, dossiers, décisions, crédits AE/CP, capacité des ministères"),
         (name = "committee", description = "Comité (COSINUM) : séances, ordre du jour, fiches figées, dossier, décisions et leur suivi, relevés"),
+        (name = "publication", description = "Publication en données ouvertes : règles par champ, versions sous embargo, publication (DINUM)"),
+        (name = "public", description = "Données ouvertes, sans authentification : versions publiées, fichiers, enregistrements, chiffres clés (ETag, cache)"),
     )
 )]
 struct ApiDoc;
@@ -209,6 +213,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reviews::add_review))
         .routes(routes!(reviews::update_review))
         .routes(routes!(reviews::set_dinum_rating))
+        .routes(routes!(publication::get_rules, publication::set_rules))
+        .routes(routes!(publication::list_releases, publication::prepare))
+        .routes(routes!(publication::get_release, publication::decide))
+        .routes(routes!(publication::release_file))
+        .routes(routes!(publication::verify))
+        .routes(routes!(public::releases))
+        .routes(routes!(public::release))
+        .routes(routes!(public::latest))
+        .routes(routes!(public::file))
+        .routes(routes!(public::records))
+        .routes(routes!(public::panorama_figures))
+        .routes(routes!(public::observatoire_figures_route))
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }
 

@@ -52,7 +52,7 @@ struct DemarchePage {
     position: Vec<PositionLine>,
 }
 
-fn level_class(colour: Option<Colour>) -> &'static str {
+pub(crate) fn level_class(colour: Option<Colour>) -> &'static str {
     match colour {
         Some(Colour::Green | Colour::Blue) => "cosinum-level-good",
         Some(Colour::Yellow | Colour::Orange) => "cosinum-level-mid",

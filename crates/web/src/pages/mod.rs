@@ -30,6 +30,10 @@ mod project_forms;
 mod project_import;
 mod project_page;
 mod projects;
+mod public_data;
+mod public_observatoire;
+mod public_panorama;
+mod publication;
 mod reuse_panel;
 mod review_forms;
 mod search;
@@ -76,6 +80,32 @@ pub fn router() -> Router<AppState> {
             post(organisations::restore),
         )
         .route("/historique/{object_type}/{id}", get(history::show))
+        .route("/donnees", get(public_data::hub))
+        .route("/donnees/versions", get(public_data::versions))
+        .route("/donnees/{dataset}/versions/{number}", get(public_data::version))
+        .route("/donnees/panorama", get(public_panorama::page))
+        .route("/donnees/panorama/projets/{id}", get(public_panorama::project))
+        .route(
+            "/donnees/panorama/graphiques/couts-par-ministere.svg",
+            get(public_panorama::chart),
+        )
+        .route("/donnees/observatoire", get(public_observatoire::page))
+        .route(
+            "/donnees/observatoire/ministeres/{code}",
+            get(public_observatoire::ministry),
+        )
+        .route(
+            "/donnees/observatoire/graphiques/objectifs.svg",
+            get(public_observatoire::chart),
+        )
+        .route("/publication", get(publication::show))
+        .route("/publication/{dataset}/regles", post(publication::set_rules))
+        .route("/publication/versions", post(publication::prepare))
+        .route("/publication/versions/{id}", post(publication::decide))
+        .route(
+            "/publication/versions/{id}/fichiers/{name}",
+            get(publication::file),
+        )
         .route("/comite", get(committee::list))
         .route("/comite/seances", post(committee::create))
         .route("/comite/seances/{id}", get(committee::show))

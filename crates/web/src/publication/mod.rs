@@ -6,6 +6,7 @@
 //! public sees — pages, public API, files — is read from the *published
 //! files* of public releases ([`public`]), never from live data.
 
+pub mod demo;
 pub mod public;
 pub mod records;
 

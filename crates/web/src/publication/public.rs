@@ -149,6 +149,7 @@ fn parse(release: Release, json: &Json) -> Result<PublicData, AppError> {
             default: Visibility::Public,
             withholdable: false,
             mask: String::new(),
+            stamp: false,
         })
         .collect();
     let label_key = match release.dataset {
