@@ -39,7 +39,10 @@ fn inputs() -> ReleaseInputs {
         },
         fields: catalog::panorama(),
         rules: Rules::default(),
-        records: vec![record(1, "SIRHEN", 496.4, true), record(2, "=HYPERLINK()", 12.5, false)],
+        records: vec![
+            record(1, "SIRHEN", 496.4, true),
+            record(2, "=HYPERLINK()", 12.5, false),
+        ],
         previous: Some(PreviousRelease {
             number: 1,
             as_of: date!(2025 - 12 - 31),
@@ -47,7 +50,11 @@ fn inputs() -> ReleaseInputs {
                 code: "dinum-2017".into(),
                 label: "Méthode DINUM".into(),
             },
-            table: cosinum_domain::publication::publish(&catalog::panorama(), &Rules::default(), &[]),
+            table: cosinum_domain::publication::publish(
+                &catalog::panorama(),
+                &Rules::default(),
+                &[],
+            ),
         }),
     }
 }
@@ -78,7 +85,11 @@ fn csv_is_french_with_the_dinum_header_and_masks_withheld_figures() {
     assert!(lines[1].contains("SIRHEN") && lines[1].contains("Les éléments chiffrés"));
     assert!(!lines[1].contains("496"));
     assert!(lines[2].contains(";12,5;") && lines[2].contains(";2019-03-01;"));
-    assert!(lines[2].contains("'=HYPERLINK()"), "formula neutralised: {}", lines[2]);
+    assert!(
+        lines[2].contains("'=HYPERLINK()"),
+        "formula neutralised: {}",
+        lines[2]
+    );
     assert!(!text.contains("777"), "internal baseline left out");
 }
 

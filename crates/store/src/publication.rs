@@ -28,6 +28,16 @@ pub async fn rules(db: &Db, dataset: Dataset) -> StoreResult<(Rules, i64)> {
     }
 }
 
+/// The dataset whose rules row is `id` (for the history page).
+pub async fn rules_dataset(db: &Db, id: i64) -> StoreResult<Dataset> {
+    let row: Option<(String,)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT dataset FROM publication_rules WHERE id = $1")
+        .bind(id).fetch_optional(p).await)?;
+    let (code,) = row.ok_or(StoreError::NotFound)?;
+    Dataset::parse(&code)
+        .ok_or_else(|| anyhow::anyhow!("publication rules {id}: bad dataset").into())
+}
+
 fn parse_rules(json: &str) -> StoreResult<Rules> {
     serde_json::from_str(json).map_err(|e| anyhow::anyhow!("publication rules: {e}").into())
 }
@@ -54,11 +64,14 @@ pub async fn set_rules(
                  VALUES ($1, $2, 1, $3, $4) RETURNING id")
                 .bind(dataset.as_str()).bind(&json).bind(&ctx.actor_label).bind(now)
                 .fetch_one(c).await)
-                .map_err(StoreError::unique("dataset"))
-                .map_err(|e| match e {
-                    StoreError::Duplicate { .. } => StoreError::Conflict { expected: 0, current: 1 },
-                    other => other,
-                })?;
+            .map_err(StoreError::unique("dataset"))
+            .map_err(|e| match e {
+                StoreError::Duplicate { .. } => StoreError::Conflict {
+                    expected: 0,
+                    current: 1,
+                },
+                other => other,
+            })?;
             (id, Rules::default(), 1)
         }
         Some((id, before, current)) => {
@@ -73,11 +86,10 @@ pub async fn set_rules(
         }
     };
     let view = |r: &Rules| {
-        let map: serde_json::Map<String, Value> = r
-            .0
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v.as_str())))
-            .collect();
+        let map: serde_json::Map<String, Value> =
+            r.0.iter()
+                .map(|(k, v)| (k.clone(), json!(v.as_str())))
+                .collect();
         json!({"dataset": dataset.as_str(), "rules": map})
     };
     let action = if new_version == 1 {

@@ -241,6 +241,9 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
         | committee::decisions::OBJECT_TYPE
         | committee::records::OBJECT_TYPE
         | "committee" => crate::committee::objects::history_ref(db, object_type, id).await,
+        cosinum_store::publication::RULES_TYPE | cosinum_store::publication::RELEASE_TYPE => {
+            crate::publication::history_ref(db, object_type, id).await
+        }
         _ => Err(AppError::NotFound),
     }
 }

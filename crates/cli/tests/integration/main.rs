@@ -28,6 +28,8 @@ mod panorama;
 mod plan_files;
 mod plans;
 mod projects;
+mod publication;
+mod publication_public;
 mod reuse;
 mod role_matrix;
 mod schema;

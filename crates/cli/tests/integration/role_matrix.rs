@@ -102,6 +102,19 @@ async fn api_cases(app: &TestApp) -> Vec<ApiCase> {
             "/api/v1/committee/decisions".into(),
             [401, 200, 200, 200, 200, 200],
         ),
+        // Publication: the DINUM's desk; open data for everyone.
+        get(
+            "/api/v1/publication/releases".into(),
+            [401, 200, 200, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/publication/panorama/rules".into(),
+            [401, 200, 200, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/public/releases".into(),
+            [200, 200, 200, 200, 200, 200],
+        ),
         // Its chair and members: the DINUM and administrators.
         ApiCase {
             method: Method::PUT,
@@ -252,6 +265,13 @@ async fn page_matrix(app: &TestApp) {
             [303, 200, 200, 200, 200, 200],
         ),
         ("/comite".into(), [303, 200, 200, 200, 200, 200]),
+        ("/publication".into(), [303, 200, 200, 403, 403, 403]),
+        ("/donnees".into(), [200, 200, 200, 200, 200, 200]),
+        ("/donnees/panorama".into(), [200, 200, 200, 200, 200, 200]),
+        (
+            "/donnees/observatoire".into(),
+            [200, 200, 200, 200, 200, 200],
+        ),
         ("/comite/actions".into(), [303, 200, 200, 200, 200, 200]),
         ("/comite/decisions".into(), [303, 200, 200, 200, 200, 200]),
         ("/admin/utilisateurs".into(), [303, 200, 403, 403, 403, 403]),

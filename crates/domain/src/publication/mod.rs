@@ -72,9 +72,9 @@ impl Dataset {
     /// What the withholding condition of the dataset means, if it has one.
     pub fn condition_fr(self) -> Option<&'static str> {
         match self {
-            Dataset::Panorama => {
-                Some("projet marqué « chiffres non publiés » (appel d'offres ou trajectoire en révision)")
-            }
+            Dataset::Panorama => Some(
+                "projet marqué « chiffres non publiés » (appel d'offres ou trajectoire en révision)",
+            ),
             Dataset::Observatoire => None,
         }
     }
@@ -343,9 +343,8 @@ pub fn publish(fields: &[FieldSpec], rules: &Rules, records: &[Record]) -> Table
             values: published
                 .iter()
                 .map(|f| {
-                    let masked = r.withheld
-                        && f.withholdable
-                        && rules.visibility(f) == Visibility::Withheld;
+                    let masked =
+                        r.withheld && f.withholdable && rules.visibility(f) == Visibility::Withheld;
                     if masked {
                         Value::text(&f.mask)
                     } else {

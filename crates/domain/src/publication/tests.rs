@@ -70,10 +70,7 @@ fn internal_fields_are_left_out_and_withheld_values_masked() {
         Some(&Value::Text(WITHHELD_SENTENCE.into()))
     );
     assert_eq!(table.value(masked, "nom"), Some(&Value::text("SIRHEN")));
-    assert_eq!(
-        table.value(open, "cout_estime"),
-        Some(&Value::Number(12.0))
-    );
+    assert_eq!(table.value(open, "cout_estime"), Some(&Value::Number(12.0)));
 }
 
 #[test]

@@ -4,9 +4,7 @@
 //! the body) and are cacheable; `If-None-Match` gets a 304.
 
 use axum::extract::State;
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
-};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cosinum_domain::demarches::method;
@@ -137,10 +135,7 @@ impl PublicRelease {
                     media_type: f.media_type.clone(),
                     bytes: f.bytes,
                     sha256: f.sha256.clone(),
-                    url: format!(
-                        "/api/v1/public/{d}/releases/{}/files/{}",
-                        r.number, f.name
-                    ),
+                    url: format!("/api/v1/public/{d}/releases/{}/files/{}", r.number, f.name),
                 })
                 .collect(),
             changes: ChangeSummary {
@@ -162,7 +157,7 @@ pub struct ListQuery {
 
 /// The public releases, newest first per dataset.
 #[utoipa::path(get, path = "/api/v1/public/releases", tag = "public", params(ListQuery),
-    responses((status = 200, body = Vec<PublicRelease>), (status = 304, description = "Not modified")))]
+    responses((status = 200, body = Vec<PublicRelease>), (status = 304, description = "Not modified"), (status = 404, body = crate::ErrorBody)))]
 pub async fn releases(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -203,7 +203,9 @@ pub async fn get_release(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<Release>, ApiError> {
     staff(&caller)?;
-    Ok(Json(store::get(&state.db, id).await.map_err(AppError::from)?))
+    Ok(Json(
+        store::get(&state.db, id).await.map_err(AppError::from)?,
+    ))
 }
 
 /// Publishing or discarding a release under embargo.

@@ -82,9 +82,15 @@ pub fn router() -> Router<AppState> {
         .route("/historique/{object_type}/{id}", get(history::show))
         .route("/donnees", get(public_data::hub))
         .route("/donnees/versions", get(public_data::versions))
-        .route("/donnees/{dataset}/versions/{number}", get(public_data::version))
+        .route(
+            "/donnees/{dataset}/versions/{number}",
+            get(public_data::version),
+        )
         .route("/donnees/panorama", get(public_panorama::page))
-        .route("/donnees/panorama/projets/{id}", get(public_panorama::project))
+        .route(
+            "/donnees/panorama/projets/{id}",
+            get(public_panorama::project),
+        )
         .route(
             "/donnees/panorama/graphiques/couts-par-ministere.svg",
             get(public_panorama::chart),
@@ -99,7 +105,10 @@ pub fn router() -> Router<AppState> {
             get(public_observatoire::chart),
         )
         .route("/publication", get(publication::show))
-        .route("/publication/{dataset}/regles", post(publication::set_rules))
+        .route(
+            "/publication/{dataset}/regles",
+            post(publication::set_rules),
+        )
         .route("/publication/versions", post(publication::prepare))
         .route("/publication/versions/{id}", post(publication::decide))
         .route(

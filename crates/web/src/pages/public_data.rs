@@ -78,7 +78,6 @@ pub fn changes_fr(log: &Changelog) -> String {
 pub fn line(r: &Release) -> ReleaseLine {
     let d = r.dataset.as_str();
     ReleaseLine {
-
         title: r.dataset.title_fr(),
         number: r.number,
         as_of: date_fr(r.as_of),
@@ -136,7 +135,11 @@ pub async fn hub(State(state): State<AppState>, ctx: PageCtx) -> Result<Response
         })
         .collect();
     render(&HubPage {
-        layout: Layout::new(&ctx, "Données ouvertes", vec![Crumb::here("Données ouvertes")]),
+        layout: Layout::new(
+            &ctx,
+            "Données ouvertes",
+            vec![Crumb::here("Données ouvertes")],
+        ),
         cards,
     })
 }

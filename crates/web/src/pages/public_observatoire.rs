@@ -212,7 +212,11 @@ async fn render_page(
     render(&ObservatoirePage {
         layout,
         heading,
-        chart: shares_chart("objectifs", &shares, &format!("{scope}, édition du {as_of}")),
+        chart: shares_chart(
+            "objectifs",
+            &shares,
+            &format!("{scope}, édition du {as_of}"),
+        ),
         ministries: figures
             .by_ministry
             .iter()
@@ -220,7 +224,10 @@ async fn render_page(
                 let priority: Vec<String> = m
                     .shares
                     .iter()
-                    .filter_map(|s| s.percent.map(|p| format!("{} : {} %", s.label, format::number(p, 0))))
+                    .filter_map(|s| {
+                        s.percent
+                            .map(|p| format!("{} : {} %", s.label, format::number(p, 0)))
+                    })
                     .take(3)
                     .collect();
                 (m.ministry.clone(), m.demarches, priority.join(" · "))
@@ -228,7 +235,13 @@ async fn render_page(
             .collect(),
         shares: shares
             .iter()
-            .map(|s| (s.label.clone(), pct(s), format!("{} / {}", s.at_goal, s.assessed)))
+            .map(|s| {
+                (
+                    s.label.clone(),
+                    pct(s),
+                    format!("{} / {}", s.at_goal, s.assessed),
+                )
+            })
             .collect(),
         headers: shown.iter().map(|(_, l)| *l).collect(),
         demarches,
@@ -287,4 +300,3 @@ pub async fn chart(
         svg.into_bytes(),
     ))
 }
-

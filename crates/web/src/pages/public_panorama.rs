@@ -30,7 +30,9 @@ pub struct PanoramaQuery {
 
 async fn pick(state: &AppState, version: Option<i64>) -> Result<Option<Arc<PublicData>>, AppError> {
     match version {
-        Some(n) => public::by_number(state, Dataset::Panorama, n).await.map(Some),
+        Some(n) => public::by_number(state, Dataset::Panorama, n)
+            .await
+            .map(Some),
         None => public::latest(state, Dataset::Panorama).await,
     }
 }
@@ -147,12 +149,17 @@ pub async fn page(
         (
             "Coût complet estimé",
             format!("{} Md€", format::number(f.total_cost_meur / 1000.0, 2)),
-            format!("{} projets chiffrés (hors cadrage et chiffres non publiés)", f.costed_projects),
+            format!(
+                "{} projets chiffrés (hors cadrage et chiffres non publiés)",
+                f.costed_projects
+            ),
         ),
         (
             "Durée moyenne",
-            f.mean_duration_years
-                .map_or_else(|| "—".to_owned(), |y| format!("{} ans", format::number(y, 1))),
+            f.mean_duration_years.map_or_else(
+                || "—".to_owned(),
+                |y| format!("{} ans", format::number(y, 1)),
+            ),
             "du début à la fin prévisionnelle".to_owned(),
         ),
     ];

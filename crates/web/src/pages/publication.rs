@@ -4,9 +4,9 @@
 //! discarding it.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use cosinum_domain::publication::{Dataset, ReleaseStatus, Rules, Visibility};
 use cosinum_store::publication as store;
 
@@ -90,7 +90,11 @@ fn lines(fields: &[FieldRule]) -> Vec<RuleLine> {
     out
 }
 
-async fn desk(state: &AppState, page: &SignedPage, error: Option<String>) -> Result<DeskPage, PageError> {
+async fn desk(
+    state: &AppState,
+    page: &SignedPage,
+    error: Option<String>,
+) -> Result<DeskPage, PageError> {
     if !publication::may_read(page.actor()) {
         return Err(AppError::Forbidden.into());
     }
@@ -128,13 +132,22 @@ async fn desk(state: &AppState, page: &SignedPage, error: Option<String>) -> Res
             files: r
                 .files
                 .iter()
-                .map(|f| (f.name.clone(), format!("/publication/versions/{}/fichiers/{}", r.id, f.name)))
+                .map(|f| {
+                    (
+                        f.name.clone(),
+                        format!("/publication/versions/{}/fichiers/{}", r.id, f.name),
+                    )
+                })
                 .collect(),
             public_href: format!("/donnees/{}/versions/{}", r.dataset.as_str(), r.number),
         })
         .collect();
     Ok(DeskPage {
-        layout: Layout::new(&page.ctx, "Publication des données ouvertes", vec![Crumb::here("Publication")]),
+        layout: Layout::new(
+            &page.ctx,
+            "Publication des données ouvertes",
+            vec![Crumb::here("Publication")],
+        ),
         error,
         sections,
         releases,
@@ -153,12 +166,17 @@ pub async fn show(
     render(&p)
 }
 
-async fn back(state: &AppState, page: &SignedPage, result: Result<(), AppError>) -> Result<Response, PageError> {
+async fn back(
+    state: &AppState,
+    page: &SignedPage,
+    result: Result<(), AppError>,
+) -> Result<Response, PageError> {
     match result {
         Ok(()) => Ok(Redirect::to("/publication?ok=enregistre").into_response()),
-        Err(AppError::BadRequest(m)) => {
-            render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &desk(state, page, Some(m)).await?)
-        }
+        Err(AppError::BadRequest(m)) => render_status(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &desk(state, page, Some(m)).await?,
+        ),
         Err(e) => {
             let (status, msg) = refusal(e)?;
             render_status(status, &desk(state, page, Some(msg)).await?)
@@ -195,9 +213,16 @@ pub async fn set_rules(
                 rules.0.insert(key.to_owned(), vis);
             }
         }
-        publication::set_rules(&state, page.actor(), &page.audit(), d, &rules, version_of(&f)?)
-            .await
-            .map(|_| ())
+        publication::set_rules(
+            &state,
+            page.actor(),
+            &page.audit(),
+            d,
+            &rules,
+            version_of(&f)?,
+        )
+        .await
+        .map(|_| ())
     }
     .await;
     back(&state, &page, result).await
@@ -238,9 +263,17 @@ pub async fn decide(
             "" => None,
             s => Some(parse_date("public_from", s)?),
         };
-        publication::decide(&state, page.actor(), &page.audit(), id, to, from, version_of(&f)?)
-            .await
-            .map(|_| ())
+        publication::decide(
+            &state,
+            page.actor(),
+            &page.audit(),
+            id,
+            to,
+            from,
+            version_of(&f)?,
+        )
+        .await
+        .map(|_| ())
     }
     .await;
     back(&state, &page, result).await

@@ -233,3 +233,28 @@ pub async fn verify(state: &AppState, id: i64) -> Result<bool, AppError> {
     }
     Ok(built.files.len() == release.files.len())
 }
+
+/// What the history page says of a publication object.
+pub async fn history_ref(
+    db: &cosinum_store::Db,
+    object_type: &str,
+    id: i64,
+) -> Result<crate::objects::ObjectRef, AppError> {
+    let resource = Resource::owned_by(Owner::Interministerial);
+    if object_type == store::RELEASE_TYPE {
+        let r = store::get(db, id).await?;
+        return Ok(crate::objects::ObjectRef {
+            resource,
+            label: format!("{} — version {}", r.dataset.title_fr(), r.number),
+            href: Some("/publication".into()),
+            kind_label: "Version publiée en données ouvertes",
+        });
+    }
+    let dataset = store::rules_dataset(db, id).await?.title_fr();
+    Ok(crate::objects::ObjectRef {
+        resource,
+        label: format!("Règles de publication — {dataset}"),
+        href: Some("/publication".into()),
+        kind_label: "Règles de publication",
+    })
+}

@@ -31,12 +31,18 @@ fn today() -> Date {
 }
 
 /// The public releases, newest first per dataset.
-pub async fn releases(state: &AppState, dataset: Option<Dataset>) -> Result<Vec<Release>, AppError> {
+pub async fn releases(
+    state: &AppState,
+    dataset: Option<Dataset>,
+) -> Result<Vec<Release>, AppError> {
     Ok(store::public_releases(&state.db, dataset, today()).await?)
 }
 
 /// The latest public release of a dataset, if any.
-pub async fn latest(state: &AppState, dataset: Dataset) -> Result<Option<Arc<PublicData>>, AppError> {
+pub async fn latest(
+    state: &AppState,
+    dataset: Dataset,
+) -> Result<Option<Arc<PublicData>>, AppError> {
     match releases(state, Some(dataset)).await?.into_iter().next() {
         None => Ok(None),
         Some(r) => Ok(Some(load(state, r).await?)),
@@ -175,8 +181,14 @@ fn parse(release: Release, json: &Json) -> Result<PublicData, AppError> {
         })
         .collect();
     let methodology = (
-        json["methodology"]["code"].as_str().unwrap_or_default().to_owned(),
-        json["methodology"]["label"].as_str().unwrap_or_default().to_owned(),
+        json["methodology"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        json["methodology"]["label"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     );
     Ok(PublicData {
         release,

@@ -38,6 +38,15 @@ fn round(x: f64, decimals: i32) -> f64 {
 
 async fn panorama(db: &Db, as_of: Date) -> Result<Capture, AppError> {
     let inputs = ReportInputs::load(db).await?;
+    // Withheld while the project is flagged now, whatever its reviews say:
+    // a release is published now (MP §1.3: figures of projects under tender
+    // or being re-baselined are not published).
+    let flagged: Vec<i64> = cosinum_store::projects::list(db, true)
+        .await?
+        .into_iter()
+        .filter(|p| p.figures_withheld)
+        .map(|p| p.id)
+        .collect();
     let records = inputs
         .lines(as_of, |_| true)
         .into_iter()
@@ -75,8 +84,12 @@ async fn panorama(db: &Db, as_of: Date) -> Result<Capture, AppError> {
             put("lien_pap", Value::Empty);
             put("date_publication", Value::Date(as_of));
             put("identifiant", Value::Integer(l.project_id));
-            put("fin_prevue", l.forecast_end.map_or(Value::Empty, Value::Date));
-            let number = |x: Option<f64>, d: i32| x.map_or(Value::Empty, |x| Value::Number(round(x, d)));
+            put(
+                "fin_prevue",
+                l.forecast_end.map_or(Value::Empty, Value::Date),
+            );
+            let number =
+                |x: Option<f64>, d: i32| x.map_or(Value::Empty, |x| Value::Number(round(x, d)));
             put("cout_reference_initial", number(l.original_cost_meur, 3));
             put("derive_budgetaire", number(l.budget_drift_original, 4));
             put("derive_calendaire", number(l.calendar_drift_original, 4));
@@ -85,7 +98,7 @@ async fn panorama(db: &Db, as_of: Date) -> Result<Capture, AppError> {
                 id: l.project_id.to_string(),
                 label: l.name.clone(),
                 values: v,
-                withheld: l.figures_withheld,
+                withheld: l.figures_withheld || flagged.contains(&l.project_id),
             }
         })
         .collect();
