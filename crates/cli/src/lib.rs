@@ -99,6 +99,10 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Open-data releases: export a published release's files, verify that
+    /// every release rebuilds byte for byte.
+    #[command(subcommand)]
+    Release(commands::release::ReleaseCommand),
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         /// Destination file (must not exist).

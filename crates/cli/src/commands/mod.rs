@@ -7,6 +7,7 @@ pub mod pack;
 pub mod plans;
 pub mod portfolio;
 pub mod reindex;
+pub mod release;
 pub mod serve;
 pub mod talent;
 pub mod tokens;
@@ -102,6 +103,10 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Pack { session, out } => {
             let state = cosinum_web::AppState::new(open(&config, false).await?, config.web.clone());
             pack::run(&state, session, &out).await
+        }
+        Command::Release(cmd) => {
+            let state = cosinum_web::AppState::new(open(&config, false).await?, config.web.clone());
+            release::run(&state, cmd).await
         }
         Command::DefaultConfig => Ok(()),
     }

@@ -226,6 +226,52 @@ async fn release_lifecycle(app: &TestApp) {
         assert_eq!(check["reproducible"], true);
     }
 
+    // The command line: every release rebuilds; a published one exports
+    // its files as published.
+    let printed = crate::cli::stdout(&crate::cli::cosinum(
+        &app.test_db.url,
+        &["release", "verify"],
+    ));
+    assert!(
+        printed.contains("3 version(s) reconstruite(s)"),
+        "{printed}"
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("panorama");
+    crate::cli::stdout(&crate::cli::cosinum(
+        &app.test_db.url,
+        &[
+            "release",
+            "export",
+            "--dataset",
+            "panorama",
+            "--out",
+            out.to_str().expect("utf8"),
+        ],
+    ));
+    let (_, _, published_csv) = download(
+        app,
+        "/api/v1/public/panorama/releases/1/files/panorama.csv",
+        &steering,
+    )
+    .await;
+    assert!(std::fs::read(out.join("panorama.csv")).expect("exported") == published_csv);
+    assert_eq!(std::fs::read_dir(&out).expect("dir").count(), 5);
+    let missing = crate::cli::cosinum(
+        &app.test_db.url,
+        &[
+            "release",
+            "export",
+            "--dataset",
+            "panorama",
+            "--version",
+            "2",
+            "--out",
+            out.to_str().expect("utf8"),
+        ],
+    );
+    assert!(!missing.status.success(), "version 2 is not published");
+
     // Files and published releases are immutable in the database itself.
     let tampered = crate::committee::raw_write(
         app,

@@ -133,8 +133,15 @@ async fn desk(
                 .files
                 .iter()
                 .map(|f| {
+                    let short = match f.name.rsplit('.').next() {
+                        Some("csv") => "CSV",
+                        Some("md") => "Changements",
+                        _ if f.name == "schema.json" => "Schéma",
+                        _ if f.name == "datapackage.json" => "Data Package",
+                        _ => "JSON",
+                    };
                     (
-                        f.name.clone(),
+                        short.to_owned(),
                         format!("/publication/versions/{}/fichiers/{}", r.id, f.name),
                     )
                 })
