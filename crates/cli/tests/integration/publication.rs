@@ -392,5 +392,32 @@ async fn files_follow_the_formats(app: &TestApp) {
     let latest = editions.last().expect("an edition");
     assert_eq!(o["as_of"], latest["edition_date"]);
     assert_eq!(o["row_count"], latest["demarches"]);
+    // An embargo may run past the validation: public from tomorrow, it is
+    // not public today; a date already past is refused.
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/publication/releases/{}", id(&o)),
+            &admin,
+            json!({"status": "published", "version": o["version"], "public_from": day(-1)}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/publication/releases/{}", id(&o)),
+            &admin,
+            json!({"status": "published", "version": o["version"], "public_from": day(1)}),
+        )
+        .await;
+    assert_eq!((status, body["public_from"].clone()), (200, json!(day(1))));
+    let res = app
+        .client()
+        .get(app.url("/api/v1/public/observatoire/latest"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 404, "public only from tomorrow");
 }
 dual_test!(files_follow_the_formats);
