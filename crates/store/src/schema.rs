@@ -31,6 +31,8 @@ fn class_of(declared: &str) -> String {
         "real"
     } else if t.contains("text") || t.contains("char") {
         "text"
+    } else if t == "blob" || t == "bytea" {
+        "bytes"
     } else {
         return format!("other:{t}");
     };
