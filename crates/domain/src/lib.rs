@@ -9,6 +9,7 @@ pub mod committee;
 pub mod demarches;
 pub mod funding;
 pub mod ids;
+pub mod login_guard;
 pub mod money;
 pub mod organisation;
 pub mod projects;

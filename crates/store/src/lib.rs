@@ -22,6 +22,7 @@ mod demo_projects;
 mod demo_talent;
 mod error;
 pub mod funding;
+pub mod login_failures;
 pub mod organisations;
 pub mod plans;
 pub mod projects;

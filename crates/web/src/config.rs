@@ -31,6 +31,9 @@ pub struct WebConfig {
     /// When the data propose a point for the committee's agenda: the drift
     /// (`drift`, 0.2 = +20 %) and the DINUM rating (`red_rating`, 1–4).
     pub committee_rules: cosinum_domain::committee::rules::Thresholds,
+    /// Sign-in lockout: `max_failures` failed attempts on one address within
+    /// `window_minutes` lock it for `lockout_minutes`.
+    pub login_guard: cosinum_domain::login_guard::Policy,
 }
 
 impl Default for WebConfig {
@@ -45,6 +48,7 @@ impl Default for WebConfig {
             talent_bands: Default::default(),
             search_index_dir: None,
             committee_rules: Default::default(),
+            login_guard: Default::default(),
         }
     }
 }

@@ -24,6 +24,7 @@ pub mod plan_import;
 pub mod portfolio;
 pub mod publication;
 pub mod search;
+mod security;
 pub mod talent_import;
 pub mod talent_report;
 pub mod template_import;
@@ -74,6 +75,7 @@ pub fn build_app(state: AppState) -> Router {
     let (api, _) = api::router().split_for_parts();
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let body_limit = state.config.max_body_bytes;
+    let outer = state.clone();
     Router::new()
         .merge(pages::router())
         .merge(api)
@@ -98,6 +100,8 @@ pub fn build_app(state: AppState) -> Router {
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Outermost: every response, errors of the layers above included.
+        .layer(axum::middleware::from_fn_with_state(outer, security::headers))
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, then lets

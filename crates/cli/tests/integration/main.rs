@@ -23,6 +23,7 @@ mod exports;
 mod funding;
 mod funding_import;
 mod funding_pages;
+mod hardening;
 mod openapi;
 mod panorama;
 mod plan_files;

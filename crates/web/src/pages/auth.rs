@@ -3,10 +3,11 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::header::SET_COOKIE;
+use axum::http::header::{RETRY_AFTER, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use cosinum_store::{secrets, sessions, users};
+use cosinum_domain::login_guard;
+use cosinum_store::{login_failures, secrets, sessions, users};
 use serde::Deserialize;
 
 use super::{Crumb, Layout, render_status};
@@ -20,7 +21,7 @@ struct LoginPage {
     layout: Layout,
     next: String,
     email: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -41,7 +42,7 @@ fn login_page(
     csrf: &str,
     next: String,
     email: String,
-    error: Option<&'static str>,
+    error: Option<String>,
 ) -> LoginPage {
     let mut layout = Layout::new(
         ctx,
@@ -100,6 +101,43 @@ pub async fn login(
 ) -> Result<Response, PageError> {
     let db = &state.db;
     let next = safe_next(form.suivant.as_deref());
+    let key = form.email.trim().to_lowercase();
+    let policy = state.config.login_guard;
+    let now = time::OffsetDateTime::now_utc();
+    let csrf = cookie(&headers, CSRF_COOKIE).unwrap_or_default().to_owned();
+    let refused = |status: StatusCode, message: String, retry: Option<i64>| {
+        let page = login_page(
+            &ctx,
+            &csrf,
+            next.clone(),
+            form.email.trim().to_owned(),
+            Some(message),
+        );
+        let mut res = render_status(status, &page)?;
+        if let Some(minutes) = retry
+            && let Ok(v) = (minutes * 60).to_string().parse()
+        {
+            res.headers_mut().insert(RETRY_AFTER, v);
+        }
+        Ok::<Response, PageError>(res)
+    };
+    let locked_message = |until: time::OffsetDateTime| {
+        let minutes = login_guard::minutes_left(until, now);
+        (
+            format!(
+                "Trop de tentatives de connexion pour ce compte : réessayez dans {minutes} minute{}.",
+                if minutes > 1 { "s" } else { "" }
+            ),
+            minutes,
+        )
+    };
+    // Locked: refused before the password is even checked, the right one too.
+    let failures = login_failures::get(db, &key).await?;
+    if let Some(until) = policy.locked(failures.as_ref(), now) {
+        tracing::warn!(email = %key, "sign-in refused: locked out");
+        let (message, minutes) = locked_message(until);
+        return refused(StatusCode::TOO_MANY_REQUESTS, message, Some(minutes));
+    }
     let found = users::find_credentials(db, &form.email).await?;
     let (user, hash) = match found {
         Some((u, Some(h))) if !u.disabled => (Some(u), h),
@@ -111,17 +149,20 @@ pub async fn login(
         .await
         .map_err(anyhow::Error::from)?;
     let Some(user) = user.filter(|_| ok) else {
-        tracing::warn!(email = %form.email.trim().to_lowercase(), "sign-in refused");
-        let csrf = cookie(&headers, CSRF_COOKIE).unwrap_or_default().to_owned();
-        let page = login_page(
-            &ctx,
-            &csrf,
-            next,
-            form.email.trim().to_owned(),
-            Some("Adresse électronique ou mot de passe incorrect."),
+        tracing::warn!(email = %key, "sign-in refused");
+        // Known or unknown address alike: no way to tell them apart.
+        let after = login_failures::record_failure(db, &policy, &key, now).await?;
+        if let Some(until) = after.locked_until {
+            let (message, minutes) = locked_message(until);
+            return refused(StatusCode::TOO_MANY_REQUESTS, message, Some(minutes));
+        }
+        return refused(
+            StatusCode::UNAUTHORIZED,
+            "Adresse électronique ou mot de passe incorrect.".to_owned(),
+            None,
         );
-        return render_status(StatusCode::UNAUTHORIZED, &page);
     };
+    login_failures::clear(db, &key).await?;
     // A fresh session id at every sign-in (no fixation); the previous one ends.
     if let Some(old) = cookie(&headers, SESSION_COOKIE) {
         sessions::delete(db, old).await?;
