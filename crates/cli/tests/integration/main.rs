@@ -37,3 +37,4 @@ mod schema;
 mod search;
 mod talent;
 mod template_import;
+mod two_instances;
