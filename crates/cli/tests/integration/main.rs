@@ -7,6 +7,7 @@ mod harness;
 mod audit_concurrency;
 mod auth;
 mod avis;
+mod backup_restore;
 mod cli;
 mod cloud;
 mod cloud_files;
