@@ -45,11 +45,47 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// A mixed read/write load on a running cosinum, then the reconciliation
+    /// of the audit log with what the clients were told (Markdown report;
+    /// exit status 1 on any server error or reconciliation problem).
+    Load {
+        /// The server, e.g. http://127.0.0.1:8080.
+        #[arg(long)]
+        url: String,
+        /// A token of a steering (DINUM) account (`cosinum token create`).
+        #[arg(long, env = "COSINUM_TOKEN")]
+        token: String,
+        /// Seconds of load.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Clients at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
+        Command::Load {
+            url,
+            token,
+            duration,
+            concurrency,
+        } => {
+            let cfg = cosinum_bench::load::LoadConfig {
+                base: url.trim_end_matches('/').to_owned(),
+                token,
+                duration: std::time::Duration::from_secs(duration),
+                concurrency,
+            };
+            let report = cosinum_bench::load::run(&cfg).await?;
+            println!("{}", report.markdown());
+            if !report.ok() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::SearchEval { set } => quality::run(set).await,
         Command::SearchLatency {
             docs,

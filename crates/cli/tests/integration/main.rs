@@ -25,6 +25,7 @@ mod funding;
 mod funding_import;
 mod funding_pages;
 mod hardening;
+mod load;
 mod openapi;
 mod panorama;
 mod plan_files;
