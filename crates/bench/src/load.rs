@@ -74,9 +74,9 @@ impl LoadReport {
     /// The report as Markdown.
     pub fn markdown(&self) -> String {
         let secs = self.elapsed.as_secs_f64();
-        let mut out = format!(
+        let mut out =
             "| kind | requests | p50 (ms) | p99 (ms) | max (ms) |\n|---|---:|---:|---:|---:|\n"
-        );
+                .to_owned();
         for s in &self.stats {
             out.push_str(&format!(
                 "| {} | {} | {:.1} | {:.1} | {:.1} |\n",
