@@ -49,7 +49,7 @@ async fn fingerprint(db: &Db) -> Vec<(String, String)> {
 
 /// Each organisation's version is explained by its audit entries: the
 /// snapshot was taken between two transactions, never inside one.
-async fn consistent(db: &Db) {
+pub(crate) async fn consistent(db: &Db) {
     let rows: Vec<(i64, i64, i64)> = match db {
         Db::Sqlite(p) => sqlx::query_as(SNAPSHOT_SQL).fetch_all(p).await,
         Db::Postgres(p) => sqlx::query_as(SNAPSHOT_SQL).fetch_all(p).await,

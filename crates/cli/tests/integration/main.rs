@@ -16,6 +16,7 @@ mod committee_decisions;
 mod committee_pages;
 mod committee_records;
 mod committee_sheets;
+mod crash;
 mod demarches;
 mod demarches_editing;
 mod demarches_files;
