@@ -33,7 +33,7 @@ fn cosinum(db_url: &str, args: &[&str]) -> Command {
 
 async fn started(db_url: &str) -> (Child, String) {
     let port = free_port();
-    let child = cosinum(db_url, &["serve", "--listen", &format!("127.0.0.1:{port}")])
+    let mut child = cosinum(db_url, &["serve", "--listen", &format!("127.0.0.1:{port}")])
         .spawn()
         .expect("serve");
     let base = format!("http://127.0.0.1:{port}");
@@ -46,6 +46,8 @@ async fn started(db_url: &str) -> (Child, String) {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 
@@ -188,7 +190,10 @@ async fn kill_nine_loses_nothing_acknowledged(app: &TestApp) {
     let expected = values_of_edition(&app.db, latest).await;
     assert!(expected > 0);
     let mut outcomes = Vec::new();
-    for (round, delay) in [40u64, 60, 80, 100, 120, 140, 170, 5000].into_iter().enumerate() {
+    for (round, delay) in [40u64, 60, 80, 100, 120, 140, 170, 5000]
+        .into_iter()
+        .enumerate()
+    {
         let edition = time::Date::from_calendar_date(2099, time::Month::January, 1).expect("date")
             + time::Duration::days(31 * round as i64);
         let mut import = cosinum(
