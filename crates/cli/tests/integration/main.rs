@@ -26,6 +26,7 @@ mod funding;
 mod funding_import;
 mod funding_pages;
 mod hardening;
+mod hostile;
 mod load;
 mod openapi;
 mod panorama;
