@@ -41,6 +41,23 @@ const READS: [&str; 5] = [
     "/api/v1/funding/capacity",
 ];
 
+/// The body renaming an organisation as read (`GET /api/v1/organisations/{id}`):
+/// its fields as they are, at the version read, with a new name.
+pub fn rename_body(current: &Value, name: &str) -> Value {
+    let mut body = json!({"name": name});
+    for k in [
+        "code",
+        "kind",
+        "parent_id",
+        "valid_from",
+        "valid_to",
+        "version",
+    ] {
+        body[k] = current[k].clone();
+    }
+    body
+}
+
 /// Latency figures of one kind of request, in milliseconds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KindStats {
@@ -208,18 +225,10 @@ async fn client(
                 continue;
             };
             let name = format!("Renommée par le client {i}, écriture {n}");
-            let mut body = json!({"name": name});
-            for k in [
-                "code",
-                "kind",
-                "parent_id",
-                "valid_from",
-                "valid_to",
-                "version",
-            ] {
-                body[k] = current[k].clone();
-            }
-            let req = http.put(&url).bearer_auth(&cfg.token).json(&body);
+            let req = http
+                .put(&url)
+                .bearer_auth(&cfg.token)
+                .json(&rename_body(&current, &name));
             match timed(&mut log, "rename", format!("PUT {url}"), req).await {
                 Some((200, v)) => {
                     let version = v["version"].as_i64().unwrap_or_default();

@@ -8,7 +8,9 @@ use std::path::Path;
 use std::process::Command;
 
 use cosinum_store::Db;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use cosinum_bench::load::rename_body;
 
 use crate::harness::*;
 
@@ -95,18 +97,7 @@ fn writers(
                         .json()
                         .await
                         .expect("json");
-                    let mut body = json!({});
-                    for k in [
-                        "code",
-                        "kind",
-                        "parent_id",
-                        "valid_from",
-                        "valid_to",
-                        "version",
-                    ] {
-                        body[k] = current[k].clone();
-                    }
-                    body["name"] = json!(format!("{code} — écriture {w}.{done}"));
+                    let body = rename_body(&current, &format!("{code} — écriture {w}.{done}"));
                     let res = http
                         .put(&url)
                         .bearer_auth(&token)

@@ -11,6 +11,8 @@ use std::time::Duration;
 use cosinum_store::Db;
 use serde_json::{Value, json};
 
+use cosinum_bench::load::rename_body;
+
 use crate::backup_restore::consistent;
 use crate::harness::*;
 
@@ -69,17 +71,7 @@ async fn write_until_gone(
             break;
         };
         let current: Value = res.json().await.unwrap_or(Value::Null);
-        let mut body = json!({"name": format!("Écriture {round}.{writer}.{n}")});
-        for k in [
-            "code",
-            "kind",
-            "parent_id",
-            "valid_from",
-            "valid_to",
-            "version",
-        ] {
-            body[k] = current[k].clone();
-        }
+        let body = rename_body(&current, &format!("Écriture {round}.{writer}.{n}"));
         if http
             .put(&url)
             .bearer_auth(&token)

@@ -6,8 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::oneshot;
+
+use cosinum_bench::load::rename_body;
 
 use crate::harness::*;
 
@@ -75,21 +77,7 @@ async fn two_instances_never_lose_an_update(app: &TestApp) {
                     .await
                     .expect("json");
                 let name = format!("{code} — client {client}, tour {round}");
-                let mut body = current.clone();
-                let map = body.as_object_mut().expect("object");
-                map.retain(|k, _| {
-                    [
-                        "code",
-                        "name",
-                        "kind",
-                        "parent_id",
-                        "valid_from",
-                        "valid_to",
-                        "version",
-                    ]
-                    .contains(&k.as_str())
-                });
-                map.insert("name".into(), json!(name));
+                let body = rename_body(&current, &name);
                 let res = http
                     .put(format!("{write}/api/v1/organisations/{id}"))
                     .bearer_auth(&token)

@@ -45,6 +45,16 @@ fn inputs(records: Vec<Record>, previous: Option<PreviousRelease>) -> ReleaseInp
 }
 
 #[test]
+fn cost_bands_follow_the_dinum_2016_labels() {
+    use super::catalog::cost_band;
+    assert_eq!(cost_band(4.99), "< 5 M€");
+    assert_eq!(cost_band(5.0), "entre 5 et 9 M€");
+    assert_eq!(cost_band(9.0), "entre 9 et 20 M€");
+    assert_eq!(cost_band(100.0), "entre 20 et 100 M€");
+    assert_eq!(cost_band(100.1), "> 100 M€");
+}
+
+#[test]
 fn default_panorama_release_has_the_dinum_fifteen_columns_in_order() {
     let table = publish(&catalog::panorama(), &Rules::default(), &[]);
     let names: Vec<&str> = table.fields.iter().map(|f| f.name.as_str()).collect();

@@ -7,6 +7,7 @@ use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use cosinum_domain::authz::{Access, allows};
 use cosinum_domain::projects::edition::{self, DINUM_2017, MethodVersion};
+use cosinum_domain::publication::catalog::{WITHHELD_SENTENCE, cost_band};
 use cosinum_io::xlsx_out::{Cell, write_xlsx};
 use serde::Deserialize;
 use time::Date;
@@ -75,9 +76,6 @@ const PANORAMA_HEADER: [&str; 15] = [
     "Date de publication",
 ];
 
-/// The sentence the DINUM publishes instead of withheld figures (MP §1.3).
-const WITHHELD: &str = "Les éléments chiffrés des projets en cours d'appel d'offres ou dont la trajectoire est en cours de révision ne sont volontairement pas publiés par la DINUM afin de ne pas interférer avec les procédures en cours";
-
 fn oui(b: bool) -> Cell {
     Cell::Text(if b { "Oui" } else { "Non" }.into())
 }
@@ -92,16 +90,6 @@ fn date(v: Option<Date>) -> Cell {
 
 fn text(s: &str) -> Cell {
     Cell::Text(s.to_owned())
-}
-
-fn band(cost: f64) -> &'static str {
-    match cost {
-        c if c < 5.0 => "< 5 M€",
-        c if c < 9.0 => "entre 5 et 9 M€",
-        c if c < 20.0 => "entre 9 et 20 M€",
-        c if c <= 100.0 => "entre 20 et 100 M€",
-        _ => "> 100 M€",
-    }
 }
 
 fn cosinum_row(l: &ProjectLine, as_of: Date, method: &MethodVersion) -> Vec<Cell> {
@@ -135,7 +123,7 @@ fn cosinum_row(l: &ProjectLine, as_of: Date, method: &MethodVersion) -> Vec<Cell
 
 fn panorama_row(l: &ProjectLine, as_of: Date) -> Vec<Cell> {
     let (phase, cost, band_label) = if l.figures_withheld {
-        (WITHHELD.to_owned(), Cell::Empty, String::new())
+        (WITHHELD_SENTENCE.to_owned(), Cell::Empty, String::new())
     } else if l.phase == "cadrage" {
         (
             l.phase_label.to_owned(),
@@ -146,7 +134,8 @@ fn panorama_row(l: &ProjectLine, as_of: Date) -> Vec<Cell> {
         (
             l.phase_label.to_owned(),
             num(l.cost_meur),
-            l.cost_meur.map_or_else(String::new, |c| band(c).to_owned()),
+            l.cost_meur
+                .map_or_else(String::new, |c| cost_band(c).to_owned()),
         )
     };
     vec![
