@@ -102,6 +102,24 @@ async fn api_cases(app: &TestApp) -> Vec<ApiCase> {
             "/api/v1/committee/decisions".into(),
             [401, 200, 200, 200, 200, 200],
         ),
+        // Every module's lists: every signed-in user, each seeing what the
+        // policy lets them (the lists filter; tested per module).
+        get("/api/v1/projects".into(), [401, 200, 200, 200, 200, 200]),
+        get("/api/v1/avis".into(), [401, 200, 200, 200, 200, 200]),
+        get("/api/v1/demarches".into(), [401, 200, 200, 200, 200, 200]),
+        get(
+            "/api/v1/cloud/applications".into(),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/funding/applications".into(),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get("/api/v1/reuse/plans".into(), [401, 200, 200, 200, 200, 200]),
+        get(
+            "/api/v1/talents/returns".into(),
+            [401, 200, 200, 200, 200, 200],
+        ),
         // Publication: the DINUM's desk; open data for everyone.
         get(
             "/api/v1/publication/releases".into(),
@@ -160,6 +178,88 @@ async fn api_cases(app: &TestApp) -> Vec<ApiCase> {
             expect: [401, 201, 403, 403, 403, 403],
         },
     ]
+    .into_iter()
+    .chain(module_items(app, minint.id, mef.id).await)
+    .collect()
+}
+
+/// One object of MININT and one of MEF per module: their ministry's users,
+/// the DINUM and administrators read it; the other ministry's users do not.
+/// Projects answer them 403; the other modules answer 404, so that another
+/// ministry cannot even learn the object exists (to be unified, issue #12).
+async fn module_items(
+    app: &TestApp,
+    minint: cosinum_domain::OrgId,
+    mef: cosinum_domain::OrgId,
+) -> Vec<ApiCase> {
+    const MININT_PROJECT: Expect = [401, 200, 200, 200, 200, 403];
+    const MEF_PROJECT: Expect = [401, 200, 200, 403, 403, 200];
+    const MININT_OBJECT: Expect = [401, 200, 200, 200, 200, 404];
+    const MEF_OBJECT: Expect = [401, 200, 200, 404, 404, 200];
+    let db = &app.db;
+    let first = |what: &str, ids: Vec<(cosinum_domain::OrgId, i64)>, org| {
+        ids.into_iter()
+            .find(|(o, _)| *o == org)
+            .map(|(_, id)| id)
+            .unwrap_or_else(|| panic!("a demo {what} of organisation {org:?}"))
+    };
+    let projects: Vec<_> = cosinum_store::projects::list(db, false)
+        .await
+        .expect("projects")
+        .into_iter()
+        .map(|p| (p.organisation_id, p.id))
+        .collect();
+    let demarches: Vec<_> = cosinum_store::demarches::list(db)
+        .await
+        .expect("démarches")
+        .into_iter()
+        .map(|d| (d.organisation_id, d.id))
+        .collect();
+    let apps: Vec<_> = cosinum_store::cloud::applications(db)
+        .await
+        .expect("applications")
+        .into_iter()
+        .map(|a| (a.organisation_id, a.id))
+        .collect();
+    let funding: Vec<_> = cosinum_store::funding::applications::list(db)
+        .await
+        .expect("funding applications")
+        .into_iter()
+        .map(|a| (a.fields.organisation_id, a.id))
+        .collect();
+    let plans: Vec<_> = cosinum_store::plans::plans(db)
+        .await
+        .expect("plans")
+        .into_iter()
+        .map(|p| (p.organisation_id, p.id))
+        .collect();
+    let mut cases = Vec::new();
+    for (what, base, ids) in [
+        ("project", "/api/v1/projects", projects),
+        ("démarche", "/api/v1/demarches", demarches),
+        ("application", "/api/v1/cloud/applications", apps),
+        (
+            "funding application",
+            "/api/v1/funding/applications",
+            funding,
+        ),
+        ("investment plan", "/api/v1/reuse/plans", plans),
+    ] {
+        let (mine, theirs) = if what == "project" {
+            (MININT_PROJECT, MEF_PROJECT)
+        } else {
+            (MININT_OBJECT, MEF_OBJECT)
+        };
+        for (org, expect) in [(minint, mine), (mef, theirs)] {
+            cases.push(ApiCase {
+                method: Method::GET,
+                path: format!("{base}/{}", first(what, ids.clone(), org)),
+                body: None,
+                expect,
+            });
+        }
+    }
+    cases
 }
 
 async fn api_matrix(app: &TestApp) {
@@ -265,6 +365,13 @@ async fn page_matrix(app: &TestApp) {
             [303, 200, 200, 200, 200, 200],
         ),
         ("/comite".into(), [303, 200, 200, 200, 200, 200]),
+        // Every module's dashboard: signed-in users, each seeing their scope.
+        ("/projets".into(), [303, 200, 200, 200, 200, 200]),
+        ("/demarches".into(), [303, 200, 200, 200, 200, 200]),
+        ("/financements".into(), [303, 200, 200, 200, 200, 200]),
+        ("/hebergement".into(), [303, 200, 200, 200, 200, 200]),
+        ("/talents".into(), [303, 200, 200, 200, 200, 200]),
+        ("/reutilisation".into(), [303, 200, 200, 200, 200, 200]),
         ("/publication".into(), [303, 200, 200, 403, 403, 403]),
         ("/donnees".into(), [200, 200, 200, 200, 200, 200]),
         ("/donnees/panorama".into(), [200, 200, 200, 200, 200, 200]),
