@@ -142,9 +142,10 @@ impl Lcg {
     }
 }
 
-async fn organisations(http: &Client, cfg: &LoadConfig) -> anyhow::Result<Vec<Value>> {
+/// A list the API answers at `path` (outside the measured load).
+async fn get_list(http: &Client, cfg: &LoadConfig, path: &str) -> anyhow::Result<Vec<Value>> {
     let list: Value = http
-        .get(format!("{}/api/v1/organisations", cfg.base))
+        .get(format!("{}{path}", cfg.base))
         .bearer_auth(&cfg.token)
         .send()
         .await?
@@ -153,7 +154,11 @@ async fn organisations(http: &Client, cfg: &LoadConfig) -> anyhow::Result<Vec<Va
         .await?;
     list.as_array()
         .cloned()
-        .context("organisations: not a list")
+        .with_context(|| format!("{path}: not a list"))
+}
+
+async fn organisations(http: &Client, cfg: &LoadConfig) -> anyhow::Result<Vec<Value>> {
+    get_list(http, cfg, "/api/v1/organisations").await
 }
 
 fn id_of(list: &[Value], code: &str) -> anyhow::Result<(i64, i64)> {
@@ -364,17 +369,8 @@ async fn reconcile(
     for (id, v0) in targets {
         let mut told: Vec<&(i64, i64, String)> = renames.iter().filter(|r| r.0 == *id).collect();
         told.sort_by_key(|r| r.1);
-        let history: Value = http
-            .get(format!("{}/api/v1/history/organisation/{id}", cfg.base))
-            .bearer_auth(&cfg.token)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let history = get_list(http, cfg, &format!("/api/v1/history/organisation/{id}")).await?;
         let logged: Vec<&Value> = history
-            .as_array()
-            .context("history: not a list")?
             .iter()
             .filter(|h| h["object_version"].as_i64().is_some_and(|v| v > *v0))
             .collect();
@@ -423,4 +419,28 @@ async fn reconcile(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{base36, percentile};
+
+    #[test]
+    fn percentiles_take_the_nearest_rank() {
+        let ms: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&ms, 50.0), 50.0);
+        assert_eq!(percentile(&ms, 99.0), 99.0);
+        assert_eq!(percentile(&ms, 100.0), 100.0);
+        assert_eq!(percentile(&ms[..1], 99.0), 1.0);
+        assert_eq!(percentile(&[], 50.0), 0.0);
+    }
+
+    #[test]
+    fn run_tags_are_base_36() {
+        assert_eq!(base36(0), "0");
+        assert_eq!(base36(35), "Z");
+        assert_eq!(base36(36 * 36), "100");
+    }
 }

@@ -38,6 +38,21 @@ pub struct Download {
     pub label: &'static str,
 }
 
+/// The site's address for links meant to be copied elsewhere (the chart
+/// embedding snippets): `web.public_url` when set, else the request's host.
+pub fn site_url(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    match &state.config.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => {
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("localhost");
+            format!("http://{host}")
+        }
+    }
+}
+
 pub fn date_fr(d: time::Date) -> String {
     format!("{:02}/{:02}/{}", d.day(), u8::from(d.month()), d.year())
 }

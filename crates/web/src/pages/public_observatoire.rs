@@ -14,7 +14,7 @@ use cosinum_domain::publication::{Dataset, Row, Value};
 use serde::Deserialize;
 
 use super::demarche_page::level_class;
-use super::public_data::{ReleaseLine, date_fr, line};
+use super::public_data::{ReleaseLine, date_fr, line, site_url};
 use super::{Crumb, Layout, render};
 use crate::AppState;
 use crate::api::public::{GoalShareView, observatoire_figures};
@@ -144,7 +144,7 @@ fn pct(s: &GoalShareView) -> String {
 async fn render_page(
     state: &AppState,
     ctx: &PageCtx,
-    host: &str,
+    site: &str,
     version: Option<i64>,
     ministry: Option<&str>,
 ) -> Result<Response, PageError> {
@@ -246,20 +246,12 @@ async fn render_page(
         headers: shown.iter().map(|(_, l)| *l).collect(),
         demarches,
         embed_url: format!(
-            "http://{host}/donnees/observatoire/graphiques/objectifs.svg?version={}",
+            "{site}/donnees/observatoire/graphiques/objectifs.svg?version={}",
             d.release.number
         ),
         ministry_page: ministry.is_some(),
         release: Some(line(&d.release)),
     })
-}
-
-fn host(headers: &HeaderMap) -> String {
-    headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost")
-        .to_owned()
 }
 
 pub async fn page(
@@ -268,7 +260,7 @@ pub async fn page(
     headers: HeaderMap,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, PageError> {
-    render_page(&state, &ctx, &host(&headers), q.version, None).await
+    render_page(&state, &ctx, &site_url(&state, &headers), q.version, None).await
 }
 
 pub async fn ministry(
@@ -278,7 +270,14 @@ pub async fn ministry(
     Path(code): Path<String>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, PageError> {
-    render_page(&state, &ctx, &host(&headers), q.version, Some(&code)).await
+    render_page(
+        &state,
+        &ctx,
+        &site_url(&state, &headers),
+        q.version,
+        Some(&code),
+    )
+    .await
 }
 
 /// The goal-shares chart alone, to embed in another site (`<img>`).

@@ -12,7 +12,7 @@ use cosinum_domain::publication::figures::{self, PanoramaFigures};
 use cosinum_domain::publication::{Dataset, Row, Value};
 use serde::Deserialize;
 
-use super::public_data::{ReleaseLine, date_fr, line};
+use super::public_data::{ReleaseLine, date_fr, line, site_url};
 use super::{Crumb, Layout, render};
 use crate::AppState;
 use crate::charts;
@@ -182,10 +182,7 @@ pub async fn page(
         .filter(keep)
         .map(|r| project_line(&d, r))
         .collect();
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    let site = site_url(&state, &headers);
     render(&PanoramaPage {
         layout,
         tiles,
@@ -211,7 +208,7 @@ pub async fn page(
         filtered: q.ministere.as_deref().is_some_and(|m| !m.is_empty())
             || q.phase.as_deref().is_some_and(|p| !p.is_empty()),
         embed_url: format!(
-            "http://{host}/donnees/panorama/graphiques/couts-par-ministere.svg?version={}",
+            "{site}/donnees/panorama/graphiques/couts-par-ministere.svg?version={}",
             d.release.number
         ),
         release: Some(line(&d.release)),
