@@ -2,6 +2,7 @@
 //! audit diff. Nothing here does I/O, so every rule is unit- and property-tested
 //! in isolation and shared by the storage, web and CLI layers.
 
+pub mod agent;
 pub mod audit;
 pub mod authz;
 pub mod cloud;

@@ -23,6 +23,7 @@ mod demo_talent;
 mod error;
 pub mod funding;
 pub mod login_failures;
+pub mod oidc;
 pub mod organisations;
 pub mod plans;
 pub mod projects;

@@ -34,6 +34,9 @@ pub struct WebConfig {
     /// Sign-in lockout: `max_failures` failed attempts on one address within
     /// `window_minutes` lock it for `lockout_minutes`.
     pub login_guard: cosinum_domain::login_guard::Policy,
+    /// Sign-in through an OpenID Connect provider (ProConnect), beside local
+    /// accounts; needs `public_url` (the redirect URI the provider registered).
+    pub oidc: Option<crate::oidc::OidcConfig>,
 }
 
 impl Default for WebConfig {
@@ -49,6 +52,7 @@ impl Default for WebConfig {
             search_index_dir: None,
             committee_rules: Default::default(),
             login_guard: Default::default(),
+            oidc: None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod funding_import;
 mod identity;
 mod nav;
 mod objects;
+pub mod oidc;
 mod pages;
 pub mod plan_import;
 pub mod portfolio;
@@ -56,16 +57,23 @@ pub struct AppState {
     pub search: Arc<search::SearchState>,
     /// Public releases parsed once (their files never change).
     pub publications: Arc<publication::public::Cache>,
+    /// The identity provider, when `web.oidc` is configured.
+    pub oidc: Option<Arc<oidc::Provider>>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig) -> Self {
         let search = Arc::new(search::SearchState::new(config.search_index_dir.as_deref()));
+        let oidc = config
+            .oidc
+            .clone()
+            .map(|c| Arc::new(oidc::Provider::new(c)));
         Self {
             db,
             config: Arc::new(config),
             search,
             publications: Arc::default(),
+            oidc,
         }
     }
 }

@@ -145,6 +145,15 @@ impl TestApp {
 
     /// Starts the application with a given web configuration.
     pub async fn start_with(backend: Backend, config: WebConfig) -> TestApp {
+        Self::start_at(backend, |_| config).await
+    }
+
+    /// Starts the application with a configuration that depends on the
+    /// address it listens on (e.g. `public_url`, registered at a provider).
+    pub async fn start_at(
+        backend: Backend,
+        config: impl FnOnce(SocketAddr) -> WebConfig,
+    ) -> TestApp {
         let test_db = TestDb::new(backend).await;
         let db = test_db.connect().await;
         demo::seed(&db).await.expect("demo data");
@@ -152,6 +161,7 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
+        let config = config(addr);
         let (tx, rx) = oneshot::channel::<()>();
         let state = AppState::new(db.clone(), config);
         let server = tokio::spawn(async move {

@@ -28,6 +28,8 @@ mod funding_pages;
 mod hardening;
 mod hostile;
 mod load;
+mod oidc;
+mod oidc_provider;
 mod openapi;
 mod panorama;
 mod plan_files;

@@ -85,6 +85,10 @@ async fn api_cases(app: &TestApp) -> Vec<ApiCase> {
         ),
         get("/api/v1/users".into(), [401, 200, 403, 403, 403, 403]),
         get(
+            "/api/v1/access-requests".into(),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        get(
             format!("/api/v1/users/{}", admin.id),
             [401, 200, 403, 403, 403, 403],
         ),
@@ -382,6 +386,7 @@ async fn page_matrix(app: &TestApp) {
         ("/comite/actions".into(), [303, 200, 200, 200, 200, 200]),
         ("/comite/decisions".into(), [303, 200, 200, 200, 200, 200]),
         ("/admin/utilisateurs".into(), [303, 200, 403, 403, 403, 403]),
+        ("/admin/acces".into(), [303, 200, 403, 403, 403, 403]),
         (
             "/admin/utilisateurs/nouveau".into(),
             [303, 200, 403, 403, 403, 403],

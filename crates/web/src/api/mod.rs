@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every handler is annotated for OpenAPI, so the
 //! document at `/api/v1/openapi.json` is generated from the code itself.
 
+mod access_requests;
 pub mod avis;
 pub mod cloud;
 pub mod cloud_files;
@@ -100,6 +101,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(organisations::archive))
         .routes(routes!(organisations::restore))
         .routes(routes!(users::list, users::create))
+        .routes(routes!(access_requests::list))
+        .routes(routes!(access_requests::approve))
+        .routes(routes!(access_requests::reject))
         .routes(routes!(users::get, users::update))
         .routes(routes!(history::show))
         .routes(routes!(projects::portfolio))

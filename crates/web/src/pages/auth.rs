@@ -1,4 +1,5 @@
-//! Sign-in and sign-out with local accounts.
+//! Sign-in and sign-out with local accounts (and the sign-in page's button
+//! for the identity provider, see `crate::oidc`).
 
 use askama::Template;
 use axum::Form;
@@ -22,6 +23,8 @@ struct LoginPage {
     next: String,
     email: String,
     error: Option<String>,
+    /// The identity provider's name when one is configured (« ProConnect »).
+    provider: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -30,7 +33,7 @@ pub struct NextQuery {
 }
 
 /// Only local paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+pub(crate) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
         _ => "/".to_owned(),
@@ -38,6 +41,7 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 fn login_page(
+    state: &AppState,
     ctx: &PageCtx,
     csrf: &str,
     next: String,
@@ -55,7 +59,28 @@ fn login_page(
         next,
         email,
         error,
+        provider: state.oidc.as_ref().map(|p| p.config.label.clone()),
     }
+}
+
+/// The sign-in page again, with `message` (and the visitor's CSRF cookie).
+pub(crate) fn login_with_error(
+    state: &AppState,
+    ctx: &PageCtx,
+    headers: &HeaderMap,
+    status: StatusCode,
+    message: String,
+) -> Result<Response, PageError> {
+    let csrf = cookie(headers, CSRF_COOKIE)
+        .filter(|c| c.len() >= 32)
+        .map_or_else(|| secrets::random_token(32), str::to_owned);
+    let page = login_page(state, ctx, &csrf, "/".into(), String::new(), Some(message));
+    let mut response = render_status(status, &page)?;
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(CSRF_COOKIE, &csrf, 3600 * 4, state.config.secure_cookies()),
+    );
+    Ok(response)
 }
 
 pub async fn login_form(
@@ -72,6 +97,7 @@ pub async fn login_form(
         .filter(|c| c.len() >= 32)
         .map_or_else(|| secrets::random_token(32), str::to_owned);
     let page = login_page(
+        &state,
         &ctx,
         &csrf,
         safe_next(q.suivant.as_deref()),
@@ -107,6 +133,7 @@ pub async fn login(
     let csrf = cookie(&headers, CSRF_COOKIE).unwrap_or_default().to_owned();
     let refused = |status: StatusCode, message: String, retry: Option<i64>| {
         let page = login_page(
+            &state,
             &ctx,
             &csrf,
             next.clone(),
@@ -186,10 +213,14 @@ pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
+    let mut id_token = None;
     if let Some(id) = cookie(&headers, SESSION_COOKIE) {
+        id_token = cosinum_store::oidc::session_id_token(&state.db, id).await?;
         sessions::delete(&state.db, id).await?;
     }
-    let mut response = Redirect::to("/").into_response();
+    // Signed in through the provider: end its session too (RP-initiated logout).
+    let target = crate::oidc::routes::logout_target(&state, id_token).await;
+    let mut response = Redirect::to(&target).into_response();
     response.headers_mut().append(
         SET_COOKIE,
         set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies()),

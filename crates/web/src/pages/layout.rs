@@ -117,6 +117,8 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "desactive" => "Le compte a été désactivé.",
         "fige" => "Fiche validée et figée : ses chiffres ne changeront plus.",
         "reactive" => "Le compte a été réactivé.",
+        "acces_approuve" => "Accès accordé : le compte est créé et lié au fournisseur d'identité.",
+        "acces_refuse" => "Demande d'accès refusée.",
         _ => return None,
     })
 }

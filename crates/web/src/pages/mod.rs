@@ -1,8 +1,9 @@
 //! HTML pages (DSFR, in French). Each page template extends `base.html` and
 //! carries a [`Layout`] with the navigation, the signed-in user and the CSRF token.
 
+mod access_requests;
 mod account;
-mod auth;
+pub(crate) mod auth;
 mod avis_pages;
 mod cloud;
 mod cloud_app;
@@ -62,6 +63,17 @@ pub fn router() -> Router<AppState> {
         .route("/accessibilite", get(accessibility))
         .route("/connexion", get(auth::login_form).post(auth::login))
         .route("/deconnexion", post(auth::logout))
+        .route("/connexion/oidc", get(crate::oidc::routes::start))
+        .route(
+            crate::oidc::CALLBACK_PATH,
+            get(crate::oidc::routes::callback),
+        )
+        .route("/admin/acces", get(access_requests::list))
+        .route(
+            "/admin/acces/{id}/approuver",
+            post(access_requests::approve),
+        )
+        .route("/admin/acces/{id}/refuser", post(access_requests::reject))
         .route("/compte", get(account::show))
         .route("/compte/jetons", post(account::create_token))
         .route("/compte/jetons/{id}/revoquer", post(account::revoke_token))

@@ -42,6 +42,7 @@ struct UserLine {
 struct ListPage {
     layout: Layout,
     lines: Vec<UserLine>,
+    pending_requests: usize,
 }
 
 #[derive(Deserialize)]
@@ -82,7 +83,16 @@ pub async fn list(
         ],
     )
     .with_notice(q.ok.as_deref());
-    render(&ListPage { layout, lines })
+    let pending_requests = cosinum_store::oidc::requests(&state.db)
+        .await?
+        .iter()
+        .filter(|r| r.status == "pending")
+        .count();
+    render(&ListPage {
+        layout,
+        lines,
+        pending_requests,
+    })
 }
 
 #[derive(Default)]
