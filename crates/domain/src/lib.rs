@@ -17,6 +17,7 @@ pub mod projects;
 pub mod publication;
 pub mod reuse;
 pub mod talent;
+pub mod token_scope;
 pub mod user;
 pub mod validation;
 

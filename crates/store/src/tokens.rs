@@ -3,6 +3,7 @@
 
 use cosinum_domain::UserId;
 use cosinum_domain::audit::{AuditAction, diff};
+use cosinum_domain::token_scope::Scopes;
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -18,7 +19,7 @@ pub const TOKEN_PREFIX: &str = "csn_";
 
 macro_rules! cols {
     () => {
-        "id, user_id, name, prefix, read_only, created_at, expires_at, last_used_at, revoked_at"
+        "id, user_id, name, prefix, read_only, scopes, created_at, expires_at, last_used_at, revoked_at"
     };
 }
 
@@ -31,6 +32,8 @@ pub struct ApiToken {
     /// The first characters of the token, to recognise it in a list.
     pub prefix: String,
     pub read_only: bool,
+    /// The modules it may reach, comma-separated; `None`: every module.
+    pub scopes: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -42,6 +45,15 @@ pub struct ApiToken {
 }
 
 impl ApiToken {
+    /// Its scopes; a stored list that no longer parses reaches nothing
+    /// rather than everything.
+    pub fn scopes(&self) -> Scopes {
+        match self.scopes.as_deref() {
+            None => Scopes(None),
+            Some(list) => Scopes::parse(list).unwrap_or(Scopes(Some(Default::default()))),
+        }
+    }
+
     pub fn is_active(&self, now: OffsetDateTime) -> bool {
         self.revoked_at.is_none() && self.expires_at.is_none_or(|e| e > now)
     }
@@ -53,6 +65,7 @@ fn audit_view(t: &ApiToken) -> Value {
         "name": t.name,
         "prefix": t.prefix,
         "read_only": t.read_only,
+        "scopes": t.scopes,
         "expires_at": t.expires_at.map(|e| e.to_string()),
         "revoked": t.revoked_at.is_some(),
     })
@@ -65,19 +78,21 @@ pub async fn create(
     user_id: UserId,
     name: &str,
     read_only: bool,
+    scopes: &Scopes,
     expires_at: Option<OffsetDateTime>,
 ) -> StoreResult<(String, ApiToken)> {
     let name = cosinum_domain::validation::required_text("name", name, 100)?;
     let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
     let token: ApiToken = on_tx!(tx, c => sqlx::query_as(concat!(
-        "INSERT INTO api_tokens (user_id, name, token_hash, prefix, read_only, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ", cols!()))
+        "INSERT INTO api_tokens (user_id, name, token_hash, prefix, read_only, scopes, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ", cols!()))
         .bind(user_id.0)
         .bind(&name)
         .bind(digest(&secret))
         .bind(&prefix)
         .bind(read_only)
+        .bind(scopes.stored())
         .bind(OffsetDateTime::now_utc())
         .bind(expires_at)
         .fetch_one(c)

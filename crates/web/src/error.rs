@@ -21,6 +21,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// An API token used outside the modules it is limited to (listed).
+    #[error("token out of scope (limited to {0})")]
+    OutOfScope(String),
     #[error("not found")]
     NotFound,
     #[error("stale version {expected}, current {current}")]
@@ -41,8 +44,9 @@ pub enum AppError {
 /// The JSON body of every API error.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`,
-    /// `conflict`, `invalid`, `bad_request`, `csrf`, `internal`.
+    /// Stable machine-readable code: `unauthenticated`, `forbidden`,
+    /// `insufficient_scope`, `not_found`, `conflict`, `invalid`, `bad_request`,
+    /// `csrf`, `internal`.
     pub code: &'static str,
     /// What went wrong, in French, for people.
     pub message: String,
@@ -81,7 +85,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::OutOfScope(_) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } | AppError::Stale(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -94,6 +98,10 @@ impl AppError {
         let (code, message) = match self {
             AppError::Unauthenticated => ("unauthenticated", "Authentification requise.".to_owned()),
             AppError::Forbidden => ("forbidden", "Vous n'avez pas les droits nécessaires pour cette action.".to_owned()),
+            AppError::OutOfScope(scopes) => (
+                "insufficient_scope",
+                format!("Ce jeton est limité aux modules suivants de l'API : {scopes}."),
+            ),
             AppError::NotFound => ("not_found", "Cette ressource n'existe pas.".to_owned()),
             AppError::Conflict { .. } => (
                 "conflict",

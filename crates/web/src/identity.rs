@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use cosinum_domain::UserId;
 use cosinum_domain::authz::Actor;
+use cosinum_domain::token_scope::Scopes;
 use cosinum_domain::user::User;
 use cosinum_store::{AuditCtx, Via, sessions, tokens, users};
 
@@ -36,8 +37,8 @@ pub struct Identity {
 pub enum AuthMethod {
     /// A browser session; its forms must echo `csrf_token`.
     Session { csrf_token: String },
-    /// An API token.
-    Token { token_id: i64 },
+    /// An API token, limited to `scopes`.
+    Token { token_id: i64, scopes: Scopes },
 }
 
 impl Identity {
@@ -81,6 +82,12 @@ pub async fn resolve(State(state): State<AppState>, mut req: Request, next: Next
         Ok(c) => c,
         Err(e) => return ApiError(e).into_response(),
     };
+    // A token limited to some modules reaches nothing else (pages included).
+    if let Some(AuthMethod::Token { scopes, .. }) = caller.0.as_deref().map(|i| &i.method)
+        && !scopes.allows_path(req.uri().path())
+    {
+        return ApiError(AppError::OutOfScope(scopes.stored().unwrap_or_default())).into_response();
+    }
     req.extensions_mut().insert(caller);
     next.run(req).await
 }
@@ -100,7 +107,10 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> Result<Caller, AppEr
         let (user, actor) = users::actor(db, UserId(token.user_id), token.read_only)
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        let method = AuthMethod::Token { token_id: token.id };
+        let method = AuthMethod::Token {
+            token_id: token.id,
+            scopes: token.scopes(),
+        };
         return Ok(Caller(Some(Arc::new(Identity {
             user,
             actor,
@@ -168,7 +178,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
 
 fn audit_ctx(identity: &Identity, via: Via, request_id: Option<String>) -> AuditCtx {
     let through = match identity.method {
-        AuthMethod::Token { token_id } => format!(" (jeton n° {token_id})"),
+        AuthMethod::Token { token_id, .. } => format!(" (jeton n° {token_id})"),
         AuthMethod::Session { .. } => String::new(),
     };
     AuditCtx {

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use clap::Subcommand;
+use cosinum_domain::token_scope::Scopes;
 use cosinum_store::{Db, tokens, users};
 use time::{Duration, OffsetDateTime};
 
@@ -22,6 +23,11 @@ pub enum TokenCommand {
         /// Expire the token after this many days.
         #[arg(long)]
         expires_days: Option<u32>,
+        /// Limit the token to these modules, comma-separated (projects,
+        /// demarches, funding, cloud, talent, reuse, committee, publication,
+        /// platform); every module when absent.
+        #[arg(long, default_value = "")]
+        scopes: String,
     },
     /// Revoke a token by its id (see `token list`).
     Revoke { id: i64 },
@@ -39,7 +45,10 @@ pub async fn run(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
             name,
             read_only,
             expires_days,
+            scopes,
         } => {
+            let scopes =
+                Scopes::parse(&scopes).map_err(|e| anyhow::anyhow!("--scopes : {}", e.message))?;
             let user = users::get_by_email(db, &email)
                 .await
                 .with_context(|| format!("compte {email}"))?;
@@ -47,8 +56,16 @@ pub async fn run(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
             let expires =
                 expires_days.map(|d| OffsetDateTime::now_utc() + Duration::days(i64::from(d)));
             let mut tx = db.begin().await?;
-            let (secret, _) =
-                tokens::create(&mut tx, &cli_ctx(), user.id, &name, read_only, expires).await?;
+            let (secret, _) = tokens::create(
+                &mut tx,
+                &cli_ctx(),
+                user.id,
+                &name,
+                read_only,
+                &scopes,
+                expires,
+            )
+            .await?;
             tx.commit().await?;
             // Alone on stdout, so that scripts can capture it.
             println!("{secret}");
@@ -73,9 +90,10 @@ pub async fn run(db: &Db, cmd: TokenCommand) -> anyhow::Result<()> {
                 } else {
                     "lecture+écriture"
                 };
+                let scopes = t.scopes.as_deref().unwrap_or("tous modules");
                 println!(
-                    "{:>5}  {:<12} {:<18} {:<8} {}",
-                    t.id, t.prefix, rights, status, t.name
+                    "{:>5}  {:<12} {:<18} {:<8} {:<24} {}",
+                    t.id, t.prefix, rights, status, scopes, t.name
                 );
             }
         }

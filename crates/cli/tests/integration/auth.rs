@@ -361,3 +361,117 @@ async fn expired_sessions_are_refused_and_purged(app: &TestApp) {
     assert_eq!(get(live).await, 200, "purging keeps live sessions");
 }
 dual_test!(expired_sessions_are_refused_and_purged);
+
+/// A token limited to some modules reaches only them, through the API only;
+/// an expired token reaches nothing. Scopes are chosen on « Mon compte ».
+async fn token_scopes_and_expiry(app: &TestApp) {
+    let user = cosinum_store::users::get_by_email(&app.db, EDITOR_MININT)
+        .await
+        .expect("user");
+    let make = |scopes: &'static str, expires: Option<time::OffsetDateTime>| async move {
+        let mut tx = app.db.begin().await.expect("tx");
+        let scopes = cosinum_domain::token_scope::Scopes::parse(scopes).expect("scopes");
+        let (secret, _) = cosinum_store::tokens::create(
+            &mut tx,
+            &cosinum_store::AuditCtx::system("test"),
+            user.id,
+            "scoped",
+            false,
+            &scopes,
+            expires,
+        )
+        .await
+        .expect("token");
+        tx.commit().await.expect("commit");
+        secret
+    };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let status = |token: String, path: &'static str| {
+        let http = http.clone();
+        let url = app.url(path);
+        async move {
+            let res = http.get(url).bearer_auth(token).send().await.expect("get");
+            let status = res.status();
+            (status, res.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let scoped = make("demarches", None).await;
+    assert_eq!(
+        status(scoped.clone(), "/api/v1/demarches").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(status(scoped.clone(), "/api/v1/me").await.0, StatusCode::OK);
+    let (code, body) = status(scoped.clone(), "/api/v1/projects").await;
+    assert_eq!(code, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "insufficient_scope", "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("demarches")
+    );
+    assert_eq!(
+        status(scoped.clone(), "/api/v1/organisations").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(status(scoped, "/projets").await.0, StatusCode::FORBIDDEN);
+    // No scope: every module the user may see.
+    let unscoped = make("", None).await;
+    assert_eq!(status(unscoped, "/api/v1/projects").await.0, StatusCode::OK);
+    // Expired: refused like an unknown token.
+    let expired = make(
+        "",
+        Some(time::OffsetDateTime::now_utc() - time::Duration::minutes(1)),
+    )
+    .await;
+    assert_eq!(
+        status(expired, "/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The account page: boxes per module and a validity, stored and listed.
+    let (client, csrf) = app.login(EDITOR_MININT).await;
+    let res = client
+        .post(app.url("/compte/jetons"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "indicateurs trimestriels"),
+            ("scope", "demarches"),
+            ("scope", "cloud"),
+            ("expires_days", "30"),
+        ])
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("body");
+    assert!(
+        page.contains("Démarches en ligne, Hébergement cloud"),
+        "{page}"
+    );
+    let tokens = cosinum_store::tokens::list_for_user(&app.db, user.id)
+        .await
+        .expect("tokens");
+    let created = tokens
+        .iter()
+        .find(|t| t.name == "indicateurs trimestriels")
+        .expect("created");
+    assert_eq!(created.scopes.as_deref(), Some("demarches,cloud"));
+    let days = (created.expires_at.expect("expiry") - time::OffsetDateTime::now_utc()).whole_days();
+    assert!((29..=30).contains(&days), "{days}");
+    let res = client
+        .post(app.url("/compte/jetons"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "x"),
+            ("scope", "root"),
+        ])
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+dual_test!(token_scopes_and_expiry);

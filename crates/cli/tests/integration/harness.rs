@@ -207,6 +207,7 @@ impl TestApp {
             user.id,
             "test",
             read_only,
+            &Default::default(),
             None,
         )
         .await

@@ -4,7 +4,9 @@ use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use cosinum_domain::ValidationError;
 use cosinum_domain::authz::{Access, Resource, allows};
+use cosinum_domain::token_scope::{Scope, Scopes};
 use cosinum_store::{organisations, tokens};
 use serde::Deserialize;
 
@@ -18,6 +20,8 @@ struct TokenLine {
     name: String,
     prefix: String,
     read_only: bool,
+    scopes: String,
+    expires: String,
     created: String,
     last_used: String,
     status: &'static str,
@@ -35,6 +39,8 @@ struct AccountPage {
     tokens: Vec<TokenLine>,
     /// A token just created: shown once, never again.
     new_token: Option<String>,
+    /// (value, label) of every scope, for the form's boxes.
+    scopes: Vec<(&'static str, &'static str)>,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +79,19 @@ async fn account_page(
             name: t.name,
             prefix: t.prefix,
             read_only: t.read_only,
+            scopes: t.scopes.clone().map_or_else(
+                || "Tous les modules".to_owned(),
+                |s| {
+                    s.split(',')
+                        .filter_map(Scope::parse)
+                        .map(Scope::label_fr)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+            ),
+            expires: t
+                .expires_at
+                .map_or_else(|| "jamais".to_owned(), fr_datetime),
             created: fr_datetime(t.created_at),
             last_used: t.last_used_at.map_or_else(|| "jamais".into(), fr_datetime),
         })
@@ -91,6 +110,7 @@ async fn account_page(
         organisation,
         tokens,
         new_token,
+        scopes: Scope::ALL.map(|s| (s.as_str(), s.label_fr())).to_vec(),
     })
 }
 
@@ -102,26 +122,44 @@ pub async fn show(
     account_page(&state, &page, None, q.ok.as_deref()).await
 }
 
-#[derive(Deserialize)]
-pub struct NewTokenForm {
-    name: String,
-    #[serde(default)]
-    read_only: Option<String>,
-}
-
+/// The token form: name, read-only box, expiry, and one box per scope
+/// (repeated `scope` fields, hence the list of pairs).
 pub async fn create_token(
     State(state): State<AppState>,
     page: SignedPage,
-    Form(form): Form<NewTokenForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
+    let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let picked: Vec<&str> = fields
+        .iter()
+        .filter(|(n, _)| n == "scope")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let scopes = Scopes::parse(&picked.join(",")).map_err(AppError::from)?;
+    let days = match get("expires_days").unwrap_or("90") {
+        "" | "0" => None,
+        d => Some(
+            d.parse::<i64>()
+                .ok()
+                .filter(|d| (1..=3660).contains(d))
+                .ok_or_else(|| {
+                    AppError::from(ValidationError::new(
+                        "expires_days",
+                        "durée de validité invalide",
+                    ))
+                })?,
+        ),
+    };
+    let expires = days.map(|d| time::OffsetDateTime::now_utc() + time::Duration::days(d));
     let mut tx = state.db.begin().await?;
     let (secret, _) = tokens::create(
         &mut tx,
         &page.audit(),
         page.identity.user.id,
-        &form.name,
-        form.read_only.is_some(),
-        None,
+        get("name").unwrap_or_default(),
+        get("read_only").is_some(),
+        &scopes,
+        expires,
     )
     .await?;
     tx.commit().await?;
