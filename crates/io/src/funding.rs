@@ -9,7 +9,7 @@ use cosinum_domain::money::Euros;
 use time::Date;
 
 use crate::error::{ImportError, ImportErrors};
-use crate::text::{excel_serial_to_date, fold, parse_date_text, parse_decimal};
+use crate::text::{fold, parse_decimal};
 
 /// An application line: cosinum's identifier when known, else matched by
 /// window, ministry and title.
@@ -105,7 +105,7 @@ fn key(s: &str) -> String {
 }
 
 fn date(v: &str) -> Option<Date> {
-    parse_date_text(v).or_else(|| parse_decimal(v).and_then(excel_serial_to_date))
+    crate::text::parse_date_cell(v)
 }
 
 fn euros(v: &str) -> Option<Euros> {

@@ -8,7 +8,7 @@ use cosinum_domain::money::Euros;
 use time::Date;
 
 use crate::error::{ImportError, ImportErrors};
-use crate::text::{excel_serial_to_date, fold, parse_date_text, parse_decimal};
+use crate::text::{fold, parse_decimal};
 
 /// One application line.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,12 +180,10 @@ pub fn read_inventory(
         });
         let since = match cell(14) {
             "" => None,
-            v => parse_date_text(v)
-                .or_else(|| parse_decimal(v).and_then(excel_serial_to_date))
-                .or_else(|| {
-                    bad(14, "date attendue (JJ/MM/AAAA ou AAAA-MM-JJ)".into());
-                    None
-                }),
+            v => crate::text::parse_date_cell(v).or_else(|| {
+                bad(14, "date attendue (JJ/MM/AAAA ou AAAA-MM-JJ)".into());
+                None
+            }),
         };
         let production = (!cell(13).is_empty()).then(|| (cell(13).to_owned(), since));
         if let Some(status) = st

@@ -13,7 +13,7 @@ use cosinum_domain::demarches::{Assessment, Indicator, Method, RawValue, assess,
 use time::Date;
 
 use crate::error::{ImportError, ImportErrors};
-use crate::text::{fold, parse_date_text, parse_decimal};
+use crate::text::{fold, parse_decimal};
 use crate::xlsx_out::Cell;
 
 /// How a column's numbers are written.
@@ -413,7 +413,7 @@ pub fn read_observatoire(
 
 /// A date cell: text (French or ISO) or an Excel serial number.
 fn parse_date(v: &str) -> Option<Date> {
-    parse_date_text(v).or_else(|| parse_decimal(v).and_then(crate::text::excel_serial_to_date))
+    crate::text::parse_date_cell(v)
 }
 
 /// The level a raw value reads as under an indicator, in French (for the

@@ -15,7 +15,7 @@ use time::Date;
 
 use crate::error::{ImportError, ImportErrors};
 use crate::sheet::{Sheet, read_sheet};
-use crate::text::{collapse_ws, excel_serial_to_date, fold, parse_date_text, parse_decimal};
+use crate::text::{collapse_ws, fold, parse_decimal};
 use crate::xlsx_out::Cell;
 
 /// One line of a plan file. `l.id` is 0 and `l.key` the key as written
@@ -76,7 +76,7 @@ fn error(file: &str, row: usize, column: &str, message: impl Into<String>) -> Im
 }
 
 fn date(v: &str) -> Option<Date> {
-    parse_date_text(v).or_else(|| parse_decimal(v).and_then(excel_serial_to_date))
+    crate::text::parse_date_cell(v)
 }
 
 /// Whole euros, zero or more: "1 200 000", "1200000.0", "1 200 000,00 €".

@@ -130,6 +130,19 @@ pub(crate) fn parse_date_text(s: &str) -> Option<Date> {
     None
 }
 
+/// A date cell of an imported file, as text: French or ISO, or the serial
+/// number Excel leaves when a date column lost its format. A serial is
+/// believed only when it falls between 1950 and 2100: "2016" or "12.2016"
+/// typed in a date column are mistakes to report (they would read as 1905
+/// and 1900), not dates to store.
+pub(crate) fn parse_date_cell(s: &str) -> Option<Date> {
+    parse_date_text(s).or_else(|| {
+        parse_decimal(s)
+            .and_then(excel_serial_to_date)
+            .filter(|d| (1950..=2100).contains(&d.year()))
+    })
+}
+
 /// Formats a date the French way, `dd/mm/yyyy`.
 pub(crate) fn format_date_fr(d: Date) -> String {
     format!("{:02}/{:02}/{:04}", d.day(), u8::from(d.month()), d.year())
@@ -210,6 +223,16 @@ mod tests {
         assert_eq!(excel_serial_to_date(60.0), None);
         assert_eq!(excel_serial_to_date(42677.75), Some(date!(2016 - 11 - 03)));
         assert_eq!(excel_serial_to_date(0.0), None);
+    }
+
+    #[test]
+    fn date_cells_believe_only_plausible_serials() {
+        assert_eq!(parse_date_cell("03/11/2016"), Some(date!(2016 - 11 - 03)));
+        assert_eq!(parse_date_cell("42677"), Some(date!(2016 - 11 - 03)));
+        assert_eq!(parse_date_cell("2016"), None);
+        assert_eq!(parse_date_cell("12.2016"), None);
+        assert_eq!(parse_date_cell("12,5"), None);
+        assert_eq!(parse_date_cell("abc"), None);
     }
 
     #[test]

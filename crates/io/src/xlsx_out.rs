@@ -202,6 +202,12 @@ pub fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     let grid = xlsx_read::sheet(&mut book, &first)?;
     let width = grid.iter().map(|(_, cells)| cells.len()).max().unwrap_or(0);
     let height = grid.last().map_or(0, |(row, _)| *row);
+    // The dense grid pads every row: bound it as the sheet itself is.
+    if width.saturating_mul(height) > xlsx_read::MAX_CELL_SLOTS {
+        return Err(format!(
+            "feuille « {first} » trop grande : {height} lignes × {width} colonnes"
+        ));
+    }
     let mut out = vec![vec![String::new(); width]; height];
     for (row, cells) in grid {
         for (c, cell) in cells.iter().enumerate() {

@@ -102,22 +102,54 @@ pub(crate) fn sheets(book: &mut Xlsx<Cursor<&[u8]>>) -> Result<Vec<(String, Grid
         .collect()
 }
 
-/// One worksheet by name.
+/// Excel's grid: 1,048,576 rows × 16,384 columns (A…XFD).
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLUMNS: u32 = 16_384;
+/// Most cell slots (filled or padding) a sheet may occupy in memory: about
+/// 300 MB at worst, far above any return a ministry sends.
+pub(crate) const MAX_CELL_SLOTS: usize = 8_000_000;
+
+/// One worksheet by name, read cell by cell. Reading the sheet's range at
+/// once would allocate every cell between its first and last references, so
+/// two cells at A1 and XFD1048576 would ask for hundreds of gigabytes and
+/// abort the process (found by the `xlsx_importers` fuzz target). Here only
+/// filled cells are kept, references outside Excel's grid are refused, and
+/// the memory a sheet takes is bounded.
 pub(crate) fn sheet(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Grid, String> {
-    let range = book
-        .worksheet_range(name)
-        .map_err(|e| format!("feuille « {name} » illisible : {e}"))?;
-    let (row0, col0) = range
-        .start()
-        .map_or((0, 0), |(r, c)| (r as usize, c as usize));
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(i, cells)| {
-            let mut row = vec![RawCell::Empty; col0];
-            row.extend(cells.iter().map(convert));
-            (row0 + i + 1, row)
-        })
+    let unreadable = |e: calamine::XlsxError| format!("feuille « {name} » illisible : {e}");
+    let mut reader = book.worksheet_cells_reader(name).map_err(unreadable)?;
+    let mut rows: std::collections::BTreeMap<u32, Vec<RawCell>> = Default::default();
+    let mut slots = 0usize;
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        if r >= MAX_ROWS || c >= MAX_COLUMNS {
+            return Err(format!(
+                "feuille « {name} » : référence de cellule hors de la grille d'Excel \
+                 (ligne {}, colonne {})",
+                u64::from(r) + 1,
+                u64::from(c) + 1
+            ));
+        }
+        let value = convert(&Data::from(cell.get_value().clone()));
+        if matches!(value, RawCell::Empty) {
+            continue;
+        }
+        let row = rows.entry(r).or_default();
+        let c = c as usize;
+        if row.len() <= c {
+            slots += c + 1 - row.len();
+            if slots > MAX_CELL_SLOTS {
+                return Err(format!(
+                    "feuille « {name} » trop grande : plus de {MAX_CELL_SLOTS} cellules"
+                ));
+            }
+            row.resize(c + 1, RawCell::Empty);
+        }
+        row[c] = value;
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(r, cells)| (r as usize + 1, cells))
         .collect())
 }
 
@@ -157,6 +189,53 @@ mod tests {
         let mut book = rust_xlsxwriter::Workbook::new();
         book.add_worksheet().write(0, 0, "x".repeat(5_000)).unwrap();
         book.save_to_buffer().unwrap()
+    }
+
+    /// A workbook whose first sheet holds `cells`, each at (row, col) 0-based,
+    /// with `patch` applied to the sheet's XML (to write what no tool writes).
+    fn workbook_with(cells: &[(u32, u16)], patch: (&str, &str)) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for &(r, c) in cells {
+            sheet.write(r, c, "x").unwrap();
+        }
+        let bytes = book.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let name = entry.name().unwrap().into_owned();
+            let mut content = String::new();
+            entry.read_to_string(&mut content).unwrap();
+            if name == "xl/worksheets/sheet1.xml" {
+                content = content.replace(patch.0, patch.1);
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(content.as_bytes()).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    /// Found by the `xlsx_importers` fuzz target: these aborted the process
+    /// (a 512 GiB allocation, or an overflow in calamine's reference parser).
+    #[test]
+    fn far_apart_and_impossible_cell_references_are_refused_not_fatal() {
+        let corners = workbook_with(&[(0, 0), (1_048_575, 16_383)], ("", ""));
+        let err = crate::xlsx_out::read_xlsx_rows(&corners).unwrap_err();
+        assert!(err.contains("trop grande"), "{err}");
+        // The importers' sparse grid holds just the two cells.
+        let mut book = open_checked(&corners).unwrap();
+        let grid = sheet(&mut book, "Sheet1").unwrap();
+        assert_eq!(grid.len(), 2);
+        assert_eq!(grid[1].0, 1_048_576);
+
+        let beyond = workbook_with(&[(0, 0)], ("r=\"A1\"", "r=\"A99999999999\""));
+        let mut book = open_checked(&beyond).unwrap();
+        let err = sheet(&mut book, "Sheet1").unwrap_err();
+        assert!(err.contains("hors de la grille"), "{err}");
+        assert!(crate::xlsx_out::read_xlsx_rows(&beyond).is_err());
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub struct TargetProgress {
     pub projected_date: Option<Date>,
     #[schema(value_type = String)]
     pub status: ProgressStatus,
-    /// `(edition, share)` in the target's scope, oldest first.
+    /// `[edition, share]` pairs in the target's scope, oldest first.
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub history: Vec<(Date, f64)>,
 }
 

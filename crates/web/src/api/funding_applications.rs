@@ -161,7 +161,7 @@ pub struct FundingApplicationDetail {
     #[schema(value_type = Vec<Object>)]
     movements: Vec<Movement>,
     /// Set when its payments trail its schedule.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     lag: Option<Lag>,
 }
 

@@ -33,7 +33,7 @@ pub struct LoadLine {
     #[schema(value_type = Object)]
     load: Load,
     /// Set for a what-if: the load with the new application counted in full.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     with_application: Option<Load>,
     /// Version of the declared capacity (to change it).
     capacity_version: Option<i64>,

@@ -60,7 +60,8 @@ pub struct PlanView {
     /// Σ AE and CP per year, euros.
     #[schema(value_type = Object)]
     pub totals: std::collections::BTreeMap<i32, (Euros, Euros)>,
-    /// The plan compared with: (year, revision), if any.
+    /// The plan compared with: `[year, revision]`, if any.
+    #[schema(value_type = Option<Vec<i32>>)]
     pub previous: Option<(i32, i32)>,
     #[schema(value_type = Vec<Object>)]
     pub changes: Vec<LineDiff>,
