@@ -87,7 +87,15 @@ impl Config {
                 ENV_KEYS.iter().any(|known| known.eq_ignore_ascii_case(top))
             }))
             .merge(Serialized::defaults(flags));
-        figment.extract().context("invalid configuration")
+        let config: Config = figment.extract().context("invalid configuration")?;
+        // The provider sends agents back to a registered address, never to
+        // one guessed from a request's Host header.
+        anyhow::ensure!(
+            config.web.oidc.is_none() || config.web.public_url.is_some(),
+            "invalid configuration: web.oidc needs web.public_url (the provider's redirect URI is \
+             {{public_url}}/connexion/oidc/retour)"
+        );
+        Ok(config)
     }
 
     /// The database to use; `serve --demo` defaults to its own file so that
@@ -157,6 +165,28 @@ mod tests {
             let err =
                 Config::load(Some(Path::new("c.toml")), FlagOverrides::default()).unwrap_err();
             assert!(format!("{err:#}").contains("lisen"), "{err:#}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_identity_provider_needs_the_public_url() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "[web.oidc]\nissuer = \"https://idp.example/api/v2\"\nclient_id = \"c\"\n",
+            )?;
+            jail.set_env("COSINUM_WEB__OIDC__CLIENT_SECRET", "s3cret");
+            let err =
+                Config::load(Some(Path::new("c.toml")), FlagOverrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("web.public_url"), "{err:#}");
+            jail.set_env("COSINUM_WEB__PUBLIC_URL", "https://cosinum.example");
+            let c =
+                Config::load(Some(Path::new("c.toml")), FlagOverrides::default()).expect("valid");
+            let oidc = c.web.oidc.expect("oidc");
+            assert_eq!(oidc.client_secret, "s3cret");
+            assert_eq!(oidc.label, "ProConnect");
+            assert!(oidc.signed_userinfo);
             Ok(())
         });
     }

@@ -418,8 +418,42 @@ pub async fn seed(db: &Db) -> anyhow::Result<Vec<DemoAccount>> {
         });
     }
     tx.commit().await?;
+    // Agents ProConnect vouched for whom nobody has let in yet (/admin/acces).
+    for (subject, email, given, usual, siret, org) in ACCESS_REQUESTS {
+        let claims = cosinum_domain::agent::AgentClaims::new(
+            subject,
+            email,
+            Some(given),
+            Some(usual),
+            Some(siret),
+        )?;
+        crate::oidc::request_access(db, DEMO_ISSUER, &claims, codes.get(org).copied()).await?;
+    }
     Ok(accounts)
 }
+
+/// The identity provider the demo's access requests came through.
+const DEMO_ISSUER: &str = "https://auth.agentconnect.gouv.fr/api/v2";
+
+/// (subject, e-mail, given name, usual name, SIRET, suggested organisation).
+const ACCESS_REQUESTS: [(&str, &str, &str, &str, &str, &str); 2] = [
+    (
+        "demo-agent-1",
+        "lucie.bernard@interieur.gouv.fr",
+        "Lucie",
+        "Bernard",
+        "11004401300014",
+        "MININT",
+    ),
+    (
+        "demo-agent-2",
+        "marc.petit@finances.gouv.fr",
+        "Marc",
+        "Petit",
+        "11000201100044",
+        "MEF",
+    ),
+];
 
 /// The demo accounts, for printing when the demo data already exists.
 pub fn accounts() -> Vec<DemoAccount> {

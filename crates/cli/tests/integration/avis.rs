@@ -191,7 +191,7 @@ async fn avis_workflow(app: &TestApp) {
     let html = app.page(&dinum, "/avis").await;
     assert!(html.contains("Main courante numérique"));
     let (mef, _) = app.login(EDITOR_MEF).await;
-    assert_eq!(app.status(&mef, &format!("/avis/{avis_id}")).await, 403);
+    assert_eq!(app.status(&mef, &format!("/avis/{avis_id}")).await, 404);
     let (ministry, _) = app.login(EDITOR_MININT).await;
     let html = app.page(&ministry, &format!("/avis/{avis_id}")).await;
     assert!(

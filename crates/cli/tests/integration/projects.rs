@@ -259,8 +259,8 @@ async fn project_lifecycle(app: &TestApp) {
     .await;
     assert_eq!(
         res.status(),
-        403,
-        "MEF's editor cannot review MININT's project"
+        404,
+        "MEF's editor cannot review MININT's project, nor learn it exists"
     );
     let res = post(
         app.url(&format!("/api/v1/projects/{id}/reviews")),
@@ -395,7 +395,7 @@ async fn project_pages_for_each_role(app: &TestApp) {
         (STEERING, 200, 200, 403),
         (EDITOR_MININT, 200, 200, 200),
         (READER_MININT, 200, 200, 403),
-        (EDITOR_MEF, 200, 403, 403),
+        (EDITOR_MEF, 200, 404, 404),
     ];
     for (who, dash, page, form) in cases {
         let (client, _) = app.login(who).await;

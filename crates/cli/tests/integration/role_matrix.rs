@@ -189,15 +189,13 @@ async fn api_cases(app: &TestApp) -> Vec<ApiCase> {
 
 /// One object of MININT and one of MEF per module: their ministry's users,
 /// the DINUM and administrators read it; the other ministry's users do not.
-/// Projects answer them 403; the other modules answer 404, so that another
-/// ministry cannot even learn the object exists (to be unified, issue #12).
+/// Every module answers them 404, so that another ministry cannot even learn
+/// the object exists.
 async fn module_items(
     app: &TestApp,
     minint: cosinum_domain::OrgId,
     mef: cosinum_domain::OrgId,
 ) -> Vec<ApiCase> {
-    const MININT_PROJECT: Expect = [401, 200, 200, 200, 200, 403];
-    const MEF_PROJECT: Expect = [401, 200, 200, 403, 403, 200];
     const MININT_OBJECT: Expect = [401, 200, 200, 200, 200, 404];
     const MEF_OBJECT: Expect = [401, 200, 200, 404, 404, 200];
     let db = &app.db;
@@ -249,12 +247,7 @@ async fn module_items(
         ),
         ("investment plan", "/api/v1/reuse/plans", plans),
     ] {
-        let (mine, theirs) = if what == "project" {
-            (MININT_PROJECT, MEF_PROJECT)
-        } else {
-            (MININT_OBJECT, MEF_OBJECT)
-        };
-        for (org, expect) in [(minint, mine), (mef, theirs)] {
+        for (org, expect) in [(minint, MININT_OBJECT), (mef, MEF_OBJECT)] {
             cases.push(ApiCase {
                 method: Method::GET,
                 path: format!("{base}/{}", first(what, ids.clone(), org)),

@@ -307,7 +307,9 @@ pub struct ProjectDetail {
     forecast: Option<ForecastDto>,
 }
 
-/// The project `id`, if the caller may `access` it (403 otherwise).
+/// The project `id`, if the caller may `access` it: 404 when they may not
+/// even read it (another ministry cannot learn it exists, as in every
+/// module), 403 when they read it but may not change it.
 pub(super) async fn project_for(
     state: &AppState,
     caller: &ApiCaller,
@@ -315,7 +317,11 @@ pub(super) async fn project_for(
     access: Access,
 ) -> Result<Project, ApiError> {
     let project = projects::get(&state.db, id).await?;
-    check(caller, access, &project_resource(project.organisation_id))?;
+    let resource = project_resource(project.organisation_id);
+    if !allows(Some(caller.actor()), Access::Read, &resource) {
+        return Err(AppError::NotFound.into());
+    }
+    check(caller, access, &resource)?;
     Ok(project)
 }
 

@@ -488,11 +488,13 @@ pub(super) async fn load_project(
     access: Access,
 ) -> Result<cosinum_domain::projects::project::Project, PageError> {
     let p = cosinum_store::projects::get(&state.db, id).await?;
-    if !allows(
-        Some(page.actor()),
-        access,
-        &project_resource(p.organisation_id),
-    ) {
+    let resource = project_resource(p.organisation_id);
+    // What one may not read does not exist for them (404, as in every
+    // module); what one reads but may not change is 403.
+    if !allows(Some(page.actor()), Access::Read, &resource) {
+        return Err(AppError::NotFound.into());
+    }
+    if !allows(Some(page.actor()), access, &resource) {
         return Err(AppError::Forbidden.into());
     }
     Ok(p)
