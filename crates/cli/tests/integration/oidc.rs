@@ -484,3 +484,124 @@ async fn no_provider(app: &TestApp) {
     without_provider_the_routes_do_not_exist(app).await;
 }
 dual_test!(no_provider);
+
+/// The administrators' page: the demo's pending requests, granted or refused
+/// through the forms, with the refusals of a stale or incomplete decision.
+async fn access_requests_page(app: &TestApp) {
+    let pending = oidc::requests(&app.db).await.expect("requests");
+    let lucie = pending
+        .iter()
+        .find(|r| r.email == "lucie.bernard@interieur.gouv.fr")
+        .expect("demo request")
+        .clone();
+    let marc = pending
+        .iter()
+        .find(|r| r.email == "marc.petit@finances.gouv.fr")
+        .expect("demo request")
+        .clone();
+    let (editor, _) = app.login(EDITOR_MININT).await;
+    let res = editor
+        .get(app.url("/admin/acces"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(res.status(), 403);
+
+    let (admin, csrf) = app.login(ADMIN).await;
+    let page = admin
+        .get(app.url("/admin/acces"))
+        .send()
+        .await
+        .expect("page");
+    let html = page.text().await.expect("body");
+    assert!(
+        html.contains("Lucie Bernard") && html.contains("Marc Petit"),
+        "{html}"
+    );
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let admin = admin.clone();
+        let csrf = csrf.clone();
+        let url = app.url(&path);
+        async move {
+            let mut form = form;
+            form.push(("csrf_token", csrf));
+            admin.post(url).form(&form).send().await.expect("post")
+        }
+    };
+    let approve = format!("/admin/acces/{}/approuver", lucie.id);
+    // A ministry role without a ministry: refused, saying why, nothing created.
+    let res = post(
+        approve.clone(),
+        vec![
+            ("version", lucie.version.to_string()),
+            ("role", "ministry_editor".into()),
+            ("organisation_id", String::new()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("body").contains("organisation_id"));
+    // A stale version: 409.
+    let res = post(
+        approve.clone(),
+        vec![
+            ("version", (lucie.version + 1).to_string()),
+            ("role", "ministry_editor".into()),
+            (
+                "organisation_id",
+                lucie.organisation_id.unwrap_or_default().to_string(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    assert!(
+        cosinum_store::users::get_by_email(&app.db, &lucie.email)
+            .await
+            .is_err()
+    );
+    let res = post(
+        approve,
+        vec![
+            ("version", lucie.version.to_string()),
+            ("role", "ministry_editor".into()),
+            (
+                "organisation_id",
+                lucie.organisation_id.unwrap_or_default().to_string(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/admin/acces?ok=acces_approuve");
+    let user = cosinum_store::users::get_by_email(&app.db, &lucie.email)
+        .await
+        .expect("created");
+    assert_eq!(user.organisation_id.map(|o| o.0), lucie.organisation_id);
+    assert_eq!(user.role.as_str(), "ministry_editor");
+    let linked = oidc::linked_user(&app.db, &lucie.issuer, &lucie.subject)
+        .await
+        .expect("link");
+    assert_eq!(linked.map(|u| u.id), Some(user.id));
+
+    let res = post(
+        format!("/admin/acces/{}/refuser", marc.id),
+        vec![("version", marc.version.to_string())],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let html = admin
+        .get(app.url("/admin/acces"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        html.contains("En attente (0)") && html.contains("Traitées (2)"),
+        "{html}"
+    );
+    assert!(html.contains("Refusée") && html.contains("Accordée"));
+}
+dual_test!(access_requests_page);
