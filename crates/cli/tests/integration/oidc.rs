@@ -257,37 +257,18 @@ async fn unknown_agent_waits_for_an_administrator(app: &TestApp, provider: &Fake
     let version = request["version"].as_i64().expect("version");
     let editor = app.token(EDITOR_MININT, false).await;
     let url = app.url(&format!("/api/v1/access-requests/{id}/approve"));
-    let res = http
-        .post(&url)
-        .bearer_auth(&editor)
-        .json(
-            &json!({"role": "ministry_reader", "organisation_id": minint.id.0, "version": version}),
-        )
-        .send()
-        .await
-        .expect("approve");
+    let approve = |token: String, body: Value| {
+        let req = http.post(&url).bearer_auth(token).json(&body);
+        async move { req.send().await.expect("approve") }
+    };
+    let reader = |org: Value, version: i64| json!({"role": "ministry_reader", "organisation_id": org, "version": version});
+    let res = approve(editor, reader(json!(minint.id.0), version)).await;
     assert_eq!(res.status(), 403);
-    let res = http
-        .post(&url)
-        .bearer_auth(&admin)
-        .json(&json!({"role": "ministry_reader", "organisation_id": null, "version": version}))
-        .send()
-        .await
-        .expect("approve");
+    let res = approve(admin.clone(), reader(Value::Null, version)).await;
     assert_eq!(res.status(), 422);
-    let res = http.post(&url).bearer_auth(&admin)
-        .json(&json!({"role": "ministry_reader", "organisation_id": minint.id.0, "version": version + 7}))
-        .send().await.expect("approve");
+    let res = approve(admin.clone(), reader(json!(minint.id.0), version + 7)).await;
     assert_eq!(res.status(), 409);
-    let res = http
-        .post(&url)
-        .bearer_auth(&admin)
-        .json(
-            &json!({"role": "ministry_reader", "organisation_id": minint.id.0, "version": version}),
-        )
-        .send()
-        .await
-        .expect("approve");
+    let res = approve(admin.clone(), reader(json!(minint.id.0), version)).await;
     assert_eq!(res.status(), 200);
     let approved: Value = res.json().await.expect("json");
     assert_eq!(approved["request"]["status"], "approved");

@@ -3,15 +3,15 @@
 
 use axum::Json;
 use axum::extract::State;
-use cosinum_domain::authz::{Access, Resource, allows};
+use cosinum_domain::authz::Access;
 use cosinum_store::oidc::{self, AccessRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::users::UserDto;
+use super::users::{UserDto, require_admin};
 use super::{ApiJson, ApiPath};
 use crate::AppState;
-use crate::error::{ApiError, AppError};
+use crate::error::ApiError;
 use crate::identity::ApiCaller;
 
 /// An agent's request for access.
@@ -82,14 +82,6 @@ pub struct Rejection {
 pub struct ApprovalDto {
     request: AccessRequestDto,
     user: UserDto,
-}
-
-fn require_admin(caller: &ApiCaller, access: Access) -> Result<(), ApiError> {
-    if allows(Some(caller.actor()), access, &Resource::platform()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden.into())
-    }
 }
 
 /// Every access request, pending first.

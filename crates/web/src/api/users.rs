@@ -64,7 +64,7 @@ pub struct UserUpdate {
     version: i64,
 }
 
-fn require_admin(caller: &ApiCaller, access: Access) -> Result<(), ApiError> {
+pub(super) fn require_admin(caller: &ApiCaller, access: Access) -> Result<(), ApiError> {
     if allows(Some(caller.actor()), access, &Resource::platform()) {
         Ok(())
     } else {

@@ -8,24 +8,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cosinum_domain::ValidationError;
-use cosinum_domain::authz::{Access, Resource, Role, allows};
+use cosinum_domain::authz::Role;
 use cosinum_domain::organisation::tree_order;
 use cosinum_store::{StoreError, oidc, organisations};
 use serde::Deserialize;
 
 use super::organisations::SelectOption;
+use super::users::require_admin;
 use super::{Crumb, Layout, NoticeQuery, render_status};
 use crate::AppState;
 use crate::error::{AppError, PageError};
 use crate::identity::SignedPage;
-
-fn require_admin(page: &SignedPage) -> Result<(), PageError> {
-    if allows(Some(page.actor()), Access::Write, &Resource::platform()) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden.into())
-    }
-}
 
 struct RequestLine {
     request: oidc::AccessRequest,

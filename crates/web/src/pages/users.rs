@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::error::{AppError, PageError};
 use crate::identity::SignedPage;
 
-fn require_admin(page: &SignedPage) -> Result<(), PageError> {
+pub(super) fn require_admin(page: &SignedPage) -> Result<(), PageError> {
     if allows(Some(page.actor()), Access::Write, &Resource::platform()) {
         Ok(())
     } else {
