@@ -218,3 +218,64 @@ pub fn read_xlsx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn cell() -> impl Strategy<Value = Cell> {
+        prop_oneof![
+            "[a-zé ;,\"\n=+@'-]{0,8}".prop_map(Cell::Text),
+            (-1_000_000i64..1_000_000).prop_map(|n| Cell::Number(n as f64 / 100.0)),
+            (18_264i64..73_050).prop_map(|d| {
+                Cell::Date(crate::text::excel_serial_to_date(d as f64).expect("in range"))
+            }),
+            Just(Cell::Empty),
+        ]
+    }
+
+    /// What a cell reads back as: text neutralised, numbers without a
+    /// useless ".0", dates dd/mm/yyyy.
+    fn shown(c: &Cell) -> String {
+        match c {
+            Cell::Text(s) => neutralise_formula(s).into_owned(),
+            Cell::Number(n) => crate::text::format_number(*n),
+            Cell::Date(d) => crate::text::format_date_fr(*d),
+            Cell::Empty => String::new(),
+        }
+    }
+
+    /// Trailing empty cells and rows do not show in a spreadsheet.
+    fn trimmed(mut rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+        for r in &mut rows {
+            while r.last().is_some_and(String::is_empty) {
+                r.pop();
+            }
+        }
+        while rows.last().is_some_and(Vec::is_empty) {
+            rows.pop();
+        }
+        rows
+    }
+
+    proptest! {
+        /// Export then import gives back every cell as the export shows it.
+        #[test]
+        fn export_then_import_round_trips(
+            header in proptest::collection::vec("[A-Za-zé][a-zé ;,=]{0,6}", 1..5),
+            rows in proptest::collection::vec(proptest::collection::vec(cell(), 0..5), 0..6),
+        ) {
+            let head: Vec<&str> = header.iter().map(String::as_str).collect();
+            let rows: Vec<Vec<Cell>> = rows
+                .into_iter()
+                .map(|mut r| { r.truncate(head.len()); r })
+                .collect();
+            let bytes = write_xlsx("Données", &head, &rows, &[]).expect("write");
+            let read = read_xlsx_rows(&bytes).expect("read");
+            let mut expected = vec![header.iter().map(|h| neutralise_formula(h).into_owned()).collect()];
+            expected.extend(rows.iter().map(|r| r.iter().map(shown).collect()));
+            prop_assert_eq!(trimmed(read), trimmed(expected));
+        }
+    }
+}
