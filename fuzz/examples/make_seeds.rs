@@ -133,7 +133,7 @@ fn layouts() -> Vec<(&'static str, &'static str, Table)> {
             ],
         ),
         (
-            "panorama",
+            "panorama_layout_synthetic",
             "panorama",
             table(&[
                 PANORAMA_HEADER,
