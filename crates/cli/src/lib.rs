@@ -103,6 +103,10 @@ pub enum Command {
     /// every release rebuilds byte for byte.
     #[command(subcommand)]
     Release(commands::release::ReleaseCommand),
+    /// Collection campaigns: open one, see where they stand, close one, send
+    /// the notices due.
+    #[command(subcommand)]
+    Campaign(commands::campaign::CampaignCommand),
     /// Write a consistent copy of the SQLite database while the server runs.
     Backup {
         /// Destination file (must not exist).

@@ -5,6 +5,7 @@
 pub mod agent;
 pub mod audit;
 pub mod authz;
+pub mod campaigns;
 pub mod cloud;
 pub mod committee;
 pub mod demarches;

@@ -22,12 +22,14 @@ pub enum Scope {
     Reuse,
     Committee,
     Publication,
+    /// Collection campaigns and their notifications.
+    Campaigns,
     /// Organisations, accounts, access requests, history and search.
     Platform,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 10] = [
         Scope::Projects,
         Scope::Demarches,
         Scope::Funding,
@@ -36,6 +38,7 @@ impl Scope {
         Scope::Reuse,
         Scope::Committee,
         Scope::Publication,
+        Scope::Campaigns,
         Scope::Platform,
     ];
 
@@ -49,6 +52,7 @@ impl Scope {
             Scope::Reuse => "reuse",
             Scope::Committee => "committee",
             Scope::Publication => "publication",
+            Scope::Campaigns => "campaigns",
             Scope::Platform => "platform",
         }
     }
@@ -63,6 +67,7 @@ impl Scope {
             Scope::Reuse => "Plans et réutilisation",
             Scope::Committee => "Comité",
             Scope::Publication => "Publication",
+            Scope::Campaigns => "Campagnes de collecte",
             Scope::Platform => "Plateforme (organisations, comptes, historique, recherche)",
         }
     }
@@ -85,6 +90,7 @@ impl Scope {
             "reuse" => Scope::Reuse,
             "committee" => Scope::Committee,
             "publication" => Scope::Publication,
+            "campaigns" | "notifications" => Scope::Campaigns,
             "health" | "me" | "openapi.json" | "public" => return None,
             // Anything else (organisations, users, history, search, and
             // routes added later) needs the platform scope: unknown is closed.

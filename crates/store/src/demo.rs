@@ -364,6 +364,17 @@ impl Lcg {
     }
 }
 
+/// The demo's collection campaigns, on top of [`seed`]'s data. Kept apart
+/// because they take seconds every integration test would pay for nothing;
+/// `serve --demo` adds them, and the campaigns' tests call it.
+pub async fn seed_campaigns(db: &Db) -> anyhow::Result<()> {
+    let ctx = AuditCtx::system("données de démonstration");
+    let mut tx = db.begin().await?;
+    crate::demo_campaigns::seed(&mut tx, &ctx, time::OffsetDateTime::now_utc().date()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Whether the database already holds data (then the demo leaves it alone).
 pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
     Ok(organisations::list(db, true).await?.is_empty() && users::list(db).await?.is_empty())

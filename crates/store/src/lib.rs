@@ -10,10 +10,12 @@
 mod db;
 pub mod audit;
 pub mod backup;
+pub mod campaigns;
 pub mod cloud;
 pub mod committee;
 pub mod demarches;
 pub mod demo;
+mod demo_campaigns;
 mod demo_cloud;
 mod demo_demarches;
 mod demo_funding;

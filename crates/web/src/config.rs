@@ -37,6 +37,12 @@ pub struct WebConfig {
     /// Sign-in through an OpenID Connect provider (ProConnect), beside local
     /// accounts; needs `public_url` (the redirect URI the provider registered).
     pub oidc: Option<crate::oidc::OidcConfig>,
+    /// E-mail of campaign notices (SMTP); unset, notices stay in the app.
+    pub mail: Option<crate::mail::MailConfig>,
+    /// How often (seconds) campaign notices due are recorded and digests
+    /// mailed; 0 turns the background dispatcher off (run it with
+    /// `cosinum campaign notify` or the API instead).
+    pub notice_interval_secs: u64,
 }
 
 impl Default for WebConfig {
@@ -53,6 +59,8 @@ impl Default for WebConfig {
             committee_rules: Default::default(),
             login_guard: Default::default(),
             oidc: None,
+            mail: None,
+            notice_interval_secs: 300,
         }
     }
 }

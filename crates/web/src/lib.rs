@@ -6,6 +6,8 @@
 
 pub mod api;
 mod assets;
+mod campaign_files;
+pub mod campaigns;
 pub mod charts;
 pub mod charts_stats;
 pub mod cloud_import;
@@ -17,6 +19,7 @@ mod error;
 mod format;
 pub mod funding_import;
 mod identity;
+pub mod mail;
 mod nav;
 mod objects;
 pub mod oidc;
@@ -119,6 +122,7 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    mail::spawn_dispatcher(state.clone());
     axum::serve(listener, build_app(state))
         .with_graceful_shutdown(shutdown)
         .await

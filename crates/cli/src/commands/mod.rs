@@ -1,5 +1,6 @@
 //! One function per command.
 
+pub mod campaign;
 pub mod demarches;
 pub mod funding;
 pub mod import;
@@ -107,6 +108,10 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Release(cmd) => {
             let state = cosinum_web::AppState::new(open(&config, false).await?, config.web.clone());
             release::run(&state, cmd).await
+        }
+        Command::Campaign(cmd) => {
+            let state = cosinum_web::AppState::new(open(&config, false).await?, config.web.clone());
+            campaign::run(&state, cmd).await
         }
         Command::DefaultConfig => Ok(()),
     }

@@ -15,6 +15,9 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     if with_demo {
         if demo::is_empty(&db).await? {
             demo::seed(&db).await.context("creating the demo data")?;
+            demo::seed_campaigns(&db)
+                .await
+                .context("creating the demo collection campaigns")?;
             fresh_demo = true;
             println!("Données de démonstration créées dans {}", redact_url(&url));
         } else {

@@ -3,6 +3,7 @@
 
 mod access_requests;
 pub mod avis;
+pub mod campaigns;
 pub mod cloud;
 pub mod cloud_files;
 mod cloud_writes;
@@ -74,6 +75,7 @@ pub use extract::{ApiJson, ApiPath, ApiQuery};
         (name = "funding", description = "Financements : fonds, guichets, dossiers, décisions, crédits AE/CP, capacité des ministères"),
         (name = "committee", description = "Comité (COSINUM) : séances, ordre du jour, fiches figées, dossier, décisions et leur suivi, relevés"),
         (name = "publication", description = "Publication en données ouvertes : règles par champ, versions sous embargo, publication (DINUM)"),
+        (name = "campaigns", description = "Campagnes de collecte : éléments attendus par ministère, saisie, modèle pré-rempli, attestation, acceptation ou renvoi, relances et notifications"),
         (name = "public", description = "Données ouvertes, sans authentification : versions publiées, fichiers, enregistrements, chiffres clés (ETag, cache)"),
     )
 )]
@@ -174,6 +176,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(plans::add_comment))
         .routes(routes!(plan_files::export))
         .routes(routes!(plan_files::import))
+        .routes(routes!(campaigns::list, campaigns::open))
+        .routes(routes!(campaigns::get))
+        .routes(routes!(campaigns::items))
+        .routes(routes!(campaigns::put_values))
+        .routes(routes!(campaigns::attest))
+        .routes(routes!(campaigns::decide))
+        .routes(routes!(campaigns::close))
+        .routes(routes!(campaigns::template))
+        .routes(routes!(campaigns::import))
+        .routes(routes!(campaigns::dispatch))
+        .routes(routes!(campaigns::notifications))
+        .routes(routes!(campaigns::mark_read))
         .routes(routes!(search::search))
         .routes(routes!(search::similar))
         .routes(routes!(search::similar_to_draft))
