@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use cosinum_domain::campaigns::progress::digest;
 use cosinum_store::campaigns::notices;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -48,8 +49,13 @@ pub async fn send(cfg: &MailConfig, to: &str, subject: &str, body: &str) -> Resu
             .parse()
             .map_err(|e| format!("destinataire invalide « {to} » : {e}"))?)
         .subject(subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(body.to_owned())
+        // Quoted-printable: French text survives every relay, 8BITMIME or not.
+        .singlepart(
+            SinglePart::builder().header(ContentType::TEXT_PLAIN).body(
+                Body::new_with_encoding(body.to_owned(), ContentTransferEncoding::QuotedPrintable)
+                    .map_err(|_| "corps du message non encodable".to_owned())?,
+            ),
+        )
         .map_err(|e| format!("message invalide : {e}"))?;
     transport
         .send(message)

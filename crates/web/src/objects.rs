@@ -173,6 +173,37 @@ pub async fn find(db: &Db, object_type: &str, id: i64) -> Result<ObjectRef, AppE
                 kind_label: "Grille de rémunération",
             })
         }
+        cosinum_store::campaigns::CAMPAIGN_TYPE => {
+            let c = cosinum_store::campaigns::get(db, id).await?;
+            Ok(ObjectRef {
+                resource: Resource::owned_by(cosinum_domain::authz::Owner::Interministerial),
+                label: format!("Campagne « {} »", c.title),
+                href: Some(format!("/campagnes/{id}")),
+                kind_label: "Campagne de collecte",
+            })
+        }
+        cosinum_store::campaigns::ITEM_TYPE => {
+            let i = cosinum_store::campaigns::item(db, id).await?;
+            Ok(ObjectRef {
+                resource: Resource::owned_by(cosinum_domain::authz::Owner::Organisation(
+                    i.organisation_id,
+                )),
+                label: format!("Élément « {} »", i.label),
+                href: Some(format!("/campagnes/{}/elements/{id}", i.campaign_id)),
+                kind_label: "Élément de campagne",
+            })
+        }
+        cosinum_store::campaigns::ATTESTATION_TYPE => {
+            let a = cosinum_store::campaigns::attestation(db, id).await?;
+            Ok(ObjectRef {
+                resource: Resource::owned_by(cosinum_domain::authz::Owner::Organisation(
+                    a.organisation_id,
+                )),
+                label: format!("Attestation de {}", a.person_name),
+                href: Some(format!("/campagnes/{}", a.campaign_id)),
+                kind_label: "Attestation de campagne",
+            })
+        }
         cosinum_store::plans::PLAN_TYPE => {
             let p = cosinum_store::plans::plan(db, id).await?;
             Ok(ObjectRef {

@@ -161,7 +161,9 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
-        let config = config(addr);
+        let mut config = config(addr);
+        // Tests dispatch campaign notices themselves, when they choose.
+        config.notice_interval_secs = 0;
         let (tx, rx) = oneshot::channel::<()>();
         let state = AppState::new(db.clone(), config);
         let server = tokio::spawn(async move {

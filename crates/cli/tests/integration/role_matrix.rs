@@ -120,6 +120,14 @@ async fn api_cases(app: &TestApp) -> Vec<ApiCase> {
             [401, 200, 200, 200, 200, 200],
         ),
         get("/api/v1/reuse/plans".into(), [401, 200, 200, 200, 200, 200]),
+        get("/api/v1/campaigns".into(), [401, 200, 200, 200, 200, 200]),
+        get("/api/v1/notifications".into(), [401, 200, 200, 200, 200, 200]),
+        ApiCase {
+            method: Method::POST,
+            path: "/api/v1/campaigns/notices/dispatch".into(),
+            body: None,
+            expect: [401, 200, 200, 403, 403, 403],
+        },
         get(
             "/api/v1/talents/returns".into(),
             [401, 200, 200, 200, 200, 200],

@@ -365,14 +365,12 @@ pub async fn review(
         });
     }
     if decision == Decision::Accept {
-        changes.extend(
-            diff(&json!(item.previous_values), &json!(values))
-                .into_iter()
-                .map(|mut ch| {
-                    ch.field = format!("valeur acceptée · {}", ch.field);
-                    ch
-                }),
-        );
+        // What entered the module, against last period's values.
+        changes.push(FieldChange {
+            field: "valeurs acceptées".into(),
+            before: json!(item.previous_values),
+            after: json!(values),
+        });
     }
     audit::record(
         tx,

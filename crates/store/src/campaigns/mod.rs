@@ -260,9 +260,30 @@ pub(crate) async fn org_items_in_tx(
     rows.into_iter().map(item_of).collect()
 }
 
+type AttestationRow = (i64, i64, i64, String, String, String, i64, OffsetDateTime);
+
+/// One attestation.
+pub async fn attestation(db: &Db, id: i64) -> StoreResult<Attestation> {
+    let row: Option<AttestationRow> = on_pool!(db, p => sqlx::query_as(
+        "SELECT id, campaign_id, organisation_id, person_name, person_role, statement, items, attested_at \
+         FROM campaign_attestations WHERE id = $1")
+        .bind(id).fetch_optional(p).await)?;
+    let r = row.ok_or(StoreError::NotFound)?;
+    Ok(Attestation {
+        id: r.0,
+        campaign_id: r.1,
+        organisation_id: OrgId(r.2),
+        person_name: r.3,
+        person_role: r.4,
+        statement: r.5,
+        items: r.6,
+        attested_at: r.7,
+    })
+}
+
 /// The attestations of a campaign, oldest first.
 pub async fn attestations(db: &Db, campaign_id: i64) -> StoreResult<Vec<Attestation>> {
-    let rows: Vec<(i64, i64, i64, String, String, String, i64, OffsetDateTime)> = on_pool!(db, p => sqlx::query_as(
+    let rows: Vec<AttestationRow> = on_pool!(db, p => sqlx::query_as(
         "SELECT id, campaign_id, organisation_id, person_name, person_role, statement, items, attested_at \
          FROM campaign_attestations WHERE campaign_id = $1 ORDER BY attested_at, id")
         .bind(campaign_id).fetch_all(p).await)?;
