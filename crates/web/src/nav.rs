@@ -70,6 +70,11 @@ const MODULES: &[Module] = &[
         visible: signed_in,
     },
     Module {
+        label: "Campagnes",
+        href: "/campagnes",
+        visible: signed_in,
+    },
+    Module {
         label: "Comité",
         href: "/comite",
         visible: signed_in,

@@ -97,21 +97,25 @@ pub fn review_flags(current: &Values, history: &[Values], rebaselined: bool) -> 
             });
         }
     }
-    for key in ["cost_meur", "forecast_end", "ministry_rating"] {
+    for (key, label) in [
+        ("cost_meur", "Coût estimé"),
+        ("forecast_end", "Fin prévue"),
+        ("ministry_rating", "Météo ministère"),
+    ] {
         let now = current.get(key).map_or("", String::as_str);
         if unchanged_for_periods(now, &history_of(history, key)) {
-            flags.push(unchanged_flag(key));
+            flags.push(unchanged_flag(key, label));
         }
     }
     flags
 }
 
-fn unchanged_flag(key: &str) -> Flag {
+fn unchanged_flag(key: &str, label: &str) -> Flag {
     Flag {
         code: "unchanged".into(),
         field: key.to_owned(),
         message: format!(
-            "Valeur identique depuis {UNCHANGED_PERIODS} périodes : a-t-elle été mise à jour ?"
+            "{label} : valeur identique depuis {UNCHANGED_PERIODS} périodes, a-t-elle été mise à jour ?"
         ),
     }
 }
@@ -139,7 +143,7 @@ pub fn demarche_flags(method: &Method, current: &Values, history: &[Values]) -> 
             crate::demarches::method::RawValue::Number(_)
         );
         if numeric && unchanged_for_periods(raw, &history_of(history, ind.slug)) {
-            flags.push(unchanged_flag(ind.slug));
+            flags.push(unchanged_flag(ind.slug, ind.label_fr));
         }
     }
     flags

@@ -25,6 +25,8 @@ pub(super) enum Kind {
     HrReturns,
     SalaryGrid,
     Plans,
+    /// A collection campaign's template (its number).
+    Campaign(i64),
 }
 
 /// What the checks found, whatever the import.
@@ -44,18 +46,21 @@ impl Kind {
             Kind::HrReturns => "hr_returns",
             Kind::SalaryGrid => "salary_grid",
             Kind::Plans => "plans",
+            Kind::Campaign(_) => "campaign",
         }
     }
 
     /// The module's pages' root.
-    fn base(self) -> &'static str {
+    fn base(self) -> String {
         match self {
+            Kind::Campaign(id) => return format!("/campagnes/{id}"),
             Kind::Funding => "/financements",
             Kind::Inventory => "/hebergement",
             Kind::HrReturns => "/talents",
             Kind::SalaryGrid => "/talents/grille",
             Kind::Plans => "/reutilisation",
         }
+        .into()
     }
 
     fn layout(self, page: &SignedPage) -> Layout {
@@ -71,6 +76,7 @@ impl Kind {
                 "Talents du numérique",
             ),
             Kind::Plans => ("Importer un plan d'investissement", "Réutilisation"),
+            Kind::Campaign(_) => ("Importer le modèle de la campagne", "Campagne"),
         };
         Layout::new(
             &page.ctx,
@@ -157,6 +163,18 @@ impl Kind {
                     problems: r.problems,
                 }
             }
+            Kind::Campaign(id) => {
+                let r =
+                    crate::campaign_files::run_import(state, actor, &ctx, id, name, bytes, dry_run)
+                        .await?;
+                Checked {
+                    applied: r.applied,
+                    layout_label: "",
+                    ignored_columns: r.ignored_columns,
+                    changes: r.changes,
+                    problems: r.problems,
+                }
+            }
         })
     }
 }
@@ -166,7 +184,7 @@ impl Kind {
 struct ImportPage {
     layout: Layout,
     kind: &'static str,
-    base: &'static str,
+    base: String,
     uploaded: bool,
     file_name: String,
     content: String,
@@ -249,14 +267,16 @@ async fn confirm(
     }
     let unchanged = c.changes.iter().all(|x| x.kind == "unchanged");
     let done = match kind {
-        Kind::Plans if unchanged => "/reutilisation?ok=inchange",
-        Kind::Funding => "/financements?ok=importe_financements",
-        Kind::Inventory => "/hebergement?ok=importe_inventaire",
-        Kind::HrReturns => "/talents?ok=importe_rh",
-        Kind::SalaryGrid => "/talents/grille?ok=importe_grille",
-        Kind::Plans => "/reutilisation?ok=importe_plan",
+        Kind::Plans if unchanged => "/reutilisation?ok=inchange".into(),
+        Kind::Campaign(id) if unchanged => format!("/campagnes/{id}?ok=inchange"),
+        Kind::Funding => "/financements?ok=importe_financements".into(),
+        Kind::Inventory => "/hebergement?ok=importe_inventaire".into(),
+        Kind::HrReturns => "/talents?ok=importe_rh".into(),
+        Kind::SalaryGrid => "/talents/grille?ok=importe_grille".into(),
+        Kind::Plans => "/reutilisation?ok=importe_plan".into(),
+        Kind::Campaign(id) => format!("/campagnes/{id}?ok=importe_campagne"),
     };
-    Ok(Redirect::to(done).into_response())
+    Ok(Redirect::to(&done).into_response())
 }
 
 pub async fn funding_form(page: SignedPage) -> Result<Response, PageError> {
@@ -371,4 +391,31 @@ pub async fn plans_confirm(
     Form(f): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     confirm(Kind::Plans, &state, &page, f).await
+}
+
+pub async fn campaign_form(
+    State(state): State<AppState>,
+    page: SignedPage,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<Response, PageError> {
+    crate::campaigns::campaign_for(&state, page.actor(), id).await?;
+    render(&blank(Kind::Campaign(id), &page))
+}
+
+pub async fn campaign_upload(
+    State(state): State<AppState>,
+    page: SignedPage,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    multipart: Multipart,
+) -> Result<Response, PageError> {
+    upload(Kind::Campaign(id), &state, &page, multipart).await
+}
+
+pub async fn campaign_confirm(
+    State(state): State<AppState>,
+    page: SignedPage,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Form(f): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    confirm(Kind::Campaign(id), &state, &page, f).await
 }

@@ -110,6 +110,15 @@ fn notice_text(key: &str) -> Option<&'static str> {
             "Import terminé : les dossiers ou mouvements du fichier sont enregistrés."
         }
         "importe_rh" => "Import terminé : les retours RH du fichier sont enregistrés.",
+        "campagne_ouverte" => "Campagne ouverte : les ministères concernés sont prévenus.",
+        "campagne_close" => "Campagne close : plus aucune saisie ni décision.",
+        "atteste" => "Attestation enregistrée : vos éléments sont transmis à la DINUM.",
+        "accepte" => "Élément accepté : ses valeurs sont intégrées au module.",
+        "renvoye" => "Élément renvoyé au ministère pour correction.",
+        "importe_campagne" => {
+            "Import terminé : les valeurs du fichier sont enregistrées en brouillon."
+        }
+        "lues" => "Notifications marquées comme lues.",
         "importe_plan" => "Import terminé : les plans du fichier sont enregistrés en brouillon.",
         "importe_grille" => {
             "Import terminé : la grille de rémunération du fichier est enregistrée."

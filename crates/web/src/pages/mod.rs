@@ -5,6 +5,8 @@ mod access_requests;
 mod account;
 pub(crate) mod auth;
 mod avis_pages;
+mod campaign_item;
+mod campaigns;
 mod cloud;
 mod cloud_app;
 mod cloud_forms;
@@ -221,6 +223,29 @@ pub fn router() -> Router<AppState> {
             post(reuse_panel::give_verdict),
         )
         .route("/reutilisation/doublons", get(duplicates::show))
+        .route("/campagnes", get(campaigns::list).post(campaigns::open))
+        .route("/campagnes/{id}", get(campaigns::show))
+        .route("/campagnes/{id}/attestation", post(campaigns::attest))
+        .route("/campagnes/{id}/cloture", post(campaigns::close))
+        .route("/campagnes/{id}/modele", get(campaigns::template))
+        .route(
+            "/campagnes/{id}/import",
+            get(file_import::campaign_form).post(file_import::campaign_upload),
+        )
+        .route(
+            "/campagnes/{id}/import/appliquer",
+            post(file_import::campaign_confirm),
+        )
+        .route(
+            "/campagnes/{cid}/elements/{id}",
+            get(campaign_item::show).post(campaign_item::save),
+        )
+        .route(
+            "/campagnes/{cid}/elements/{id}/decision",
+            post(campaign_item::decide),
+        )
+        .route("/notifications", get(campaigns::notifications))
+        .route("/notifications/lues", post(campaigns::mark_read))
         .route("/reutilisation", get(plans::consolidated))
         .route("/reutilisation/plans", post(plans::open))
         .route(

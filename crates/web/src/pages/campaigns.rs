@@ -1,0 +1,616 @@
+//! Collection campaigns' pages: the list (and, for the DINUM, opening a
+//! campaign), a campaign's page — completeness per organisation with its
+//! chart, late returns, the items to examine, the ministry's to-do list,
+//! template and attestation — and the notifications page.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use cosinum_domain::OrgId;
+use cosinum_domain::campaigns::fields::parse_date;
+use cosinum_domain::campaigns::{CampaignFields, CampaignKind, ItemStatus, parse_reminder_days};
+use cosinum_domain::organisation::OrgKind;
+use cosinum_store::campaigns::notices;
+use serde::Deserialize;
+
+use super::organisations::SelectOption;
+use super::{Crumb, Layout, fr_date, fr_datetime, render, render_status};
+use crate::AppState;
+use crate::api::campaigns::summaries;
+use crate::campaigns::{self, OpenRequest, attests, enters, steers};
+use crate::charts;
+use crate::error::{AppError, PageError};
+use crate::identity::SignedPage;
+
+#[derive(Deserialize)]
+pub struct Notice {
+    pub ok: Option<String>,
+}
+
+/// A campaign in the list: id, title, kind, status, reference, deadline,
+/// transmitted, expected, percent, late organisations.
+struct Row {
+    id: i64,
+    title: String,
+    kind: &'static str,
+    open: bool,
+    status: &'static str,
+    reference: String,
+    deadline: String,
+    transmitted: usize,
+    expected: usize,
+    percent: u32,
+    late: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/list.html")]
+struct ListPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    can_open: bool,
+    kinds: Vec<(&'static str, &'static str)>,
+    ministries: Vec<SelectOption>,
+    form: OpenForm,
+    error: String,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct OpenForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    reference_date: String,
+    #[serde(default)]
+    opens_on: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    reminders: String,
+}
+
+async fn list_page(
+    state: &AppState,
+    page: &SignedPage,
+    notice: Option<&str>,
+    form: OpenForm,
+    error: String,
+) -> Result<ListPage, PageError> {
+    let rows = summaries(state, page.actor())
+        .await?
+        .into_iter()
+        .map(|s| Row {
+            id: s.campaign.id,
+            title: s.campaign.title.clone(),
+            kind: s.campaign.kind.label_fr(),
+            open: s.campaign.is_open(),
+            status: s.campaign.status.label_fr(),
+            reference: fr_date(s.campaign.reference_date),
+            deadline: fr_date(s.campaign.deadline),
+            transmitted: s.transmitted,
+            expected: s.expected,
+            percent: if s.expected == 0 {
+                100
+            } else {
+                (100 * s.transmitted / s.expected) as u32
+            },
+            late: s.late_organisations.join(", "),
+        })
+        .collect();
+    let ministries = cosinum_store::organisations::list(&state.db, false)
+        .await?
+        .into_iter()
+        .filter(|o| o.kind == OrgKind::Ministry)
+        .map(|o| SelectOption {
+            value: o.id.0.to_string(),
+            label: format!("{} — {}", o.code, o.name),
+            selected: false,
+        })
+        .collect();
+    Ok(ListPage {
+        layout: Layout::new(
+            &page.ctx,
+            "Campagnes de collecte",
+            vec![Crumb::link("Accueil", "/"), Crumb::here("Campagnes")],
+        )
+        .with_notice(notice),
+        rows,
+        can_open: steers(page.actor()),
+        kinds: campaigns::kinds(),
+        ministries,
+        form,
+        error,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Query(q): Query<Notice>,
+) -> Result<Response, PageError> {
+    let form = OpenForm {
+        reminders: "14, 7, 2".into(),
+        ..OpenForm::default()
+    };
+    render(&list_page(&state, &page, q.ok.as_deref(), form, String::new()).await?)
+}
+
+fn form_value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+fn date_field(raw: &str, field: &str, label: &str) -> Result<time::Date, AppError> {
+    parse_date(raw).ok_or_else(|| {
+        AppError::Invalid(cosinum_domain::ValidationError::new(
+            field,
+            format!("{label} : date attendue (jj/mm/aaaa)"),
+        ))
+    })
+}
+
+/// Opening a campaign from the list's form (repeated `organisation` boxes).
+pub async fn open(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let form = OpenForm {
+        title: form_value(&pairs, "title").into(),
+        kind: form_value(&pairs, "kind").into(),
+        reference_date: form_value(&pairs, "reference_date").into(),
+        opens_on: form_value(&pairs, "opens_on").into(),
+        deadline: form_value(&pairs, "deadline").into(),
+        reminders: form_value(&pairs, "reminders").into(),
+    };
+    let request = || -> Result<OpenRequest, AppError> {
+        Ok(OpenRequest {
+            fields: CampaignFields {
+                title: form.title.clone(),
+                kind: CampaignKind::parse(&form.kind).ok_or_else(|| {
+                    AppError::Invalid(cosinum_domain::ValidationError::new(
+                        "kind",
+                        "choisissez ce que la campagne collecte",
+                    ))
+                })?,
+                reference_date: date_field(
+                    &form.reference_date,
+                    "reference_date",
+                    "Date de référence",
+                )?,
+                opens_on: date_field(&form.opens_on, "opens_on", "Ouverture")?,
+                deadline: date_field(&form.deadline, "deadline", "Échéance")?,
+                reminder_days: parse_reminder_days(&form.reminders)?,
+            },
+            organisations: pairs
+                .iter()
+                .filter(|(k, _)| k == "organisation")
+                .filter_map(|(_, v)| v.parse().ok().map(OrgId))
+                .collect(),
+        })
+    };
+    let outcome = match request() {
+        Ok(r) => campaigns::open(&state, page.actor(), &page.audit(), &r).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(c) => {
+            Ok(Redirect::to(&format!("/campagnes/{}?ok=campagne_ouverte", c.id)).into_response())
+        }
+        Err(AppError::Invalid(e)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &list_page(&state, &page, None, form, e.message).await?,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One organisation's line on a campaign's page.
+struct OrgLine {
+    id: i64,
+    code: String,
+    name: String,
+    expected: usize,
+    not_started: usize,
+    draft: usize,
+    submitted: usize,
+    returned: usize,
+    accepted: usize,
+    percent: u32,
+    late: bool,
+    flagged: usize,
+    attested: String,
+    can_attest: bool,
+}
+
+/// One item on a campaign's page.
+struct ItemLine {
+    id: i64,
+    org: String,
+    label: String,
+    status: &'static str,
+    badge: &'static str,
+    flags: Vec<String>,
+    comment: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/show.html")]
+struct ShowPage {
+    layout: Layout,
+    id: i64,
+    version: i64,
+    title: String,
+    kind: &'static str,
+    what: &'static str,
+    open: bool,
+    status: &'static str,
+    reference: String,
+    opens: String,
+    deadline: String,
+    reminders: String,
+    closed: String,
+    percent: u32,
+    transmitted: usize,
+    expected: usize,
+    orgs: Vec<OrgLine>,
+    chart_svg: String,
+    status_svg: String,
+    to_examine: Vec<ItemLine>,
+    more_to_examine: usize,
+    items: Vec<ItemLine>,
+    more_items: usize,
+    /// The organisation the lists are limited to: id, code.
+    selected: Option<(i64, String)>,
+    steer: bool,
+    can_fill: bool,
+    statement: &'static str,
+    error: String,
+}
+
+/// Items listed at once on a campaign's page; past it, filter by organisation.
+const LISTED: usize = 40;
+
+async fn show_page(
+    state: &AppState,
+    page: &SignedPage,
+    id: i64,
+    notice: Option<&str>,
+    organisation: Option<i64>,
+    error: String,
+) -> Result<ShowPage, PageError> {
+    let (v, items) = campaigns::view(state, page.actor(), id).await?;
+    let c = &v.campaign;
+    let code_of = |org: OrgId| {
+        v.organisations
+            .iter()
+            .find(|o| o.organisation_id == org.0)
+            .map_or_else(String::new, |o| o.code.clone())
+    };
+    let line = |i: &cosinum_store::campaigns::Item| ItemLine {
+        id: i.id,
+        org: code_of(i.organisation_id),
+        label: i.label.clone(),
+        status: i.status.label_fr(),
+        badge: i.status.badge(),
+        flags: i.flags.iter().map(|f| f.message.clone()).collect(),
+        comment: i.review_comment.clone(),
+    };
+    let steer = steers(page.actor());
+    // One organisation's items when one is chosen; else all the caller sees.
+    let shown: Vec<&cosinum_store::campaigns::Item> = items
+        .iter()
+        .filter(|i| organisation.is_none_or(|o| i.organisation_id.0 == o))
+        .collect();
+    let orgs: Vec<OrgLine> = v
+        .organisations
+        .iter()
+        .map(|o| OrgLine {
+            id: o.organisation_id,
+            code: o.code.clone(),
+            name: o.name.clone(),
+            expected: o.counts.expected,
+            not_started: o.counts.not_started,
+            draft: o.counts.draft,
+            submitted: o.counts.submitted,
+            returned: o.counts.returned,
+            accepted: o.counts.accepted,
+            percent: o.percent.round() as u32,
+            late: o.late,
+            flagged: o.flagged,
+            attested: o
+                .attestations
+                .last()
+                .map(|a| {
+                    format!(
+                        "{} ({}), le {}",
+                        a.person_name,
+                        a.person_role,
+                        fr_datetime(a.attested_at)
+                    )
+                })
+                .unwrap_or_default(),
+            can_attest: c.is_open() && attests(page.actor(), OrgId(o.organisation_id)),
+        })
+        .collect();
+    let bars: Vec<(String, f64)> = v
+        .organisations
+        .iter()
+        .map(|o| (o.code.clone(), o.percent))
+        .collect();
+    let statuses: Vec<(String, f64)> = ItemStatus::ALL
+        .iter()
+        .map(|s| {
+            (
+                s.label_fr().to_owned(),
+                v.by_status.get(s.as_str()).copied().unwrap_or(0) as f64,
+            )
+        })
+        .collect();
+    let late_codes: Vec<String> = v
+        .organisations
+        .iter()
+        .filter(|o| o.late)
+        .map(|o| o.code.clone())
+        .collect();
+    Ok(ShowPage {
+        layout: Layout::new(
+            &page.ctx,
+            c.title.clone(),
+            vec![
+                Crumb::link("Accueil", "/"),
+                Crumb::link("Campagnes", "/campagnes"),
+                Crumb::here(&c.title),
+            ],
+        )
+        .with_notice(notice),
+        id: c.id,
+        version: c.version,
+        title: c.title.clone(),
+        kind: c.kind.label_fr(),
+        what: c.kind.item_label_fr(),
+        open: c.is_open(),
+        status: c.status.label_fr(),
+        reference: fr_date(c.reference_date),
+        opens: fr_date(c.opens_on),
+        deadline: fr_date(c.deadline),
+        reminders: c
+            .reminder_days
+            .iter()
+            .map(|d| format!("J-{d}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        closed: match (&c.closed_at, &c.closed_by) {
+            (Some(at), Some(by)) => format!("close le {} par {by}", fr_datetime(*at)),
+            _ => String::new(),
+        },
+        percent: v.totals.percent().round() as u32,
+        transmitted: v.totals.transmitted(),
+        expected: v.totals.expected,
+        chart_svg: charts::bar_chart(
+            &format!("campagne-{id}-completude"),
+            "Complétude par organisation (éléments transmis ou acceptés, en %)",
+            "Part des éléments attendus que chaque organisation a transmis ; le détail est dans le tableau qui suit.",
+            &bars,
+            |x| format!("{x:.0} %"),
+            |x| c.is_open() && x < 100.0 && campaigns::today() > c.deadline,
+        ),
+        status_svg: charts::bar_chart(
+            &format!("campagne-{id}-statuts"),
+            "Éléments par statut",
+            &format!(
+                "Nombre d'éléments dans chaque statut ; organisations en retard : {}.",
+                if late_codes.is_empty() {
+                    "aucune".into()
+                } else {
+                    late_codes.join(", ")
+                }
+            ),
+            &statuses,
+            |x| format!("{x:.0}"),
+            |_| false,
+        ),
+        to_examine: if steer {
+            shown
+                .iter()
+                .filter(|i| i.status == ItemStatus::Submitted)
+                .take(LISTED)
+                .map(|i| line(i))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        more_to_examine: if steer {
+            shown
+                .iter()
+                .filter(|i| i.status == ItemStatus::Submitted)
+                .count()
+                .saturating_sub(LISTED)
+        } else {
+            0
+        },
+        more_items: shown.len().saturating_sub(LISTED),
+        items: shown.iter().take(LISTED).map(|i| line(i)).collect(),
+        selected: organisation
+            .and_then(|o| v.organisations.iter().find(|x| x.organisation_id == o))
+            .map(|o| (o.organisation_id, o.code.clone())),
+        steer,
+        can_fill: c.is_open()
+            && items
+                .iter()
+                .any(|i| enters(page.actor(), i.organisation_id) && i.status.editable()),
+        statement: cosinum_store::campaigns::items::STATEMENT,
+        orgs,
+        error,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ShowQuery {
+    ok: Option<String>,
+    organisation: Option<i64>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> Result<Response, PageError> {
+    render(
+        &show_page(
+            &state,
+            &page,
+            id,
+            q.ok.as_deref(),
+            q.organisation,
+            String::new(),
+        )
+        .await?,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct AttestForm {
+    organisation_id: i64,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+pub async fn attest(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Path(id): Path<i64>,
+    Form(f): Form<AttestForm>,
+) -> Result<Response, PageError> {
+    match campaigns::attest(
+        &state,
+        page.actor(),
+        &page.audit(),
+        id,
+        OrgId(f.organisation_id),
+        &f.role,
+        f.confirm.is_some(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/campagnes/{id}?ok=atteste")).into_response()),
+        Err(AppError::Invalid(e)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &show_page(&state, &page, id, None, None, e.message).await?,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CloseForm {
+    version: i64,
+}
+
+pub async fn close(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Path(id): Path<i64>,
+    Form(f): Form<CloseForm>,
+) -> Result<Response, PageError> {
+    match campaigns::close(&state, page.actor(), &page.audit(), id, f.version).await {
+        Ok(_) => Ok(Redirect::to(&format!("/campagnes/{id}?ok=campagne_close")).into_response()),
+        Err(AppError::Invalid(e)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &show_page(&state, &page, id, None, None, e.message).await?,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TemplateQuery {
+    format: Option<String>,
+}
+
+/// The pre-filled template, from the page (session).
+pub async fn template(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Path(id): Path<i64>,
+    Query(q): Query<TemplateQuery>,
+) -> Result<Response, PageError> {
+    let xlsx = q.format.as_deref() != Some("csv");
+    let (bytes, name) = crate::campaign_files::template(&state, page.actor(), id, xlsx).await?;
+    let kind = if xlsx {
+        crate::api::demarches_files::XLSX
+    } else {
+        crate::api::demarches_files::CSV
+    };
+    Ok(crate::api::demarches_files::file_response(
+        kind, &name, bytes,
+    ))
+}
+
+/// One notification as listed.
+struct NoteLine {
+    text: String,
+    campaign: String,
+    link: String,
+    at: String,
+    read: bool,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/notifications.html")]
+struct NotificationsPage {
+    layout: Layout,
+    notes: Vec<NoteLine>,
+    unread: i64,
+}
+
+pub async fn notifications(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Query(q): Query<Notice>,
+) -> Result<Response, PageError> {
+    let user = page.actor().user_id.0;
+    let notes = notices::for_user(&state.db, user, 200)
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|n| NoteLine {
+            text: n.text,
+            campaign: n.campaign,
+            link: n.link,
+            at: fr_datetime(n.created_at),
+            read: n.read,
+        })
+        .collect();
+    render(&NotificationsPage {
+        layout: Layout::new(
+            &page.ctx,
+            "Notifications",
+            vec![Crumb::link("Accueil", "/"), Crumb::here("Notifications")],
+        )
+        .with_notice(q.ok.as_deref()),
+        unread: notices::unread(&state.db, user)
+            .await
+            .map_err(AppError::from)?,
+        notes,
+    })
+}
+
+pub async fn mark_read(
+    State(state): State<AppState>,
+    page: SignedPage,
+) -> Result<Response, PageError> {
+    notices::mark_read(&state.db, page.actor().user_id.0, None)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Redirect::to("/notifications?ok=lues").into_response())
+}
