@@ -61,6 +61,9 @@ fn last_quarter_end(today: Date) -> Date {
     d
 }
 
+/// A review's figures: cost, forecast end, phase, rating, narrative.
+type ReviewRow = (Option<i64>, Option<Date>, String, Option<String>, String);
+
 /// The values the module holds for an item's object at `date` (what the
 /// ministry "sent"), or last period's when it holds none.
 async fn module_values(
@@ -71,7 +74,7 @@ async fn module_values(
 ) -> anyhow::Result<Values> {
     match kind {
         CampaignKind::ProjectReview => {
-            let row: Option<(Option<i64>, Option<Date>, String, Option<String>, String)> = on_tx!(tx, c => sqlx::query_as(
+            let row: Option<ReviewRow> = on_tx!(tx, c => sqlx::query_as(
                 "SELECT cost_eur, forecast_end_on, phase, ministry_rating, narrative FROM project_reviews \
                  WHERE project_id = $1 AND review_date = $2 ORDER BY id LIMIT 1")
                 .bind(item.object_id).bind(date).fetch_optional(c).await)?;

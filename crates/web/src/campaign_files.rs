@@ -118,10 +118,10 @@ pub struct ImportReport {
 }
 
 /// Header then data rows with their spreadsheet row number.
-fn read_table(
-    name: &str,
-    bytes: &[u8],
-) -> Result<(Vec<String>, Vec<(usize, Vec<String>)>), String> {
+type Table = (Vec<String>, Vec<(usize, Vec<String>)>);
+
+/// Reads a CSV or XLSX file as a [`Table`].
+fn read_table(name: &str, bytes: &[u8]) -> Result<Table, String> {
     if name.to_lowercase().ends_with(".xlsx") || bytes.starts_with(b"PK") {
         let mut rows = cosinum_io::xlsx_out::read_xlsx_rows(bytes)?.into_iter();
         let head = rows.next().ok_or("feuille vide")?;

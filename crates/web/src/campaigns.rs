@@ -306,23 +306,29 @@ pub async fn attest(
     Ok(a)
 }
 
-/// The DINUM's decision on an item.
+/// The DINUM's decision on an item read at `version`.
+pub struct Verdict<'a> {
+    pub version: i64,
+    pub decision: Decision,
+    /// Required to return an item.
+    pub comment: &'a str,
+}
+
+/// The DINUM's decision on item `ids.1` of campaign `ids.0`.
 pub async fn review(
     state: &AppState,
     actor: &Actor,
     ctx: &AuditCtx,
-    campaign_id: i64,
-    item_id: i64,
-    version: i64,
-    decision: Decision,
-    comment: &str,
+    ids: (i64, i64),
+    v: Verdict<'_>,
 ) -> Result<Item, AppError> {
+    let (campaign_id, item_id) = ids;
     item_for(state, actor, campaign_id, item_id).await?;
     if !steers(actor) {
         return Err(AppError::Forbidden);
     }
     let mut tx = state.db.begin().await?;
-    let out = items::review(&mut tx, ctx, item_id, version, decision, comment).await?;
+    let out = items::review(&mut tx, ctx, item_id, v.version, v.decision, v.comment).await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -591,6 +591,11 @@ async fn notices_and_digests(app: &TestApp, sink: &SmtpSink) {
         1,
         "one digest, not one message per event: {mails:?}"
     );
+    assert!(
+        to_editor[0].subject().contains("2 notifications"),
+        "{}",
+        to_editor[0].subject()
+    );
     let body = to_editor[0].body();
     assert!(
         body.contains("Campagne ouverte") && body.contains("En retard"),

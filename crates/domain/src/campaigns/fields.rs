@@ -218,10 +218,7 @@ pub fn review_to_values(
 ) -> Values {
     let mut v = Values::new();
     v.insert("phase".into(), phase.as_str().into());
-    v.insert(
-        "cost_meur".into(),
-        cost.map_or(String::new(), |c| format_meur(c)),
-    );
+    v.insert("cost_meur".into(), cost.map_or(String::new(), format_meur));
     v.insert(
         "forecast_end".into(),
         forecast_end.map_or(String::new(), |d| d.to_string()),

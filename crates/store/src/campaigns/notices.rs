@@ -253,17 +253,19 @@ pub struct Notification {
     pub read: bool,
 }
 
+type NotificationRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+);
+
 /// A person's notifications, newest first.
 pub async fn for_user(db: &Db, user_id: i64, limit: i64) -> StoreResult<Vec<Notification>> {
-    let rows: Vec<(
-        i64,
-        i64,
-        String,
-        String,
-        String,
-        OffsetDateTime,
-        Option<OffsetDateTime>,
-    )> = on_pool!(db, p => sqlx::query_as(
+    let rows: Vec<NotificationRow> = on_pool!(db, p => sqlx::query_as(
         "SELECT n.id, c.id, c.title, e.text, e.link, n.created_at, n.read_at FROM notifications n \
          JOIN campaign_events e ON e.id = n.event_id JOIN campaigns c ON c.id = e.campaign_id \
          WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2")

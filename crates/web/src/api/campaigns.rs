@@ -171,7 +171,7 @@ pub async fn items(
             .into_iter()
             .filter(|i| q.organisation_id.is_none_or(|o| i.organisation_id.0 == o))
             .filter(|i| status.is_none_or(|s| i.status == s))
-            .filter(|i| q.flagged.is_none_or(|f| f == !i.flags.is_empty()))
+            .filter(|i| q.flagged.is_none_or(|f| f != i.flags.is_empty()))
             .collect(),
     ))
 }
@@ -277,11 +277,12 @@ pub async fn decide(
             &state,
             caller.actor(),
             &caller.audit(),
-            id,
-            item_id,
-            body.version,
-            body.decision,
-            &body.comment,
+            (id, item_id),
+            campaigns::Verdict {
+                version: body.version,
+                decision: body.decision,
+                comment: &body.comment,
+            },
         )
         .await?,
     ))

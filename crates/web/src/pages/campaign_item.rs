@@ -214,11 +214,12 @@ pub async fn decide(
         &state,
         page.actor(),
         &page.audit(),
-        cid,
-        id,
-        f.version,
-        decision,
-        &f.comment,
+        (cid, id),
+        campaigns::Verdict {
+            version: f.version,
+            decision,
+            comment: &f.comment,
+        },
     )
     .await
     {

@@ -93,11 +93,9 @@ async fn list_page(
             deadline: fr_date(s.campaign.deadline),
             transmitted: s.transmitted,
             expected: s.expected,
-            percent: if s.expected == 0 {
-                100
-            } else {
-                (100 * s.transmitted / s.expected) as u32
-            },
+            percent: (100 * s.transmitted)
+                .checked_div(s.expected)
+                .map_or(100, |p| p as u32),
             late: s.late_organisations.join(", "),
         })
         .collect();
