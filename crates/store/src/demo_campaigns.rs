@@ -97,6 +97,8 @@ async fn module_values(
                 &narrative,
             ))
         }
+        // The demo has no HR campaign: last period's figures, reconducted.
+        CampaignKind::HrReturn => Ok(item.previous_values.clone()),
         CampaignKind::DemarcheIndicators => {
             let rows: Vec<(String, String)> = on_tx!(tx, c => sqlx::query_as(
                 "SELECT v.slug, v.raw FROM demarche_values v JOIN demarche_editions e ON e.id = v.edition_id \

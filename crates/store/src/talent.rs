@@ -104,6 +104,14 @@ pub async fn stored_returns(db: &Db) -> StoreResult<Vec<StoredReturn>> {
     Ok(rows.into_iter().map(Row::into_stored).collect())
 }
 
+/// Every return, in a transaction (campaigns read them while opening).
+pub(crate) async fn stored_returns_in_tx(tx: &mut Tx) -> StoreResult<Vec<StoredReturn>> {
+    let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(
+        concat!("SELECT ", cols!(), " FROM hr_returns ORDER BY period, organisation_id, region"))
+        .fetch_all(c).await)?;
+    Ok(rows.into_iter().map(Row::into_stored).collect())
+}
+
 /// Every return, by period then organisation and region.
 pub async fn returns(db: &Db) -> StoreResult<Vec<HrReturn>> {
     Ok(stored_returns(db).await?.into_iter().map(|s| s.r).collect())

@@ -22,7 +22,7 @@ pub enum CampaignCommand {
     /// Open a campaign: one expected item per ongoing project or active
     /// démarche of the organisations asked, pre-filled with last period's values.
     Open {
-        /// `project_review` or `demarche_indicators`.
+        /// `project_review`, `demarche_indicators` or `hr_return`.
         #[arg(long)]
         kind: String,
         #[arg(long)]
@@ -83,7 +83,9 @@ pub async fn run(state: &AppState, cmd: CampaignCommand) -> anyhow::Result<()> {
             organisations: codes,
         } => {
             let kind = CampaignKind::parse(&kind).with_context(|| {
-                format!("type inconnu « {kind} » : project_review ou demarche_indicators")
+                format!(
+                    "type inconnu « {kind} » : project_review, demarche_indicators ou hr_return"
+                )
             })?;
             let fields = CampaignFields {
                 title,

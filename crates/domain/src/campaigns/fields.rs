@@ -11,9 +11,11 @@ use time::macros::format_description;
 
 use super::CampaignKind;
 use crate::demarches::method::{Method, method_in_force};
+use crate::funding::Semester;
 use crate::money::Euros;
 use crate::projects::Phase;
 use crate::projects::project::Rating;
+use crate::talent::hr_return::{HrReturn, Period};
 use crate::validation::ValidationError;
 
 /// An item's values: field key → text as entered.
@@ -34,6 +36,10 @@ pub enum FieldKind {
     /// An indicator cell of the démarches observatory (number, level or
     /// "n/a"), read by the indicator's method.
     Indicator,
+    /// A whole number of people, positions or days, 0 or more.
+    Count,
+    /// A number of full-time equivalents, 0 or more.
+    Fte,
 }
 
 /// One field of a kind's form and template column.
@@ -78,6 +84,120 @@ const REVIEW_FIELDS: [FieldDef; 5] = [
     },
 ];
 
+const fn count(key: &'static str, label: &'static str, required: bool) -> FieldDef {
+    FieldDef {
+        key,
+        label,
+        kind: FieldKind::Count,
+        required,
+    }
+}
+
+/// The HR return's figures (talent module, `crates/domain/src/talent/hr_return.rs`).
+const HR_FIELDS: [FieldDef; 9] = [
+    count("headcount_start", "Effectif début", true),
+    count("headcount_end", "Effectif fin", true),
+    count("contract_end", "dont contractuels (fin)", false),
+    count("entries", "Entrées", true),
+    count("exits", "Sorties", true),
+    count("positions_opened", "Postes ouverts", true),
+    count("vacant_end", "Postes vacants fin", true),
+    count(
+        "median_days_to_fill",
+        "Délai médian de recrutement (jours)",
+        false,
+    ),
+    FieldDef {
+        key: "external_fte",
+        label: "ETP externes",
+        kind: FieldKind::Fte,
+        required: false,
+    },
+];
+
+/// The period an HR campaign collects: the year ending on 31/12, the first
+/// semester ending on 30/06; no other reference date fits a return.
+pub fn hr_period(reference_date: Date) -> Option<Period> {
+    match (reference_date.month(), reference_date.day()) {
+        (time::Month::December, 31) => Some(Period::Year(reference_date.year())),
+        (time::Month::June, 30) => {
+            Semester::parse(&format!("{}S1", reference_date.year())).map(Period::Semester)
+        }
+        _ => None,
+    }
+}
+
+/// An HR return's figures as the form and template show them.
+pub fn hr_to_values(r: &HrReturn) -> Values {
+    let opt = |x: Option<u32>| x.map_or(String::new(), |v| v.to_string());
+    [
+        ("headcount_start", r.headcount_start.to_string()),
+        ("headcount_end", r.headcount_end.to_string()),
+        ("contract_end", opt(r.contract_end)),
+        ("entries", r.entries.to_string()),
+        ("exits", r.exits.to_string()),
+        ("positions_opened", r.positions_opened.to_string()),
+        ("vacant_end", r.vacant_end.to_string()),
+        ("median_days_to_fill", opt(r.median_days_to_fill)),
+        (
+            "external_fte",
+            r.external_fte
+                .map_or(String::new(), |x| x.to_string().replace('.', ",")),
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// The return an accepted HR item becomes: the item's figures, for the
+/// period of `reference_date`, with the key and what the form does not
+/// collect (exit reasons, contract staff at the start, external spend)
+/// taken from `previous`.
+pub fn hr_return(
+    values: &Values,
+    previous: &HrReturn,
+    reference_date: Date,
+) -> Result<HrReturn, ValidationError> {
+    let period = hr_period(reference_date).ok_or_else(|| {
+        ValidationError::new("reference_date", "date de référence au 30/06 ou au 31/12")
+    })?;
+    let get = |k: &str| values.get(k).map_or("", |v| v.trim());
+    let n = |k: &str| {
+        get(k)
+            .parse::<u32>()
+            .map_err(|_| ValidationError::new(k, "nombre entier attendu"))
+    };
+    let opt = |k: &str| {
+        if get(k).is_empty() {
+            Ok(None)
+        } else {
+            n(k).map(Some)
+        }
+    };
+    Ok(HrReturn {
+        organisation_id: previous.organisation_id,
+        region: previous.region.clone(),
+        period: period.code(),
+        headcount_start: n("headcount_start")?,
+        headcount_end: n("headcount_end")?,
+        contract_start: previous.contract_end,
+        contract_end: opt("contract_end")?,
+        entries: n("entries")?,
+        exits: n("exits")?,
+        exit_reasons: Default::default(),
+        positions_opened: n("positions_opened")?,
+        vacant_end: n("vacant_end")?,
+        median_days_to_fill: opt("median_days_to_fill")?,
+        external_fte: if get("external_fte").is_empty() {
+            None
+        } else {
+            parse_decimal(get("external_fte"))
+        },
+        external_spend: None,
+    })
+}
+
 /// The method whose indicators a démarches campaign collects.
 pub fn method_for(reference_date: Date) -> &'static Method {
     method_in_force(reference_date)
@@ -87,6 +207,7 @@ pub fn method_for(reference_date: Date) -> &'static Method {
 pub fn fields(kind: CampaignKind, reference_date: Date) -> Vec<FieldDef> {
     match kind {
         CampaignKind::ProjectReview => REVIEW_FIELDS.to_vec(),
+        CampaignKind::HrReturn => HR_FIELDS.to_vec(),
         CampaignKind::DemarcheIndicators => method_for(reference_date)
             .indicators
             .iter()
@@ -144,6 +265,15 @@ fn check_one(f: &FieldDef, raw: &str) -> Result<String, String> {
         FieldKind::Rating => Rating::parse(t)
             .map(|r| r.0.to_string())
             .ok_or_else(|| "la météo va de 1 (bonne) à 4 (en difficulté)".into()),
+        FieldKind::Count => t
+            .replace([' ', '\u{202f}'], "")
+            .parse::<u32>()
+            .map(|n| n.to_string())
+            .map_err(|_| format!("« {t} » n'est pas un nombre entier positif")),
+        FieldKind::Fte => match parse_decimal(t) {
+            Some(x) if (0.0..1.0e6).contains(&x) => Ok(t.replace(' ', "")),
+            _ => Err(format!("« {t} » n'est pas un nombre d'ETP (ex. « 12,5 »)")),
+        },
         FieldKind::Text if t.chars().count() > 4000 => Err("4 000 caractères au plus".into()),
         FieldKind::Indicator if t.chars().count() > 200 => Err("200 caractères au plus".into()),
         FieldKind::Text | FieldKind::Indicator => Ok(t.to_owned()),
@@ -300,6 +430,52 @@ mod tests {
         let out = check(CampaignKind::DemarcheIndicators, date!(2026 - 07 - 01), &v).unwrap();
         assert_eq!(out[&key], "85 %");
         assert_eq!(out.len(), new.len());
+    }
+
+    #[test]
+    fn an_hr_return_reads_back_for_its_period() {
+        assert!(hr_period(date!(2026 - 09 - 30)).is_none());
+        assert_eq!(
+            hr_period(date!(2026 - 12 - 31)).map(Period::code),
+            Some("2026".into())
+        );
+        assert_eq!(
+            hr_period(date!(2026 - 06 - 30)).map(Period::code),
+            Some("2026S1".into())
+        );
+        let previous = HrReturn {
+            organisation_id: crate::OrgId(3),
+            region: "Île-de-France".into(),
+            period: "2025".into(),
+            headcount_start: 100,
+            headcount_end: 104,
+            contract_start: Some(20),
+            contract_end: Some(22),
+            entries: 14,
+            exits: 10,
+            exit_reasons: Default::default(),
+            positions_opened: 18,
+            vacant_end: 4,
+            median_days_to_fill: Some(95),
+            external_fte: Some(12.5),
+            external_spend: None,
+        };
+        let shown = hr_to_values(&previous);
+        let checked = check(CampaignKind::HrReturn, date!(2026 - 12 - 31), &shown).unwrap();
+        let back = hr_return(&checked, &previous, date!(2026 - 12 - 31)).unwrap();
+        assert_eq!(back.period, "2026");
+        assert_eq!(
+            back.contract_start,
+            Some(22),
+            "last period's end is this one's start"
+        );
+        assert_eq!((back.headcount_end, back.external_fte), (104, Some(12.5)));
+        let mut bad = shown.clone();
+        bad.insert("exits".into(), "-3".into());
+        assert_eq!(
+            check(CampaignKind::HrReturn, date!(2026 - 12 - 31), &bad).unwrap_err()[0].field,
+            "exits"
+        );
     }
 
     proptest! {

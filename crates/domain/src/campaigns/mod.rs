@@ -27,18 +27,23 @@ pub enum CampaignKind {
     /// The quality indicators of every active démarche, for the edition dated
     /// at the reference date.
     DemarcheIndicators,
+    /// The HR return of each ministry and region that sent one before, for
+    /// the year or semester ending at the reference date.
+    HrReturn,
 }
 
 impl CampaignKind {
-    pub const ALL: [CampaignKind; 2] = [
+    pub const ALL: [CampaignKind; 3] = [
         CampaignKind::ProjectReview,
         CampaignKind::DemarcheIndicators,
+        CampaignKind::HrReturn,
     ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             CampaignKind::ProjectReview => "project_review",
             CampaignKind::DemarcheIndicators => "demarche_indicators",
+            CampaignKind::HrReturn => "hr_return",
         }
     }
 
@@ -50,6 +55,7 @@ impl CampaignKind {
         match self {
             CampaignKind::ProjectReview => "Revue des grands projets",
             CampaignKind::DemarcheIndicators => "Indicateurs des démarches en ligne",
+            CampaignKind::HrReturn => "Retours RH des équipes numériques",
         }
     }
 
@@ -58,6 +64,7 @@ impl CampaignKind {
         match self {
             CampaignKind::ProjectReview => "project",
             CampaignKind::DemarcheIndicators => "demarche",
+            CampaignKind::HrReturn => "hr_return",
         }
     }
 
@@ -66,6 +73,7 @@ impl CampaignKind {
         match self {
             CampaignKind::ProjectReview => "une revue par grand projet en cours",
             CampaignKind::DemarcheIndicators => "les indicateurs de chaque démarche active",
+            CampaignKind::HrReturn => "un retour RH par ministère et par région",
         }
     }
 }
@@ -219,6 +227,12 @@ impl CampaignFields {
             return Err(ValidationError::new(
                 "deadline",
                 "l'échéance doit suivre l'ouverture de la campagne",
+            ));
+        }
+        if self.kind == CampaignKind::HrReturn && fields::hr_period(self.reference_date).is_none() {
+            return Err(ValidationError::new(
+                "reference_date",
+                "un retour RH porte sur un semestre ou une année : date de référence au 30/06 ou au 31/12",
             ));
         }
         let mut reminders = self.reminder_days.clone();

@@ -120,6 +120,60 @@ fn unchanged_flag(key: &str, label: &str) -> Flag {
     }
 }
 
+/// Flags of an HR return (`history` newest first): a turnover rate —
+/// ((entries + exits) / 2) / average headcount, the DGAFP/Dares convention
+/// (`../shared/reference/cloud-talents-relance.md`, « Taux de rotation ») —
+/// above 100 %, outside the plausible range; headcounts that do not add up
+/// (start plus entries minus exits is not the end headcount); more vacant
+/// positions than positions opened; an end headcount unchanged for four periods.
+pub fn hr_flags(current: &Values, history: &[Values]) -> Vec<Flag> {
+    let n = |k: &str| current.get(k).and_then(|v| v.trim().parse::<f64>().ok());
+    let mut flags = Vec::new();
+    if let (Some(start), Some(end), Some(entries), Some(exits)) = (
+        n("headcount_start"),
+        n("headcount_end"),
+        n("entries"),
+        n("exits"),
+    ) {
+        let average = (start + end) / 2.0;
+        let turnover = (entries + exits) / 2.0 / average;
+        if average > 0.0 && turnover > 1.0 {
+            flags.push(Flag {
+                code: "implausible".into(),
+                field: "exits".into(),
+                message: format!(
+                    "Taux de rotation de {:.0} % : hors de la plage plausible (plus de mouvements que d'agents)",
+                    100.0 * turnover
+                ),
+            });
+        }
+        if (start + entries - exits - end).abs() > 0.5 {
+            flags.push(Flag {
+                code: "inconsistent".into(),
+                field: "headcount_end".into(),
+                message: format!(
+                    "Les effectifs ne s'additionnent pas : {start} + {entries} entrées − {exits} sorties ≠ {end}"
+                ),
+            });
+        }
+    }
+    if let (Some(vacant), Some(opened)) = (n("vacant_end"), n("positions_opened"))
+        && vacant > opened
+        && history.is_empty()
+    {
+        flags.push(Flag {
+            code: "implausible".into(),
+            field: "vacant_end".into(),
+            message: "Plus de postes vacants que de postes ouverts".into(),
+        });
+    }
+    let now = current.get("headcount_end").map_or("", String::as_str);
+    if unchanged_for_periods(now, &history_of(history, "headcount_end")) {
+        flags.push(unchanged_flag("headcount_end", "Effectif fin"));
+    }
+    flags
+}
+
 /// Flags of a démarche's indicators: values outside the indicator's scale,
 /// and numbers unchanged for four editions (`history` newest first).
 pub fn demarche_flags(method: &Method, current: &Values, history: &[Values]) -> Vec<Flag> {
@@ -207,6 +261,36 @@ mod tests {
         assert_eq!(flags.len(), 1);
         assert_eq!(flags[0].code, "implausible");
         assert_eq!(flags[0].field, numeric.slug);
+    }
+
+    #[test]
+    fn hr_figures_that_do_not_add_up_or_spin_are_flagged() {
+        let ok = v(&[
+            ("headcount_start", "100"),
+            ("headcount_end", "104"),
+            ("entries", "14"),
+            ("exits", "10"),
+            ("positions_opened", "18"),
+            ("vacant_end", "4"),
+        ]);
+        assert!(hr_flags(&ok, &[]).is_empty());
+        let odd = v(&[
+            ("headcount_start", "10"),
+            ("headcount_end", "12"),
+            ("entries", "30"),
+            ("exits", "28"),
+            ("positions_opened", "2"),
+            ("vacant_end", "5"),
+        ]);
+        let codes: Vec<String> = hr_flags(&odd, &[]).into_iter().map(|f| f.code).collect();
+        assert_eq!(codes, vec!["implausible", "implausible"]);
+        let gap = v(&[
+            ("headcount_start", "100"),
+            ("headcount_end", "90"),
+            ("entries", "5"),
+            ("exits", "5"),
+        ]);
+        assert_eq!(hr_flags(&gap, &[])[0].code, "inconsistent");
     }
 
     proptest! {

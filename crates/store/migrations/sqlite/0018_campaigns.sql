@@ -8,7 +8,7 @@
 CREATE TABLE campaigns (
     id INTEGER PRIMARY KEY,
     title TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('project_review', 'demarche_indicators')),
+    kind TEXT NOT NULL CHECK (kind IN ('project_review', 'demarche_indicators', 'hr_return')),
     reference_date DATE NOT NULL,
     opens_on DATE NOT NULL,
     deadline DATE NOT NULL,

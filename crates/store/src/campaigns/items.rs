@@ -4,8 +4,8 @@
 
 use cosinum_domain::OrgId;
 use cosinum_domain::audit::{AuditAction, FieldChange, diff};
-use cosinum_domain::campaigns::fields::{Values, method_for, review_values};
-use cosinum_domain::campaigns::quality::{Flag, demarche_flags, review_flags};
+use cosinum_domain::campaigns::fields::{Values, hr_return, method_for, review_values};
+use cosinum_domain::campaigns::quality::{Flag, demarche_flags, hr_flags, review_flags};
 use cosinum_domain::campaigns::{CampaignKind, Decision, ItemStatus, missing_for_attestation};
 use cosinum_domain::money::Euros;
 use cosinum_domain::projects::Baseline;
@@ -129,6 +129,18 @@ async fn checks(
         }
         CampaignKind::DemarcheIndicators => {
             demarche_flags(method_for(c.reference_date), values, &history)
+        }
+        CampaignKind::HrReturn => {
+            // The module's own rules, now rather than at acceptance; contract
+            // staff at the start are last period's, so the start headcount answers.
+            hr_return(values, &previous_return(tx, item).await?, c.reference_date)?
+                .validated()
+                .map_err(|e| match e.field.as_str() {
+                    "contract_start" => ValidationError::new("headcount_start", format!(
+                        "Effectif début : inférieur aux contractuels de fin de période précédente ({})", e.message)),
+                    _ => e,
+                })?;
+            hr_flags(values, &history)
         }
     })
 }
@@ -419,6 +431,10 @@ async fn apply(
                 }
             }
         }
+        CampaignKind::HrReturn => {
+            let r = hr_return(values, &previous_return(tx, item).await?, c.reference_date)?;
+            crate::talent::record(tx, ctx, &r, crate::talent::Mode::Upsert).await?;
+        }
         CampaignKind::DemarcheIndicators => {
             let method = method_for(c.reference_date);
             let edition = demarches::upsert_edition(
@@ -442,4 +458,18 @@ async fn apply(
         }
     }
     Ok(())
+}
+
+/// The HR return an item was opened from (its key and what the form does not collect).
+async fn previous_return(
+    tx: &mut Tx,
+    item: &Item,
+) -> StoreResult<cosinum_domain::talent::hr_return::HrReturn> {
+    let (org, region) = previous::hr_key(tx, item.object_id).await?;
+    crate::talent::stored_returns_in_tx(tx)
+        .await?
+        .into_iter()
+        .find(|s| s.id == item.object_id && s.r.organisation_id == org && s.r.region == region)
+        .map(|s| s.r)
+        .ok_or(crate::error::StoreError::NotFound)
 }

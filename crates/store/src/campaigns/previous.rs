@@ -4,14 +4,18 @@
 
 use cosinum_domain::OrgId;
 use cosinum_domain::campaigns::CampaignKind;
-use cosinum_domain::campaigns::fields::{Values, method_for, review_to_values};
+use std::collections::BTreeMap;
+
+use cosinum_domain::campaigns::fields::{Values, hr_to_values, method_for, review_to_values};
 use cosinum_domain::money::Euros;
 use cosinum_domain::projects::Phase;
 use cosinum_domain::projects::project::Rating;
+use cosinum_domain::talent::hr_return::Period;
 use time::Date;
 
 use crate::db::Tx;
 use crate::error::StoreResult;
+use crate::talent::StoredReturn;
 
 /// An object a campaign expects a return for.
 pub(crate) struct Expected {
@@ -82,6 +86,42 @@ pub(crate) async fn expected(
                         label: name,
                         previous,
                     }
+                })
+                .collect())
+        }
+        CampaignKind::HrReturn => {
+            // Each organisation and region's latest return before the date.
+            let codes: Vec<(i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT id, code FROM organisations")
+                .fetch_all(c).await)?;
+            let mut latest: BTreeMap<(OrgId, String), StoredReturn> = BTreeMap::new();
+            for s in crate::talent::stored_returns_in_tx(tx).await? {
+                let Some(p) = Period::parse(&s.r.period).filter(|p| p.end() < reference_date)
+                else {
+                    continue;
+                };
+                let key = (s.r.organisation_id, s.r.region.clone());
+                let newer = latest
+                    .get(&key)
+                    .and_then(|l| Period::parse(&l.r.period))
+                    .is_none_or(|l| p > l);
+                if newer {
+                    latest.insert(key, s);
+                }
+            }
+            Ok(latest
+                .into_values()
+                .map(|s| Expected {
+                    organisation_id: s.r.organisation_id,
+                    object_id: s.id,
+                    label: format!(
+                        "{} — {}",
+                        codes
+                            .iter()
+                            .find(|c| c.0 == s.r.organisation_id.0)
+                            .map_or("", |c| c.1.as_str()),
+                        s.r.region
+                    ),
+                    previous: hr_to_values(&s.r),
                 })
                 .collect())
         }
@@ -166,6 +206,21 @@ pub(crate) async fn history(
             };
             Ok((out, rebaselined))
         }
+        CampaignKind::HrReturn => {
+            let (org, region) = hr_key(tx, object_id).await?;
+            let mut mine: Vec<(Period, Values)> = crate::talent::stored_returns_in_tx(tx)
+                .await?
+                .into_iter()
+                .filter(|s| s.r.organisation_id == org && s.r.region == region)
+                .filter_map(|s| {
+                    Period::parse(&s.r.period)
+                        .filter(|p| p.end() < reference_date)
+                        .map(|p| (p, hr_to_values(&s.r)))
+                })
+                .collect();
+            mine.sort_by_key(|m| std::cmp::Reverse(m.0));
+            Ok((mine.into_iter().take(n).map(|(_, v)| v).collect(), false))
+        }
         CampaignKind::DemarcheIndicators => {
             let rows: Vec<(Date, String, String)> = on_tx!(tx, c => sqlx::query_as(
                 "SELECT e.edition_date, v.slug, v.raw FROM demarche_values v \
@@ -188,4 +243,13 @@ pub(crate) async fn history(
             Ok((out.into_iter().map(|(_, v)| v).collect(), false))
         }
     }
+}
+
+/// The organisation and region of the HR return an item was opened from.
+pub(crate) async fn hr_key(tx: &mut Tx, return_id: i64) -> StoreResult<(OrgId, String)> {
+    let row: Option<(i64, String)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT organisation_id, region FROM hr_returns WHERE id = $1")
+        .bind(return_id).fetch_optional(c).await)?;
+    let (org, region) = row.ok_or(crate::error::StoreError::NotFound)?;
+    Ok((OrgId(org), region))
 }

@@ -79,7 +79,7 @@ pub async fn summaries(
 #[serde(deny_unknown_fields)]
 pub struct OpenCampaign {
     pub title: String,
-    /// `project_review` or `demarche_indicators`.
+    /// `project_review`, `demarche_indicators` or `hr_return`.
     pub kind: String,
     /// Data as of this day.
     pub reference_date: Date,
@@ -98,7 +98,7 @@ impl OpenCampaign {
         let kind = CampaignKind::parse(&self.kind).ok_or_else(|| {
             AppError::Invalid(cosinum_domain::ValidationError::new(
                 "kind",
-                "type inconnu : project_review ou demarche_indicators",
+                "type inconnu : project_review, demarche_indicators ou hr_return",
             ))
         })?;
         Ok(campaigns::OpenRequest {

@@ -59,6 +59,8 @@ fn hint(kind: FieldKind) -> &'static str {
         FieldKind::Rating => "1 (bonne) à 4 (en difficulté)",
         FieldKind::Text => "obligatoire si la dérive dépasse le seuil",
         FieldKind::Indicator => "valeur, niveau, « n/a » ou vide",
+        FieldKind::Count => "nombre entier",
+        FieldKind::Fte => "équivalents temps plein, ex. 12,5",
     }
 }
 

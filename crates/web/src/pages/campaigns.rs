@@ -49,6 +49,7 @@ struct Row {
 #[template(path = "campaigns/list.html")]
 struct ListPage {
     layout: Layout,
+    chart_svg: String,
     rows: Vec<Row>,
     can_open: bool,
     kinds: Vec<(&'static str, &'static str)>,
@@ -80,7 +81,7 @@ async fn list_page(
     form: OpenForm,
     error: String,
 ) -> Result<ListPage, PageError> {
-    let rows = summaries(state, page.actor())
+    let rows: Vec<Row> = summaries(state, page.actor())
         .await?
         .into_iter()
         .map(|s| Row {
@@ -109,7 +110,26 @@ async fn list_page(
             selected: false,
         })
         .collect();
+    let bars: Vec<(String, f64)> = rows
+        .iter()
+        .filter(|r| r.open)
+        .map(|r| {
+            (
+                format!("{} — {}", r.kind, r.reference),
+                f64::from(r.percent),
+            )
+        })
+        .collect();
+    let chart_svg = charts::bar_chart(
+        "campagnes-completude",
+        "Complétude des campagnes en cours, par type d'élément (en %)",
+        "Part des éléments attendus transmis ou acceptés dans chaque campagne en cours ; le détail est dans le tableau.",
+        &bars,
+        |x| format!("{x:.0} %"),
+        |_| false,
+    );
     Ok(ListPage {
+        chart_svg,
         layout: Layout::new(
             &page.ctx,
             "Campagnes de collecte",
