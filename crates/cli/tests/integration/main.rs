@@ -8,6 +8,8 @@ mod audit_concurrency;
 mod auth;
 mod avis;
 mod backup_restore;
+mod campaign_modules;
+mod campaign_notices;
 mod campaigns;
 mod cli;
 mod cloud;

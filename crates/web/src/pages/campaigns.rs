@@ -1,7 +1,7 @@
 //! Collection campaigns' pages: the list (and, for the DINUM, opening a
 //! campaign), a campaign's page — completeness per organisation with its
 //! chart, late returns, the items to examine, the ministry's to-do list,
-//! template and attestation — and the notifications page.
+//! template and attestation (the notifications page is in `notifications`).
 
 use askama::Template;
 use axum::Form;
@@ -12,7 +12,6 @@ use cosinum_domain::OrgId;
 use cosinum_domain::campaigns::fields::parse_date;
 use cosinum_domain::campaigns::{CampaignFields, CampaignKind, ItemStatus, parse_reminder_days};
 use cosinum_domain::organisation::OrgKind;
-use cosinum_store::campaigns::notices;
 use serde::Deserialize;
 
 use super::organisations::SelectOption;
@@ -572,63 +571,4 @@ pub async fn template(
     Ok(crate::api::demarches_files::file_response(
         kind, &name, bytes,
     ))
-}
-
-/// One notification as listed.
-struct NoteLine {
-    text: String,
-    campaign: String,
-    link: String,
-    at: String,
-    read: bool,
-}
-
-#[derive(Template)]
-#[template(path = "campaigns/notifications.html")]
-struct NotificationsPage {
-    layout: Layout,
-    notes: Vec<NoteLine>,
-    unread: i64,
-}
-
-pub async fn notifications(
-    State(state): State<AppState>,
-    page: SignedPage,
-    Query(q): Query<Notice>,
-) -> Result<Response, PageError> {
-    let user = page.actor().user_id.0;
-    let notes = notices::for_user(&state.db, user, 200)
-        .await
-        .map_err(AppError::from)?
-        .into_iter()
-        .map(|n| NoteLine {
-            text: n.text,
-            campaign: n.campaign,
-            link: n.link,
-            at: fr_datetime(n.created_at),
-            read: n.read,
-        })
-        .collect();
-    render(&NotificationsPage {
-        layout: Layout::new(
-            &page.ctx,
-            "Notifications",
-            vec![Crumb::link("Accueil", "/"), Crumb::here("Notifications")],
-        )
-        .with_notice(q.ok.as_deref()),
-        unread: notices::unread(&state.db, user)
-            .await
-            .map_err(AppError::from)?,
-        notes,
-    })
-}
-
-pub async fn mark_read(
-    State(state): State<AppState>,
-    page: SignedPage,
-) -> Result<Response, PageError> {
-    notices::mark_read(&state.db, page.actor().user_id.0, None)
-        .await
-        .map_err(AppError::from)?;
-    Ok(Redirect::to("/notifications?ok=lues").into_response())
 }

@@ -27,6 +27,7 @@ mod funding_edit;
 mod funding_forms;
 mod history;
 mod layout;
+mod notifications;
 mod organisations;
 mod plan_lines;
 mod plans;
@@ -244,8 +245,8 @@ pub fn router() -> Router<AppState> {
             "/campagnes/{cid}/elements/{id}/decision",
             post(campaign_item::decide),
         )
-        .route("/notifications", get(campaigns::notifications))
-        .route("/notifications/lues", post(campaigns::mark_read))
+        .route("/notifications", get(notifications::notifications))
+        .route("/notifications/lues", post(notifications::mark_read))
         .route("/reutilisation", get(plans::consolidated))
         .route("/reutilisation/plans", post(plans::open))
         .route(
