@@ -132,6 +132,11 @@ mod tests {
             defaults.web.request_timeout_secs
         );
         assert_eq!(parsed.log.level, defaults.log.level);
+        assert_eq!(
+            parsed.web.notice_interval_secs,
+            defaults.web.notice_interval_secs
+        );
+        assert!(parsed.web.mail.is_none());
         assert_eq!(parsed.database_url, None);
     }
 
@@ -187,6 +192,27 @@ mod tests {
             assert_eq!(oidc.client_secret, "s3cret");
             assert_eq!(oidc.label, "ProConnect");
             assert!(oidc.signed_userinfo);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_settings_come_from_the_file_and_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "[web]\nnotice_interval_secs = 0\n[web.mail]\nsmtp_url = \"smtp://relay:25\"\nfrom = \"cosinum <c@x.fr>\"\n",
+            )?;
+            jail.set_env("COSINUM_WEB__MAIL__SMTP_URL", "smtps://u:p@relay:465");
+            let c =
+                Config::load(Some(Path::new("c.toml")), FlagOverrides::default()).expect("valid");
+            let mail = c.web.mail.expect("mail");
+            assert_eq!(mail.smtp_url, "smtps://u:p@relay:465");
+            assert_eq!((mail.timeout_secs, c.web.notice_interval_secs), (20, 0));
+            jail.create_file("d.toml", "[web.mail]\nsmtp_url = \"smtp://relay\"\n")?;
+            let err =
+                Config::load(Some(Path::new("d.toml")), FlagOverrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains("from"), "{err:#}");
             Ok(())
         });
     }
