@@ -333,6 +333,34 @@ pub async fn review(
     Ok(out)
 }
 
+/// Accepts at once every transmitted item without quality flags (of one
+/// organisation, or of all), in one transaction: the flagged ones wait for
+/// a look. Returns how many were accepted.
+pub async fn accept_unflagged(
+    state: &AppState,
+    actor: &Actor,
+    ctx: &AuditCtx,
+    campaign_id: i64,
+    org: Option<OrgId>,
+) -> Result<usize, AppError> {
+    let (_, all) = campaign_for(state, actor, campaign_id).await?;
+    if !steers(actor) || actor.read_only {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.begin().await?;
+    let mut accepted = 0;
+    for i in all.iter().filter(|i| {
+        i.status == ItemStatus::Submitted
+            && i.flags.is_empty()
+            && org.is_none_or(|o| i.organisation_id == o)
+    }) {
+        items::review(&mut tx, ctx, i.id, i.version, Decision::Accept, "").await?;
+        accepted += 1;
+    }
+    tx.commit().await?;
+    Ok(accepted)
+}
+
 /// Closes a campaign (the DINUM).
 pub async fn close(
     state: &AppState,

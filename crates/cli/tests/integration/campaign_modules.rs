@@ -55,16 +55,56 @@ async fn demarche_values_reach_the_edition(app: &TestApp) {
         )
         .await;
     assert_eq!(status, 201, "{a}");
-    let item = &items(app, id, &dinum).await[1];
+    // The DINUM accepts at once what no check flagged; flagged items wait.
+    let before = items(app, id, &dinum).await;
+    let unflagged = before
+        .iter()
+        .filter(|i| {
+            i["status"] == json!("submitted") && i["flags"].as_array().is_some_and(Vec::is_empty)
+        })
+        .count();
+    let bulk = format!("/api/v1/campaigns/{id}/accept-unflagged");
+    assert_eq!(
+        app.send(Method::POST, &bulk, &editor, json!({})).await.0,
+        403
+    );
     let (status, done) = app
-        .send(
-            Method::POST,
-            &format!("/api/v1/campaigns/{id}/items/{}/decision", item["id"]),
-            &dinum,
-            json!({"version": item["version"], "decision": "accept"}),
-        )
+        .send(Method::POST, &bulk, &dinum, json!({"organisation_id": mef}))
         .await;
-    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        (status, done["accepted"].as_u64()),
+        (200, Some(unflagged as u64)),
+        "{done}"
+    );
+    let after = items(app, id, &dinum).await;
+    assert_eq!(
+        after
+            .iter()
+            .filter(|i| i["status"] == json!("accepted"))
+            .count(),
+        unflagged
+    );
+    assert!(
+        after
+            .iter()
+            .filter(|i| i["status"] == json!("submitted"))
+            .all(|i| !i["flags"].as_array().expect("flags").is_empty())
+    );
+    let item = after
+        .iter()
+        .find(|i| i["values"][&slug] == json!("n/a"))
+        .expect("an item entered n/a");
+    if item["status"] == json!("submitted") {
+        let (status, done) = app
+            .send(
+                Method::POST,
+                &format!("/api/v1/campaigns/{id}/items/{}/decision", item["id"]),
+                &dinum,
+                json!({"version": item["version"], "decision": "accept"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{done}");
+    }
     let object = item["object_id"].as_i64().expect("object");
     let raw: String = match &app.db {
         cosinum_store::Db::Sqlite(p) => sqlx::query_scalar("SELECT v.raw FROM demarche_values v JOIN demarche_editions e ON e.id = v.edition_id WHERE v.demarche_id = $1 AND e.edition_date = $2 AND v.slug = $3").bind(object).bind(reference).bind(&slug).fetch_one(p).await,

@@ -288,6 +288,43 @@ pub async fn decide(
     ))
 }
 
+/// Which transmitted items to accept at once.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptUnflagged {
+    /// One organisation's; absent: every organisation's.
+    pub organisation_id: Option<i64>,
+}
+
+/// How many items were accepted.
+#[derive(Serialize, ToSchema)]
+pub struct Accepted {
+    pub accepted: usize,
+}
+
+/// Accepts every transmitted item that no quality check flagged (the
+/// DINUM), all in one transaction; flagged items wait for a decision each.
+#[utoipa::path(post, path = "/api/v1/campaigns/{id}/accept-unflagged", tag = "campaigns", params(("id" = i64, Path)),
+    request_body = AcceptUnflagged, security(("bearer" = [])),
+    responses((status = 200, body = Accepted), (status = 403, body = crate::ErrorBody), (status = 404, body = crate::ErrorBody),
+        (status = 422, body = crate::ErrorBody)))]
+pub async fn accept_unflagged(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(body): ApiJson<AcceptUnflagged>,
+) -> Result<Json<Accepted>, ApiError> {
+    let accepted = campaigns::accept_unflagged(
+        &state,
+        caller.actor(),
+        &caller.audit(),
+        id,
+        body.organisation_id.map(OrgId),
+    )
+    .await?;
+    Ok(Json(Accepted { accepted }))
+}
+
 /// The version a close acts on.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -182,6 +182,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(campaigns::put_values))
         .routes(routes!(campaigns::attest))
         .routes(routes!(campaigns::decide))
+        .routes(routes!(campaigns::accept_unflagged))
         .routes(routes!(campaigns::close))
         .routes(routes!(campaigns::template))
         .routes(routes!(campaigns::import))

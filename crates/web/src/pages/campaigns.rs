@@ -281,6 +281,8 @@ struct ShowPage {
     status_svg: String,
     to_examine: Vec<ItemLine>,
     more_to_examine: usize,
+    /// Transmitted items no check flagged (in the organisation shown, or all).
+    unflagged: usize,
     items: Vec<ItemLine>,
     more_items: usize,
     /// The organisation the lists are limited to: id, code.
@@ -453,6 +455,10 @@ async fn show_page(
             0
         },
         more_items: shown.len().saturating_sub(LISTED),
+        unflagged: shown
+            .iter()
+            .filter(|i| i.status == ItemStatus::Submitted && i.flags.is_empty())
+            .count(),
         items: shown.iter().take(LISTED).map(|i| line(i)).collect(),
         selected: organisation
             .and_then(|o| v.organisations.iter().find(|x| x.organisation_id == o))
@@ -520,6 +526,35 @@ pub async fn attest(
     .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/campagnes/{id}?ok=atteste")).into_response()),
+        Err(AppError::Invalid(e)) => render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &show_page(&state, &page, id, None, None, e.message).await?,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AcceptForm {
+    organisation_id: Option<i64>,
+}
+
+pub async fn accept_unflagged(
+    State(state): State<AppState>,
+    page: SignedPage,
+    Path(id): Path<i64>,
+    Form(f): Form<AcceptForm>,
+) -> Result<Response, PageError> {
+    let n = campaigns::accept_unflagged(
+        &state,
+        page.actor(),
+        &page.audit(),
+        id,
+        f.organisation_id.map(OrgId),
+    )
+    .await;
+    match n {
+        Ok(_) => Ok(Redirect::to(&format!("/campagnes/{id}?ok=acceptes#examiner")).into_response()),
         Err(AppError::Invalid(e)) => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &show_page(&state, &page, id, None, None, e.message).await?,

@@ -114,6 +114,9 @@ fn notice_text(key: &str) -> Option<&'static str> {
         "campagne_close" => "Campagne close : plus aucune saisie ni décision.",
         "atteste" => "Attestation enregistrée : vos éléments sont transmis à la DINUM.",
         "accepte" => "Élément accepté : ses valeurs sont intégrées au module.",
+        "acceptes" => {
+            "Éléments sans signalement acceptés : leurs valeurs sont intégrées aux modules."
+        }
         "renvoye" => "Élément renvoyé au ministère pour correction.",
         "importe_campagne" => {
             "Import terminé : les valeurs du fichier sont enregistrées en brouillon."

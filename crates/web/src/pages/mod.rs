@@ -228,6 +228,10 @@ pub fn router() -> Router<AppState> {
         .route("/campagnes/{id}", get(campaigns::show))
         .route("/campagnes/{id}/attestation", post(campaigns::attest))
         .route("/campagnes/{id}/cloture", post(campaigns::close))
+        .route(
+            "/campagnes/{id}/accepter",
+            post(campaigns::accept_unflagged),
+        )
         .route("/campagnes/{id}/modele", get(campaigns::template))
         .route(
             "/campagnes/{id}/import",
