@@ -26,12 +26,6 @@ fn table(lines: &[&str]) -> Table {
         .collect()
 }
 
-const PANORAMA_HEADER: &str = "MINISTERE PORTEUR ;Ministère nom complet;Nom du projet;\
-    Projet interministeriel;Description et objectifs du projet;En savoir plus sur le projet;\
-    Début;Durée prévisionnelle en année;Phase du projet en cours;Cout estime;\
-    Coût estimé par tranche;Zone fonctionnelle;Financement [programme(s)];\
-    Lien vers les Projets Annuels de Performances;Date de publication";
-
 /// One valid table per layout, with its reader, and a few bad cells in
 /// some so that the error paths are seeded too.
 fn layouts() -> Vec<(&'static str, &'static str, Table)> {
@@ -131,15 +125,6 @@ fn layouts() -> Vec<(&'static str, &'static str, Table)> {
                     "MEF".into(),
                 ],
             ],
-        ),
-        (
-            "panorama_layout_synthetic",
-            "panorama",
-            table(&[
-                PANORAMA_HEADER,
-                "MI;Ministère de l'Intérieur;ANEF;Non;Administration numérique des étrangers;https://example.invalid/anef;01/03/2016;3,5;Conception / Réalisation;39,1;entre 20 et 100 M€;Etrangers;P216;NC;2016-11-03",
-                "MEF;Ministère de l'Économie;SIRHEN;Oui;Deux lignes\nde description;N/A;42430;3.750684931;En cadrage;NA;NA;RH;P156;NC;42677",
-            ]),
         ),
     ]
 }

@@ -6,6 +6,7 @@ mod account;
 pub(crate) mod auth;
 mod avis_pages;
 mod campaign_item;
+mod campaign_list;
 mod campaigns;
 mod cloud;
 mod cloud_app;
@@ -224,7 +225,10 @@ pub fn router() -> Router<AppState> {
             post(reuse_panel::give_verdict),
         )
         .route("/reutilisation/doublons", get(duplicates::show))
-        .route("/campagnes", get(campaigns::list).post(campaigns::open))
+        .route(
+            "/campagnes",
+            get(campaign_list::list).post(campaign_list::open),
+        )
         .route("/campagnes/{id}", get(campaigns::show))
         .route("/campagnes/{id}/attestation", post(campaigns::attest))
         .route("/campagnes/{id}/cloture", post(campaigns::close))
