@@ -172,38 +172,36 @@ pub async fn seed(tx: &mut Tx, ctx: &AuditCtx, today: Date) -> anyhow::Result<()
         )
         .await?;
     }
-    for (k, item) in items_of(tx, closed.id).await?.iter().enumerate() {
-        if k == 0 {
-            // Returned once, corrected, attested again, then accepted.
-            let back = items::review(
-                tx,
-                &dinum,
-                item.id,
-                item.version,
-                Decision::Return,
-                "Le commentaire doit expliquer le décalage de la fin prévue.",
+    if let Some(item) = items_of(tx, closed.id).await?.first() {
+        // Returned once, corrected, attested again, then accepted.
+        let back = items::review(
+            tx,
+            &dinum,
+            item.id,
+            item.version,
+            Decision::Return,
+            "Le commentaire doit expliquer le décalage de la fin prévue.",
+        )
+        .await?;
+        let mut values = back.values.clone().unwrap_or_default();
+        values.insert(
+            "narrative".into(),
+            format!(
+                "{} Décalage dû au report du déploiement national.",
+                values.get("narrative").map_or("", String::as_str)
             )
-            .await?;
-            let mut values = back.values.clone().unwrap_or_default();
-            values.insert(
-                "narrative".into(),
-                format!(
-                    "{} Décalage dû au report du déploiement national.",
-                    values.get("narrative").map_or("", String::as_str)
-                )
-                .trim()
-                .to_owned(),
-            );
-            items::save_values(tx, ctx, back.id, back.version, &values, 10.0).await?;
-            items::attest(
-                tx,
-                ctx,
-                closed.id,
-                back.organisation_id,
-                &attester(codes.get(&back.organisation_id).map_or("", String::as_str)),
-            )
-            .await?;
-        }
+            .trim()
+            .to_owned(),
+        );
+        items::save_values(tx, ctx, back.id, back.version, &values, 10.0).await?;
+        items::attest(
+            tx,
+            ctx,
+            closed.id,
+            back.organisation_id,
+            &attester(codes.get(&back.organisation_id).map_or("", String::as_str)),
+        )
+        .await?;
     }
     for item in items_of(tx, closed.id).await? {
         items::review(tx, &dinum, item.id, item.version, Decision::Accept, "").await?;

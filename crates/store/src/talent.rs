@@ -125,6 +125,14 @@ pub async fn get(db: &Db, id: i64) -> StoreResult<StoredReturn> {
     row.map(Row::into_stored).ok_or(StoreError::NotFound)
 }
 
+/// One return, in a transaction.
+pub(crate) async fn get_in_tx(tx: &mut Tx, id: i64) -> StoreResult<StoredReturn> {
+    let row: Option<Row> = on_tx!(tx, c => sqlx::query_as(
+        concat!("SELECT ", cols!(), " FROM hr_returns WHERE id = $1"))
+        .bind(id).fetch_optional(c).await)?;
+    row.map(Row::into_stored).ok_or(StoreError::NotFound)
+}
+
 /// The audited view of a return: every field a person can change.
 fn view(r: &HrReturn) -> Value {
     json!({"region": r.region, "period": r.period, "headcount_start": r.headcount_start, "headcount_end": r.headcount_end,

@@ -465,11 +465,5 @@ async fn previous_return(
     tx: &mut Tx,
     item: &Item,
 ) -> StoreResult<cosinum_domain::talent::hr_return::HrReturn> {
-    let (org, region) = previous::hr_key(tx, item.object_id).await?;
-    crate::talent::stored_returns_in_tx(tx)
-        .await?
-        .into_iter()
-        .find(|s| s.id == item.object_id && s.r.organisation_id == org && s.r.region == region)
-        .map(|s| s.r)
-        .ok_or(crate::error::StoreError::NotFound)
+    Ok(crate::talent::get_in_tx(tx, item.object_id).await?.r)
 }

@@ -35,7 +35,7 @@ const MINISTRY_RECIPIENTS: &str = "WITH RECURSIVE up (id, parent_id) AS ( \
     AND u.role IN ('ministry_editor', 'ministry_reader') AND u.organisation_id IN (SELECT id FROM up) ORDER BY u.id";
 
 const STEERING_RECIPIENTS: &str =
-    "SELECT id FROM users WHERE disabled_at IS NULL AND role = 'steering' AND id <> $1 ORDER BY id";
+    "SELECT id FROM users WHERE disabled_at IS NULL AND role = 'steering' ORDER BY id";
 
 /// Records an event once (a second call with the same key does nothing) and
 /// notifies its audience. Returns the event id when it is new.
@@ -61,9 +61,8 @@ pub async fn record_event(
         Audience::Ministry => {
             on_tx!(tx, conn => sqlx::query_as(MINISTRY_RECIPIENTS).bind(org.0).fetch_all(conn).await)?
         }
-        // -1: no user is excluded (the id of none).
         Audience::Steering => {
-            on_tx!(tx, conn => sqlx::query_as(STEERING_RECIPIENTS).bind(-1_i64).fetch_all(conn).await)?
+            on_tx!(tx, conn => sqlx::query_as(STEERING_RECIPIENTS).fetch_all(conn).await)?
         }
     };
     for (user,) in users {
