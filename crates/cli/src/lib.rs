@@ -45,6 +45,16 @@ pub enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
+    /// Fill an empty database with the demo dataset, `--scale` times over
+    /// (deterministic for a given seed and day; for benchmarks).
+    Demo {
+        /// How many times the demo ("one State"): 1 to 10000.
+        #[arg(long, default_value_t = 1)]
+        scale: u64,
+        /// Seed of the variation between copies.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Apply the database migrations (serve also does it at start).
     Migrate,
     /// Print a commented example configuration file.

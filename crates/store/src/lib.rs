@@ -32,6 +32,7 @@ pub mod projects;
 pub mod publication;
 pub mod reuse_feedback;
 pub mod salary_grids;
+pub mod scale;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;

@@ -2,6 +2,7 @@
 
 pub mod campaign;
 pub mod demarches;
+pub mod demo;
 pub mod funding;
 pub mod import;
 pub mod pack;
@@ -57,6 +58,7 @@ pub(crate) fn refuse_problems(
 pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
     match command {
         Command::Serve { demo, .. } => serve::run(config, demo).await,
+        Command::Demo { scale, seed } => demo::run(&config, scale, seed).await,
         Command::Migrate => {
             let db = open(&config, false).await?;
             println!(

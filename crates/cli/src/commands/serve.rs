@@ -14,12 +14,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let mut fresh_demo = false;
     if with_demo {
         if demo::is_empty(&db).await? {
-            demo::seed(&db).await.context("creating the demo data")?;
-            demo::seed_campaigns(&db)
-                .await
-                .context("creating the demo collection campaigns")?;
             fresh_demo = true;
-            println!("Données de démonstration créées dans {}", redact_url(&url));
         } else {
             println!("Base existante conservée : {}", redact_url(&url));
         }
@@ -47,13 +42,8 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     tokio::spawn(purge_expired_sessions(db.clone()));
     let state = AppState::new(db.clone(), config.web.clone());
     if fresh_demo {
-        // The committee's sheets are computed from the other modules' demo data.
-        cosinum_web::committee::demo::seed(&state)
-            .await
-            .context("creating the committee's demo data")?;
-        cosinum_web::publication::demo::seed(&state)
-            .await
-            .context("creating the demo open-data releases")?;
+        super::demo::seed_demo(&state).await?;
+        println!("Données de démonstration créées dans {}", redact_url(&url));
     }
     // The first search would otherwise wait for the index to be built.
     let (search, search_db) = (state.search.clone(), db.clone());

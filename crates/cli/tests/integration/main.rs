@@ -42,6 +42,7 @@ mod publication;
 mod publication_public;
 mod reuse;
 mod role_matrix;
+mod scale;
 mod schema;
 mod search;
 mod smtp_sink;
