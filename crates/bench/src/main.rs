@@ -3,6 +3,7 @@
 //! documents. Run both through `scripts/bench-search`, which writes
 //! `docs/benchmarks/search.md`.
 
+mod aggregates;
 mod corpus;
 mod fts;
 mod latency;
@@ -45,6 +46,18 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Load a database's portfolio and compute its editions as of the
+    /// given dates, `repeat` times (one JSON line of timings per run).
+    Aggregates {
+        /// The database, e.g. sqlite:///tmp/n1000.db.
+        #[arg(long)]
+        database_url: String,
+        /// Dates, comma-separated (YYYY-MM-DD).
+        #[arg(long)]
+        dates: String,
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
     /// A mixed read/write load on a running cosinum, then the reconciliation
     /// of the audit log with what the clients were told (Markdown report;
     /// exit status 1 on any server error or reconciliation problem).
@@ -86,6 +99,11 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Aggregates {
+            database_url,
+            dates,
+            repeat,
+        } => aggregates::run(&database_url, &aggregates::parse_dates(&dates)?, repeat).await,
         Command::SearchEval { set } => quality::run(set).await,
         Command::SearchLatency {
             docs,

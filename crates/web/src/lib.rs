@@ -62,6 +62,16 @@ pub struct AppState {
     pub publications: Arc<publication::public::Cache>,
     /// The identity provider, when `web.oidc` is configured.
     pub oidc: Option<Arc<oidc::Provider>>,
+    /// The portfolio's inputs, kept while nothing is written.
+    pub portfolio_inputs: Arc<portfolio::InputsCache>,
+}
+
+impl AppState {
+    /// The portfolio's projects, reviews, editions and organisations as of
+    /// now (shared while nothing is written).
+    pub async fn portfolio_inputs(&self) -> Result<Arc<portfolio::ReportInputs>, error::AppError> {
+        self.portfolio_inputs.get(&self.db).await
+    }
 }
 
 impl AppState {
@@ -77,6 +87,7 @@ impl AppState {
             search,
             publications: Arc::default(),
             oidc,
+            portfolio_inputs: Arc::default(),
         }
     }
 }

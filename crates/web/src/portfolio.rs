@@ -3,12 +3,13 @@
 //! the pages and `cosinum portfolio --json`, so they always agree.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use cosinum_domain::OrgId;
 use cosinum_domain::projects::ProjectSnapshot;
 use cosinum_domain::projects::edition::{self, EditionFigures, MethodVersion, SizeBand};
-use cosinum_store::Db;
 use cosinum_store::projects::editions::{self, PortfolioData};
+use cosinum_store::{Db, audit};
 use serde::Serialize;
 use time::{Date, Month};
 use utoipa::ToSchema;
@@ -121,13 +122,43 @@ fn previous_half_year_end(day: Date) -> Date {
 
 /// Builds the report over the projects of the organisations `visible` accepts.
 pub async fn report(
+    cache: &InputsCache,
     db: &Db,
     as_of: Date,
     method: &'static MethodVersion,
     visible: impl Fn(OrgId) -> bool,
 ) -> Result<PortfolioReport, AppError> {
-    let inputs = ReportInputs::load(db).await?;
+    let inputs = cache.get(db).await?;
     Ok(inputs.report(as_of, method, visible))
+}
+
+/// The [`ReportInputs`] shared between requests for as long as nothing is
+/// written: every write adds to the audit history in its transaction, so an
+/// unchanged history position means unchanged projects, reviews, editions
+/// and organisations. Reading the position costs two indexed lookups;
+/// loading the inputs reads every project and review (issue #11).
+#[derive(Default)]
+pub struct InputsCache {
+    slot: tokio::sync::Mutex<Option<(audit::Position, Arc<ReportInputs>)>>,
+}
+
+impl InputsCache {
+    /// The inputs as of now: the cached ones, or freshly loaded when the
+    /// history moved. One request loads while the others wait for it.
+    pub async fn get(&self, db: &Db) -> Result<Arc<ReportInputs>, AppError> {
+        // Read before loading: a write landing during the load leaves a
+        // stale position beside newer data, which only costs a reload.
+        let now = audit::current_position(db).await?;
+        let mut slot = self.slot.lock().await;
+        if let Some((at, inputs)) = slot.as_ref()
+            && *at == now
+        {
+            return Ok(inputs.clone());
+        }
+        let inputs = Arc::new(ReportInputs::load(db).await?);
+        *slot = Some((now, inputs.clone()));
+        Ok(inputs)
+    }
 }
 
 /// What a report is computed from, loaded once (a page computes several).

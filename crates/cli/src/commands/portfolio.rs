@@ -27,7 +27,7 @@ pub async fn run(
         None => &DINUM_2017,
     };
     // The command line sees every ministry, like the DINUM.
-    let report = cosinum_web::portfolio::report(db, as_of, method, |_| true)
+    let report = cosinum_web::portfolio::report(&Default::default(), db, as_of, method, |_| true)
         .await
         .map_err(|e| anyhow!("{e}"))?;
     if json {

@@ -269,8 +269,27 @@ pub async fn apply_edition(
     let current: HashSet<i64> = members.iter().copied().collect();
     outcome.entered = current.difference(&previous).count();
     outcome.exited = previous.difference(&current).count();
-    let (_, changed) = editions::upsert(tx, as_of, source, &members).await?;
+    let (edition_id, changed) = editions::upsert(tx, as_of, source, &members).await?;
     outcome.edition_changed = changed;
+    if changed {
+        // The membership is part of what the portfolio shows: its change is
+        // recorded like any other (caches of the portfolio follow the history).
+        let change = cosinum_domain::audit::FieldChange {
+            field: "projets".into(),
+            before: serde_json::json!(previous.len()),
+            after: serde_json::json!(members.len()),
+        };
+        crate::audit::record(
+            tx,
+            ctx,
+            "portfolio_edition",
+            edition_id,
+            1,
+            cosinum_domain::audit::AuditAction::Update,
+            &[change],
+        )
+        .await?;
+    }
     // Entries and exits follow from the editions: a project absent from a
     // later edition left the panorama on that edition's date.
     for (project_id, (entered, exited)) in editions::membership_spans(tx).await? {

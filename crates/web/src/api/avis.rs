@@ -12,7 +12,6 @@ use cosinum_domain::projects::avis::{
     self as rules, AvisKind, AvisStatus, Axis, InfoRequest, Verdict,
 };
 use cosinum_store::projects::avis::{self, Assessment, AvisFields, AvisRecord, Recommendation};
-use cosinum_store::projects::editions::PortfolioData;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
@@ -144,7 +143,8 @@ pub async fn missing_on(
     as_of: Date,
     visible: impl Fn(cosinum_domain::OrgId) -> bool,
 ) -> Result<Vec<MissingAvis>, AppError> {
-    let data = PortfolioData::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
+    let data = &inputs.data;
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
     let with_avis: std::collections::HashSet<i64> = avis::list_all(&state.db)
         .await?

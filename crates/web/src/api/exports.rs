@@ -18,7 +18,7 @@ use super::projects::project_resource;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
-use crate::portfolio::{ProjectLine, ReportInputs};
+use crate::portfolio::ProjectLine;
 
 #[derive(Deserialize, IntoParams)]
 pub struct ExportParams {
@@ -184,7 +184,7 @@ pub async fn export(
         }
     };
     let actor = caller.actor().clone();
-    let inputs = ReportInputs::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
     let lines = inputs.lines(as_of, |o| {
         allows(Some(&actor), Access::Read, &project_resource(o))
     });

@@ -11,7 +11,6 @@ use cosinum_domain::projects::forecast::{ReferenceClassForecast, forecast};
 use cosinum_domain::projects::project::{Milestone, Project, ProjectInput, Review, Risk};
 use cosinum_domain::projects::{Phase, portfolio::snapshot};
 use cosinum_domain::{OrgId, ValidationError};
-use cosinum_store::projects::editions::PortfolioData;
 use cosinum_store::projects::{self, baselines, reviews};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -68,6 +67,7 @@ pub async fn portfolio(
     };
     let actor = caller.actor().clone();
     let r = report(
+        &state.portfolio_inputs,
         &state.db,
         params.as_of.unwrap_or_else(today),
         method,
@@ -190,7 +190,8 @@ pub async fn list(
         ),
         None => None,
     };
-    let data = PortfolioData::load(db).await?;
+    let inputs = state.portfolio_inputs().await?;
+    let data = &inputs.data;
     let mut out = Vec::new();
     for p in &data.projects {
         if !allows(
@@ -330,7 +331,7 @@ pub const MIN_REFERENCE_CLASS: usize = 5;
 
 /// Everything the project page and `GET /projects/{id}` show.
 pub async fn detail(
-    db: &cosinum_store::Db,
+    state: &AppState,
     id: i64,
     as_of: Date,
 ) -> Result<
@@ -343,14 +344,14 @@ pub async fn detail(
     ),
     AppError,
 > {
+    let db = &state.db;
     let project = projects::get(db, id).await?;
     let ledger = baselines::list(db, id).await?;
     let history = reviews::list(db, id).await?;
     let b: Vec<_> = ledger.iter().map(|r| r.baseline()).collect();
     let e: Vec<_> = history.iter().map(Review::estimate).collect();
     let drift = project_drift(&b, &e, as_of, 182);
-    let data = PortfolioData::load(db).await?;
-    let portfolio = data.snapshots(as_of);
+    let portfolio = state.portfolio_inputs().await?.data.snapshots(as_of);
     let fc = snapshot(&project, &b, &e, as_of)
         .and_then(|s| forecast(&s, &portfolio, MIN_REFERENCE_CLASS));
     Ok((project, ledger, history, drift, fc))
@@ -366,7 +367,7 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Json<ProjectDetail>, ApiError> {
     project_for(&state, &caller, id, Access::Read).await?;
-    let (project, ledger, history, drift, fc) = detail(&state.db, id, today()).await?;
+    let (project, ledger, history, drift, fc) = detail(&state, id, today()).await?;
     Ok(Json(ProjectDetail {
         project: (&project).into(),
         baselines: ledger
@@ -554,7 +555,8 @@ pub async fn editions(
         Some(code) => edition::method(code)
             .ok_or_else(|| AppError::BadRequest(format!("Méthode inconnue : {code}")))?,
     };
-    let data = PortfolioData::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
+    let data = &inputs.data;
     let actor = caller.actor().clone();
     let visible = |o| allows(Some(&actor), Access::Read, &project_resource(o));
     let today = today();

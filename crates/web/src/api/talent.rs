@@ -14,7 +14,6 @@ use super::ApiQuery;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
-use crate::portfolio::ReportInputs;
 use crate::talent_report::{TalentSummary, build};
 
 /// HR returns belong to their ministry; the DINUM reads every ministry's.
@@ -66,7 +65,7 @@ pub async fn load(
     bands: Bands,
 ) -> Result<TalentSummary, AppError> {
     let all = cosinum_store::talent::returns(&state.db).await?;
-    let inputs = ReportInputs::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
     let visible = |org| allows(Some(actor), Access::Read, &hr_resource(org));
     build(&all, &inputs.orgs, period, visible, bands, Some(&inputs)).ok_or(AppError::NotFound)
 }

@@ -26,7 +26,6 @@ use super::signals;
 use crate::AppState;
 use crate::error::AppError;
 use crate::format;
-use crate::portfolio::ReportInputs;
 
 pub(super) use more::{decisions_before, reference};
 
@@ -200,7 +199,7 @@ pub(super) fn object(kind: &str, id: i64, label: impl Into<String>) -> ObjectRef
 // ----------------------------------------------------------------- projects
 
 async fn projects(state: &AppState, as_of: Date, objects: &[ObjectRef]) -> Result<Fiche, AppError> {
-    let inputs = ReportInputs::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
     let method = &edition::DINUM_2017;
     let report = inputs.report(as_of, method, |_| true);
     if report.figures.projects == 0 {

@@ -30,7 +30,7 @@ use super::fiches::{self, object, short_date};
 use crate::AppState;
 use crate::error::AppError;
 use crate::format;
-use crate::portfolio::{ProjectLine, ReportInputs};
+use crate::portfolio::ProjectLine;
 
 /// Everything the data would put on the agenda as of `as_of`, one Signal per object and rule.
 pub async fn gather(
@@ -111,7 +111,7 @@ pub(super) fn project_facts(
 }
 
 async fn projects(state: &AppState, as_of: Date, t: &Thresholds) -> Result<Vec<Signal>, AppError> {
-    let inputs = ReportInputs::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
     let lines = inputs.lines(as_of, |_| true);
     let reviews = cosinum_store::projects::reviews::list_all_figures(&state.db).await?;
     let ratings = dinum_ratings(&reviews, as_of);
@@ -342,7 +342,7 @@ pub(super) async fn talent_summary(
     let Some(period) = period_as_of(all.iter().map(|r| r.period.as_str()), as_of) else {
         return Ok(None);
     };
-    let inputs = ReportInputs::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
     Ok(crate::talent_report::build(
         &all,
         &inputs.orgs,

@@ -132,7 +132,7 @@ pub async fn template(
     page: SignedPage,
     Path(file): Path<String>,
 ) -> Result<Response, PageError> {
-    let inputs = crate::portfolio::ReportInputs::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
     let actor = page.actor().clone();
     let today = today();
     let rows: Vec<TemplateRow> = inputs

@@ -90,7 +90,7 @@ pub async fn show(
     let project = load_project(&state, &page, id, Access::Read).await?;
     let can_write = load_project(&state, &page, id, Access::Write).await.is_ok();
     let today = super::projects::today();
-    let (project, ledger, history, drift, forecast) = detail(&state.db, project.id, today).await?;
+    let (project, ledger, history, drift, forecast) = detail(&state, project.id, today).await?;
     let org = cosinum_store::organisations::get(&state.db, project.organisation_id).await?;
     let avis = cosinum_store::projects::avis::list_for_project(&state.db, project.id)
         .await?

@@ -17,7 +17,7 @@ use crate::charts::{self, Series};
 use crate::error::{AppError, PageError};
 use crate::format::{meur, number, pct};
 use crate::identity::SignedPage;
-use crate::portfolio::{PortfolioReport, ReportInputs};
+use crate::portfolio::PortfolioReport;
 
 pub(super) fn parse_date(field: &str, v: &str) -> Result<Option<Date>, AppError> {
     let v = v.trim();
@@ -153,7 +153,7 @@ pub async fn dashboard(
     };
     let actor = page.actor().clone();
     let visible = |org| allows(Some(&actor), Access::Read, &project_resource(org));
-    let inputs = ReportInputs::load(&state.db).await?;
+    let inputs = state.portfolio_inputs().await?;
     let report: PortfolioReport = inputs.report(as_of, method, visible);
     let f = &report.figures;
     let tiles = vec![
