@@ -6,6 +6,7 @@
 
 pub mod api;
 mod assets;
+pub mod cache;
 mod campaign_files;
 pub mod campaigns;
 pub mod charts;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Provider>>,
     /// The portfolio's inputs, kept while nothing is written.
     pub portfolio_inputs: Arc<portfolio::InputsCache>,
+    /// The observatory's summaries as the DINUM sees them, by edition.
+    pub demarche_summaries: Arc<cache::KeyedCache<Option<time::Date>, api::demarches::Summary>>,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             publications: Arc::default(),
             oidc,
             portfolio_inputs: Arc::default(),
+            demarche_summaries: Arc::default(),
         }
     }
 }

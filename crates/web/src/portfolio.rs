@@ -8,8 +8,8 @@ use std::sync::Arc;
 use cosinum_domain::OrgId;
 use cosinum_domain::projects::ProjectSnapshot;
 use cosinum_domain::projects::edition::{self, EditionFigures, MethodVersion, SizeBand};
+use cosinum_store::Db;
 use cosinum_store::projects::editions::{self, PortfolioData};
-use cosinum_store::{Db, audit};
 use serde::Serialize;
 use time::{Date, Month};
 use utoipa::ToSchema;
@@ -132,32 +132,14 @@ pub async fn report(
     Ok(inputs.report(as_of, method, visible))
 }
 
-/// The [`ReportInputs`] shared between requests for as long as nothing is
-/// written: every write adds to the audit history in its transaction, so an
-/// unchanged history position means unchanged projects, reviews, editions
-/// and organisations. Reading the position costs two indexed lookups;
-/// loading the inputs reads every project and review (issue #11).
+/// The [`ReportInputs`] as of now, shared between requests while nothing is
+/// written (loading them reads every project and review).
 #[derive(Default)]
-pub struct InputsCache {
-    slot: tokio::sync::Mutex<Option<(audit::Position, Arc<ReportInputs>)>>,
-}
+pub struct InputsCache(crate::cache::KeyedCache<(), ReportInputs>);
 
 impl InputsCache {
-    /// The inputs as of now: the cached ones, or freshly loaded when the
-    /// history moved. One request loads while the others wait for it.
     pub async fn get(&self, db: &Db) -> Result<Arc<ReportInputs>, AppError> {
-        // Read before loading: a write landing during the load leaves a
-        // stale position beside newer data, which only costs a reload.
-        let now = audit::current_position(db).await?;
-        let mut slot = self.slot.lock().await;
-        if let Some((at, inputs)) = slot.as_ref()
-            && *at == now
-        {
-            return Ok(inputs.clone());
-        }
-        let inputs = Arc::new(ReportInputs::load(db).await?);
-        *slot = Some((now, inputs.clone()));
-        Ok(inputs)
+        self.0.get(db, (), || ReportInputs::load(db)).await
     }
 }
 

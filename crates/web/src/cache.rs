@@ -1,0 +1,58 @@
+//! Data derived from the database, shared between requests for as long as
+//! nothing is written (issue #11). Every write adds to the audit history in
+//! its own transaction, so an unchanged history position
+//! ([`audit::current_position`], two indexed lookups) means unchanged data.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use cosinum_store::{Db, audit};
+
+use crate::error::AppError;
+
+/// At most this many keys are kept; past it the cache starts afresh (keys
+/// are dates or editions chosen by callers: a few in practice).
+const MAX_KEYS: usize = 64;
+
+type Slot<K, T> = Option<(audit::Position, HashMap<K, Arc<T>>)>;
+
+/// Values of `T` by key, dropped together when the history moves.
+pub struct KeyedCache<K, T> {
+    slot: tokio::sync::Mutex<Slot<K, T>>,
+}
+
+impl<K, T> Default for KeyedCache<K, T> {
+    fn default() -> Self {
+        Self {
+            slot: tokio::sync::Mutex::new(None),
+        }
+    }
+}
+
+impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
+    /// The value for `key` as of now: the cached one, or `load`'s. One
+    /// request loads while the others wait for it rather than all loading.
+    pub async fn get<F, Fut>(&self, db: &Db, key: K, load: F) -> Result<Arc<T>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        // Read before loading: a write landing during the load leaves an
+        // older position beside newer data, which only costs a reload.
+        let now = audit::current_position(db).await?;
+        let mut slot = self.slot.lock().await;
+        let fresh = matches!(slot.as_ref(), Some((at, map)) if *at == now && map.len() < MAX_KEYS);
+        let (_, map) = match slot.as_mut() {
+            Some(entry) if fresh => entry,
+            _ => slot.insert((now, HashMap::new())),
+        };
+        if let Some(v) = map.get(&key) {
+            return Ok(v.clone());
+        }
+        let value = Arc::new(load().await?);
+        map.insert(key, value.clone());
+        Ok(value)
+    }
+}
