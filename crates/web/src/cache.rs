@@ -18,6 +18,30 @@ const MAX_KEYS: usize = 64;
 
 type Slot<K, T> = Option<(audit::Position, HashMap<K, Arc<T>>)>;
 
+/// The rows `actor` may read among `rows`: all of them, without a copy, for
+/// whoever sees everything.
+pub fn readable<'a>(
+    actor: &cosinum_domain::authz::Actor,
+    rows: &'a [cosinum_domain::demarches::shares::DemarcheValues],
+) -> std::borrow::Cow<'a, [cosinum_domain::demarches::shares::DemarcheValues]> {
+    use cosinum_domain::authz::{Access, allows};
+    if actor.sees_everything() {
+        return std::borrow::Cow::Borrowed(rows);
+    }
+    std::borrow::Cow::Owned(
+        rows.iter()
+            .filter(|r| {
+                allows(
+                    Some(actor),
+                    Access::Read,
+                    &crate::api::demarches::demarche_resource(r.ministry),
+                )
+            })
+            .cloned()
+            .collect(),
+    )
+}
+
 /// Values of `T` by key, dropped together when the history moves.
 pub struct KeyedCache<K, T> {
     slot: tokio::sync::Mutex<Slot<K, T>>,

@@ -65,6 +65,14 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Provider>>,
     /// The portfolio's inputs, kept while nothing is written.
     pub portfolio_inputs: Arc<portfolio::InputsCache>,
+    /// Every démarche's values in an edition, by edition date.
+    pub demarche_rows:
+        Arc<cache::KeyedCache<time::Date, Vec<cosinum_domain::demarches::shares::DemarcheValues>>>,
+    /// The cloud inventory evaluated as of a day, as the DINUM sees it.
+    pub cloud_evaluations: Arc<cache::KeyedCache<time::Date, api::cloud::Evaluated>>,
+    /// Funds' reports as the DINUM sees them, by fund code and day.
+    pub fund_reports:
+        Arc<cache::KeyedCache<(Option<String>, time::Date), api::funding::FundReportFor>>,
     /// The observatory's summaries as the DINUM sees them, by edition.
     pub demarche_summaries: Arc<cache::KeyedCache<Option<time::Date>, api::demarches::Summary>>,
 }
@@ -74,6 +82,22 @@ impl AppState {
     /// now (shared while nothing is written).
     pub async fn portfolio_inputs(&self) -> Result<Arc<portfolio::ReportInputs>, error::AppError> {
         self.portfolio_inputs.get(&self.db).await
+    }
+
+    /// Every (unarchived) démarche's values in the edition of `date`, empty
+    /// when there is no such edition (shared while nothing is written).
+    pub async fn demarche_rows(
+        &self,
+        date: time::Date,
+    ) -> Result<Arc<Vec<cosinum_domain::demarches::shares::DemarcheValues>>, error::AppError> {
+        self.demarche_rows
+            .get(&self.db, date, || async {
+                Ok(cosinum_store::demarches::edition_values(&self.db, date)
+                    .await?
+                    .map(|(_, r)| r)
+                    .unwrap_or_default())
+            })
+            .await
     }
 }
 
@@ -92,6 +116,9 @@ impl AppState {
             oidc,
             portfolio_inputs: Arc::default(),
             demarche_summaries: Arc::default(),
+            demarche_rows: Arc::default(),
+            cloud_evaluations: Arc::default(),
+            fund_reports: Arc::default(),
         }
     }
 }

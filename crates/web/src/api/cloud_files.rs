@@ -45,7 +45,8 @@ pub async fn export(
     let as_of = p
         .as_of
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    let (offers, apps) = evaluated(&state, caller.actor(), as_of).await?;
+    let shared = evaluated(&state, caller.actor(), as_of).await?;
+    let (offers, apps) = &*shared;
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
     let mut head: Vec<&str> = HEADER.iter().map(|(h, _)| *h).collect();
     head.extend(DERIVED);

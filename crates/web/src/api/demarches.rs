@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use cosinum_domain::authz::{Access, Actor, Owner, Resource, allows};
+use cosinum_domain::authz::{Actor, Owner, Resource};
 use cosinum_domain::demarches::bilan::{BilanLine, bilan};
 use cosinum_domain::demarches::method::method;
 use cosinum_domain::demarches::shares::{
@@ -153,17 +153,8 @@ async fn compute_summary(
     };
     let m = method(&edition.method)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", edition.method)))?;
-    let visible = |rows: Vec<cosinum_domain::demarches::shares::DemarcheValues>| {
-        rows.into_iter()
-            .filter(|r| allows(Some(actor), Access::Read, &demarche_resource(r.ministry)))
-            .collect::<Vec<_>>()
-    };
-    let rows = visible(
-        demarches::edition_values(db, edition.edition_date)
-            .await?
-            .map(|(_, r)| r)
-            .unwrap_or_default(),
-    );
+    let chosen_rows = state.demarche_rows(edition.edition_date).await?;
+    let rows = crate::cache::readable(actor, &chosen_rows);
     let previous = all
         .iter()
         .rev()
@@ -171,12 +162,8 @@ async fn compute_summary(
     let mut previous_by_ministry = std::collections::BTreeMap::new();
     let (online_change, movers_up, movers_down) = match previous {
         Some(prev) => {
-            let before = visible(
-                demarches::edition_values(db, prev.edition_date)
-                    .await?
-                    .map(|(_, r)| r)
-                    .unwrap_or_default(),
-            );
+            let before_rows = state.demarche_rows(prev.edition_date).await?;
+            let before = crate::cache::readable(actor, &before_rows);
             let pm = method(&prev.method).ok_or_else(|| {
                 AppError::Internal(anyhow::anyhow!("unknown method {}", prev.method))
             })?;

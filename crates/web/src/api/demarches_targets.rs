@@ -86,13 +86,10 @@ pub async fn progress_all(
     let mut history: BTreeMap<i64, Vec<(Date, f64)>> = BTreeMap::new();
     for e in demarches::editions(&state.db).await? {
         let Some(m) = method(&e.method) else { continue };
-        let rows = demarches::edition_values(&state.db, e.edition_date)
-            .await?
-            .map(|(_, r)| r)
-            .unwrap_or_default();
+        let rows = state.demarche_rows(e.edition_date).await?;
         for t in &stored {
-            let scoped: Vec<DemarcheValues> = match t.target.scope {
-                None => rows.clone(),
+            let scoped: std::borrow::Cow<[DemarcheValues]> = match t.target.scope {
+                None => std::borrow::Cow::Borrowed(&rows[..]),
                 Some(org) => rows.iter().filter(|r| r.ministry == org).cloned().collect(),
             };
             if let Some(s) = share(m, &t.target.slug, &scoped) {

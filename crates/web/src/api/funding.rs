@@ -317,12 +317,34 @@ pub struct FundingSummary {
 
 /// The fund with this code (default: the most recent one), and its report
 /// as of `as_of` over the applications `actor` reads.
+/// A fund, the windows, and the fund's report as of a day.
+pub type FundReportFor = (Fund, Vec<Window>, FundReport);
+
 pub async fn report_for(
     state: &AppState,
     actor: &Actor,
     code: Option<&str>,
     as_of: Date,
-) -> Result<(Fund, Vec<Window>, FundReport), AppError> {
+) -> Result<std::sync::Arc<FundReportFor>, AppError> {
+    if actor.sees_everything() {
+        // The same for whoever sees everything: kept while nothing is written.
+        let key = (code.map(str::to_ascii_lowercase), as_of);
+        return state
+            .fund_reports
+            .get(&state.db, key, || build_report(state, actor, code, as_of))
+            .await;
+    }
+    Ok(std::sync::Arc::new(
+        build_report(state, actor, code, as_of).await?,
+    ))
+}
+
+async fn build_report(
+    state: &AppState,
+    actor: &Actor,
+    code: Option<&str>,
+    as_of: Date,
+) -> Result<FundReportFor, AppError> {
     let funds = funding::funds(&state.db).await?;
     let fund = match code {
         Some(c) => funds.into_iter().find(|f| f.code.eq_ignore_ascii_case(c)),
@@ -348,7 +370,8 @@ pub async fn summary(
     let as_of = p
         .as_of
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    let (fund, windows, r) = report_for(&state, caller.actor(), p.fund.as_deref(), as_of).await?;
+    let shared = report_for(&state, caller.actor(), p.fund.as_deref(), as_of).await?;
+    let (fund, windows, r) = (*shared).clone();
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
     let org = |id: cosinum_domain::OrgId| {
         orgs.iter().find(|o| o.id == id).map_or_else(

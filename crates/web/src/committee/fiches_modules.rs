@@ -365,7 +365,8 @@ pub(super) async fn cloud(
             "Aucune application n'est inventoriée.",
         ));
     }
-    let (_, apps) = crate::api::cloud::evaluated(state, &reader, as_of).await?;
+    let shared = crate::api::cloud::evaluated(state, &reader, as_of).await?;
+    let (_, apps) = &*shared;
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
     let flagged: Vec<ObjectRef> = apps
         .iter()

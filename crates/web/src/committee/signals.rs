@@ -188,7 +188,7 @@ pub(super) async fn current_fund(
     };
     let r = crate::api::funding::report_for(state, &committee_reader(), Some(&fund.code), as_of)
         .await?;
-    Ok(Some(r))
+    Ok(Some((*r).clone()))
 }
 
 /// The ministries whose load exceeds their declared capacity in the
@@ -295,7 +295,8 @@ async fn cloud(
     as_of: Date,
     orgs: &[Organisation],
 ) -> Result<Vec<Signal>, AppError> {
-    let (_, apps) = crate::api::cloud::evaluated(state, &committee_reader(), as_of).await?;
+    let shared = crate::api::cloud::evaluated(state, &committee_reader(), as_of).await?;
+    let (_, apps) = &*shared;
     Ok(apps
         .iter()
         .filter(|(_, _, e)| e.verdict == Verdict::NonCompliant && e.sensitive == Some(true))

@@ -15,7 +15,7 @@ use time::Duration;
 
 use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
-use crate::api::cloud::{compliance_on, evaluated};
+use crate::api::cloud::{compliance_of, evaluated};
 use crate::charts;
 use crate::error::{AppError, PageError};
 use crate::format::number;
@@ -71,13 +71,16 @@ pub async fn dashboard(
             .map_err(|_| AppError::BadRequest(format!("Date invalide : {d}")))?,
         None => today,
     };
-    let c = compliance_on(&state, page.actor(), as_of).await?;
-    let (offers, apps) = evaluated(&state, page.actor(), as_of).await?;
+    let shared = evaluated(&state, page.actor(), as_of).await?;
+    let (offers, apps) = &*shared;
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let c = compliance_of(&apps, &orgs, as_of);
+    let codes: std::collections::HashMap<cosinum_domain::OrgId, &str> =
+        orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
     let code = |id: cosinum_domain::OrgId| {
-        orgs.iter()
-            .find(|o| o.id == id)
-            .map_or_else(|| id.to_string(), |o| o.code.clone())
+        codes
+            .get(&id)
+            .map_or_else(|| id.to_string(), |c| (*c).to_owned())
     };
     let bars: Vec<(String, f64)> = c
         .by_ministry
@@ -98,7 +101,7 @@ pub async fn dashboard(
     let mut pipeline: BTreeMap<String, usize> = BTreeMap::new();
     let mut sensitive_breaches = Vec::new();
     let mut expiring = Vec::new();
-    for (a, f, e) in &apps {
+    for (a, f, e) in apps {
         if let Some(h) = hosting_on(&f.hostings, as_of).get(&Environment::Production)
             && let Some(o) = offers.iter().find(|o| o.id == h.offer_id)
         {

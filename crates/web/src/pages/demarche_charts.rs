@@ -34,8 +34,8 @@ fn month_year(x: f64) -> String {
 
 /// `editions`: each edition's date, method and rows, oldest first; `shown`:
 /// the indicator slugs of `current`'s method to follow.
-pub fn evolution(
-    editions: &[(Date, &'static Method, Vec<DemarcheValues>)],
+pub fn evolution<R: AsRef<[DemarcheValues]>>(
+    editions: &[(Date, &'static Method, R)],
     current: &Method,
     shown: &[&str],
 ) -> Evolution {
@@ -53,6 +53,7 @@ pub fn evolution(
         .collect();
     let mut goal_rows = Vec::new();
     for (date, m, rows) in editions {
+        let rows = rows.as_ref();
         let o = online_share(m, rows);
         let x = f64::from(date.to_julian_day());
         if let (Some(s), Some(w)) = (o.strict_share, o.weighted_share) {

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
 use crate::api::demarches::demarche_resource;
+use crate::cache::readable;
 use crate::charts;
 use crate::error::{AppError, PageError};
 use crate::format::number;
@@ -188,17 +189,8 @@ pub async fn dashboard(
     let m = method(&chosen.method)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", chosen.method)))?;
     let actor = page.actor().clone();
-    let visible = |rows: Vec<DemarcheValues>| {
-        rows.into_iter()
-            .filter(|r| allows(Some(&actor), Access::Read, &demarche_resource(r.ministry)))
-            .collect::<Vec<_>>()
-    };
-    let rows = visible(
-        demarches::edition_values(db, chosen.edition_date)
-            .await?
-            .map(|(_, r)| r)
-            .unwrap_or_default(),
-    );
+    let chosen_rows = state.demarche_rows(chosen.edition_date).await?;
+    let rows = readable(&actor, &chosen_rows);
     let bilan = bilan(m, &rows)
         .into_iter()
         .map(|l| {
@@ -273,12 +265,7 @@ pub async fn dashboard(
     let before = match previous.and_then(|p| method(&p.method).map(|pm| (p, pm))) {
         Some((p, pm)) => by_ministry(
             pm,
-            &visible(
-                demarches::edition_values(db, p.edition_date)
-                    .await?
-                    .map(|(_, r)| r)
-                    .unwrap_or_default(),
-            ),
+            &readable(&actor, &state.demarche_rows(p.edition_date).await?),
         ),
         None => Default::default(),
     };
@@ -330,19 +317,21 @@ pub async fn dashboard(
         |_| false,
     );
     // Evolution across editions, each read under its own method.
-    let mut editions_rows = Vec::with_capacity(all.len());
+    let mut stored = Vec::with_capacity(all.len());
     for e in &all {
         let Some(em) = method(&e.method) else {
             continue;
         };
-        let r = visible(
-            demarches::edition_values(db, e.edition_date)
-                .await?
-                .map(|(_, r)| r)
-                .unwrap_or_default(),
-        );
-        editions_rows.push((e.edition_date, em, r));
+        stored.push((
+            e.edition_date,
+            em,
+            state.demarche_rows(e.edition_date).await?,
+        ));
     }
+    let editions_rows: Vec<_> = stored
+        .iter()
+        .map(|(d, em, r)| (*d, *em, readable(&actor, r)))
+        .collect();
     let evolution = super::demarche_charts::evolution(&editions_rows, m, &shown);
     let today = time::OffsetDateTime::now_utc().date();
     let targets = crate::api::demarches_targets::progress_all(&state, page.actor(), today)

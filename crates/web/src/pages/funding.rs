@@ -108,13 +108,14 @@ pub async fn dashboard(
 ) -> Result<Response, PageError> {
     let as_of =
         parse_day(q.date.as_deref())?.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    let (fund, windows, r) = report_for(
+    let shared = report_for(
         &state,
         page.actor(),
         q.fonds.as_deref().filter(|s| !s.is_empty()),
         as_of,
     )
     .await?;
+    let (fund, windows, r) = &*shared;
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
     let code = |id: cosinum_domain::OrgId| {
         orgs.iter()
