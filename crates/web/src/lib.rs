@@ -73,6 +73,11 @@ pub struct AppState {
     /// Funds' reports as the DINUM sees them, by fund code and day.
     pub fund_reports:
         Arc<cache::KeyedCache<(Option<String>, time::Date), api::funding::FundReportFor>>,
+    /// The observatory's evolution charts as the DINUM sees them, by edition.
+    pub demarche_evolutions: Arc<cache::KeyedCache<time::Date, pages::demarche_charts::Evolution>>,
+    /// The démarches' targets as the DINUM sees them, by day.
+    pub target_progress:
+        Arc<cache::KeyedCache<time::Date, Vec<api::demarches_targets::TargetProgress>>>,
     /// The observatory's summaries as the DINUM sees them, by edition.
     pub demarche_summaries: Arc<cache::KeyedCache<Option<time::Date>, api::demarches::Summary>>,
 }
@@ -119,6 +124,8 @@ impl AppState {
             demarche_rows: Arc::default(),
             cloud_evaluations: Arc::default(),
             fund_reports: Arc::default(),
+            demarche_evolutions: Arc::default(),
+            target_progress: Arc::default(),
         }
     }
 }

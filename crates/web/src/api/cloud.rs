@@ -140,7 +140,7 @@ pub async fn compliance_on(
     let shared = evaluated(state, actor, as_of).await?;
     let (_, apps) = &*shared;
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
-    Ok(compliance_of(&apps, &orgs, as_of))
+    Ok(compliance_of(apps, &orgs, as_of))
 }
 
 /// Compliance per ministry of applications already evaluated as of `as_of`.

@@ -501,31 +501,24 @@ pub async fn edition_movers(
     };
     let pm = method(&previous.method)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method")))?;
-    let load = |date| async move {
-        Ok::<_, AppError>(
-            demarches::edition_values(&state.db, date)
-                .await?
-                .map(|(_, r)| r)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| allows(Some(actor), Access::Read, &demarche_resource(r.ministry)))
-                .collect::<Vec<_>>(),
-        )
-    };
-    let before = load(previous.edition_date).await?;
-    let after = load(e.edition_date).await?;
+    let before_rows = state.demarche_rows(previous.edition_date).await?;
+    let after_rows = state.demarche_rows(e.edition_date).await?;
+    let before = crate::cache::readable(actor, &before_rows);
+    let after = crate::cache::readable(actor, &after_rows);
     let (up, down) = movers(pm, &before, m, &after);
     let list = demarches::list(&state.db).await?;
+    let by_id: std::collections::HashMap<i64, _> = list.iter().map(|d| (d.id, d)).collect();
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let org_by_id: std::collections::HashMap<_, _> = orgs.iter().map(|o| (o.id, o)).collect();
     let describe = |mv: &cosinum_domain::demarches::shares::Mover| {
-        let d = list.iter().find(|d| d.id == mv.demarche_id);
+        let d = by_id.get(&mv.demarche_id).copied();
         let i = m.indicator(mv.slug);
         let label = |a: &Assessment| a.code().and_then(|c| i?.level(c)).map(|l| l.label_fr);
         MoverDto {
             demarche_id: mv.demarche_id,
             name: d.map_or_else(String::new, |d| d.name.clone()),
             ministry: d
-                .and_then(|d| orgs.iter().find(|o| o.id == d.organisation_id))
+                .and_then(|d| org_by_id.get(&d.organisation_id).copied())
                 .map_or_else(String::new, |o| o.code.clone()),
             slug: mv.slug,
             indicator: i.map_or(mv.slug, |i| i.label_fr),

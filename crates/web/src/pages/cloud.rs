@@ -74,7 +74,7 @@ pub async fn dashboard(
     let shared = evaluated(&state, page.actor(), as_of).await?;
     let (offers, apps) = &*shared;
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
-    let c = compliance_of(&apps, &orgs, as_of);
+    let c = compliance_of(apps, &orgs, as_of);
     let codes: std::collections::HashMap<cosinum_domain::OrgId, &str> =
         orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
     let code = |id: cosinum_domain::OrgId| {

@@ -12,6 +12,7 @@ use crate::charts::{self, Series};
 use crate::format::number;
 
 /// The charts and the tables of their data.
+#[derive(Clone)]
 pub struct Evolution {
     pub online_svg: String,
     /// Edition, method, strict share, weighted share.

@@ -15,7 +15,7 @@ mod committee;
 mod committee_decisions;
 mod committee_sheet;
 mod demarche_bulk;
-mod demarche_charts;
+pub(crate) mod demarche_charts;
 mod demarche_files;
 mod demarche_forms;
 mod demarche_page;
