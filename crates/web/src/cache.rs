@@ -42,15 +42,42 @@ pub fn readable<'a>(
     )
 }
 
-/// Values of `T` by key, dropped together when the history moves.
+/// What the observatory's figures are computed from: démarches (their
+/// values are recorded on them, whoever writes them: forms, imports,
+/// campaigns), editions, targets, and organisations (codes, names, merges).
+pub const DEMARCHES_TYPES: &[&str] = &[
+    "demarche",
+    "demarche_edition",
+    "demarche_target",
+    "organisation",
+];
+
+/// Values of `T` by key, dropped together when the history moves — or,
+/// for a cache that names what it is computed from, when the history moves
+/// on one of those kinds of objects.
 pub struct KeyedCache<K, T> {
     slot: tokio::sync::Mutex<Slot<K, T>>,
+    /// The object types whose writes change the values (`None`: any write).
+    depends_on: Option<&'static [&'static str]>,
 }
 
 impl<K, T> Default for KeyedCache<K, T> {
     fn default() -> Self {
         Self {
             slot: tokio::sync::Mutex::new(None),
+            depends_on: None,
+        }
+    }
+}
+
+impl<K, T> KeyedCache<K, T> {
+    /// A cache whose values change only with writes to objects of `types`:
+    /// other writes (a project edited, a user signing in) keep it. Values
+    /// that take seconds to compute at scale then survive unrelated work.
+    pub fn depending_on(types: &'static [&'static str]) -> Self {
+        Self {
+            slot: tokio::sync::Mutex::new(None),
+            depends_on: Some(types),
         }
     }
 }
@@ -67,6 +94,15 @@ impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
         // older position beside newer data, which only costs a reload.
         let now = audit::current_position(db).await?;
         let mut slot = self.slot.lock().await;
+        if let (Some(types), Some((at, _))) = (self.depends_on, slot.as_mut())
+            && *at != now
+            && !audit::types_since(db, *at)
+                .await?
+                .iter()
+                .any(|t| types.contains(&t.as_str()))
+        {
+            *at = now;
+        }
         let fresh = matches!(slot.as_ref(), Some((at, map)) if *at == now && map.len() < MAX_KEYS);
         let (_, map) = match slot.as_mut() {
             Some(entry) if fresh => entry,

@@ -75,9 +75,25 @@ pub struct AppState {
         Arc<cache::KeyedCache<(Option<String>, time::Date), api::funding::FundReportFor>>,
     /// The observatory's evolution charts as the DINUM sees them, by edition.
     pub demarche_evolutions: Arc<cache::KeyedCache<time::Date, pages::demarche_charts::Evolution>>,
+    /// The portfolio's half-yearly trend as the DINUM sees it, by first and
+    /// last day and method.
+    pub portfolio_trends: Arc<
+        cache::KeyedCache<
+            (time::Date, time::Date, &'static str),
+            Vec<(
+                time::Date,
+                cosinum_domain::projects::edition::EditionFigures,
+            )>,
+        >,
+    >,
+    /// The démarches dashboard's edition-wide parts, for whoever sees everything.
+    pub(crate) demarche_views:
+        Arc<cache::KeyedCache<time::Date, pages::demarches_view::EditionView>>,
     /// The démarches' targets as the DINUM sees them, by day.
     pub target_progress:
         Arc<cache::KeyedCache<time::Date, Vec<api::demarches_targets::TargetProgress>>>,
+    /// The observatory's editions with their counts.
+    pub demarche_editions: Arc<cache::KeyedCache<(), Vec<cosinum_store::demarches::Edition>>>,
     /// The observatory's summaries as the DINUM sees them, by edition.
     pub demarche_summaries: Arc<cache::KeyedCache<Option<time::Date>, api::demarches::Summary>>,
 }
@@ -104,6 +120,19 @@ impl AppState {
             })
             .await
     }
+
+    /// The observatory's editions, oldest first, each with its number of
+    /// démarches (counting them reads every value: shared while nothing is
+    /// written).
+    pub async fn demarche_editions(
+        &self,
+    ) -> Result<Arc<Vec<cosinum_store::demarches::Edition>>, error::AppError> {
+        self.demarche_editions
+            .get(&self.db, (), || async {
+                Ok(cosinum_store::demarches::editions(&self.db).await?)
+            })
+            .await
+    }
 }
 
 impl AppState {
@@ -120,12 +149,15 @@ impl AppState {
             publications: Arc::default(),
             oidc,
             portfolio_inputs: Arc::default(),
-            demarche_summaries: Arc::default(),
-            demarche_rows: Arc::default(),
+            demarche_summaries: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
+            demarche_rows: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             cloud_evaluations: Arc::default(),
             fund_reports: Arc::default(),
-            demarche_evolutions: Arc::default(),
-            target_progress: Arc::default(),
+            demarche_evolutions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
+            portfolio_trends: Arc::default(),
+            demarche_views: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
+            demarche_editions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
+            target_progress: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! against the drift of the ministry's major projects). One function builds
 //! it for the API and the dashboard, so they always agree (CTR §B).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cosinum_domain::OrgId;
 use cosinum_domain::organisation::Organisation;
@@ -148,23 +148,29 @@ pub fn build(
         .copied()
         .filter(|p| same_kind(*p, period) && *p <= period)
         .collect();
+    // Returns by ministry and period, gathered once: each ministry's trend
+    // then reads its own (a scan of every return per ministry and period is
+    // quadratic in the number of ministries).
+    let mut by_org_period: HashMap<(OrgId, &str), Vec<&HrReturn>> = HashMap::new();
+    for r in all {
+        by_org_period
+            .entry((r.organisation_id, r.period.as_str()))
+            .or_default()
+            .push(r);
+    }
     let trend_of = |org: OrgId| -> Vec<TrendPoint> {
         of_kind
             .iter()
             .filter_map(|p| {
                 let c = p.code();
-                let rs: Vec<&HrReturn> = all
-                    .iter()
-                    .filter(|r| r.organisation_id == org && r.period == c)
-                    .collect();
-                (!rs.is_empty()).then(|| {
-                    let x = rates(rs);
-                    TrendPoint {
-                        period: c,
-                        turnover: x.turnover,
-                        vacancy_rate: x.vacancy_rate,
-                        external_share: x.external_share,
-                    }
+                // A ministry without a return that period has no point (and
+                // the map holds no empty list).
+                let x = rates(by_org_period.get(&(org, c.as_str()))?.iter().copied());
+                Some(TrendPoint {
+                    period: c,
+                    turnover: x.turnover,
+                    vacancy_rate: x.vacancy_rate,
+                    external_share: x.external_share,
                 })
             })
             .collect()
@@ -212,10 +218,15 @@ pub fn build(
         .collect();
     let delivery = projects.map_or_else(Vec::new, |inputs| {
         let report = inputs.report(period.end(), &edition::DINUM_2017, &visible);
+        let groups: HashMap<&str, _> = report
+            .by_ministry
+            .iter()
+            .map(|g| (g.key.as_str(), g))
+            .collect();
         by_ministry
             .iter()
             .map(|m| {
-                let g = report.by_ministry.iter().find(|g| g.key == m.ministry);
+                let g = groups.get(m.ministry.as_str()).copied();
                 DeliveryPoint {
                     ministry: m.ministry.clone(),
                     turnover: m.rates.turnover,

@@ -181,3 +181,62 @@ async fn demarches_dashboard_page(app: &TestApp) {
     assert_eq!(app.status(&app.client(), "/demarches").await, 303);
 }
 dual_test!(demarches_dashboard_page);
+
+/// Runs `sql` straight on the test database (behind the application's back).
+async fn execute(app: &TestApp, sql: &'static str) {
+    match &app.db {
+        cosinum_store::Db::Sqlite(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+        cosinum_store::Db::Postgres(p) => sqlx::query(sql).execute(p).await.map(|_| ()),
+    }
+    .expect("sql");
+}
+
+/// The observatory's figures are kept across writes to other kinds of
+/// objects and recomputed after a write to démarches. To see which, a value
+/// is changed behind the application's back (no history line): the figures
+/// show it only once they are recomputed.
+async fn demarches_caches_follow_their_writes(app: &TestApp) {
+    let steering = app.token(STEERING, false).await;
+    const SUMMARY: &str = "/api/v1/demarches/summary?edition=2025-12-31";
+    let strict = |s: &Value| s["online"]["strict_count"].as_i64().expect("strict count");
+    // Unrelated history first, so that the démarches written by the demo lie
+    // further back than a cache looks (audit::LOOKBACK).
+    execute(
+        app,
+        "INSERT INTO audit_log (at, actor_user_id, actor_label, via, request_id, object_type, \
+         object_id, object_version, action, changes) SELECT at, actor_user_id, actor_label, via, \
+         request_id, 'project', object_id, object_version, action, changes FROM audit_log \
+         ORDER BY id DESC LIMIT 100",
+    )
+    .await;
+    let before: Value = app.get_json(SUMMARY, &steering).await;
+    let counted = strict(&before);
+    execute(
+        app,
+        "UPDATE demarche_values SET raw = 'Non' WHERE slug = 'online' AND raw = 'Oui' \
+         AND edition_id = (SELECT id FROM demarche_editions WHERE edition_date = '2025-12-31') \
+         AND demarche_id = (SELECT MIN(v.demarche_id) FROM demarche_values v \
+             JOIN demarche_editions e ON e.id = v.edition_id \
+             WHERE e.edition_date = '2025-12-31' AND v.slug = 'online' AND v.raw = 'Oui')",
+    )
+    .await;
+    app.disable(READER_MININT).await;
+    let kept: Value = app.get_json(SUMMARY, &steering).await;
+    assert_eq!(strict(&kept), counted, "a user's change keeps the figures");
+    let (status, body) = app
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/demarches/editions",
+            &steering,
+            serde_json::json!({"edition_date": "2020-06-30"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let after: Value = app.get_json(SUMMARY, &steering).await;
+    assert_eq!(
+        strict(&after),
+        counted - 1,
+        "an edition opened: the figures are read again"
+    );
+}
+dual_test!(demarches_caches_follow_their_writes);

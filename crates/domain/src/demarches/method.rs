@@ -172,28 +172,39 @@ pub enum RawValue {
 /// Lower-case, accents removed, typographic apostrophes straightened and
 /// inner whitespace collapsed: the key used to compare French labels.
 pub(crate) fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        for c in word.chars().flat_map(char::to_lowercase) {
-            match c {
-                'à' | 'â' | 'ä' | 'á' => out.push('a'),
-                'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-                'î' | 'ï' | 'í' => out.push('i'),
-                'ô' | 'ö' | 'ó' => out.push('o'),
-                'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-                'ÿ' => out.push('y'),
-                'ç' => out.push('c'),
-                'œ' => out.push_str("oe"),
-                'æ' => out.push_str("ae"),
-                '’' | '‘' | 'ʼ' => out.push('\''),
-                c => out.push(c),
-            }
-        }
-    }
-    out
+    folded(s).collect()
+}
+
+/// The characters of [`fold`]`(s)`, without building the string: comparing a
+/// value with each spelling of each level must not allocate (dashboards
+/// assess millions of values).
+fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.split_whitespace().enumerate().flat_map(|(i, word)| {
+        (i > 0).then_some(' ').into_iter().chain(
+            word.chars()
+                .flat_map(char::to_lowercase)
+                .flat_map(fold_char),
+        )
+    })
+}
+
+/// One lower-case character folded: accents removed, ligatures split,
+/// typographic apostrophes straightened.
+fn fold_char(c: char) -> impl Iterator<Item = char> {
+    let (first, second) = match c {
+        'à' | 'â' | 'ä' | 'á' => ('a', None),
+        'é' | 'è' | 'ê' | 'ë' => ('e', None),
+        'î' | 'ï' | 'í' => ('i', None),
+        'ô' | 'ö' | 'ó' => ('o', None),
+        'ù' | 'û' | 'ü' | 'ú' => ('u', None),
+        'ÿ' => ('y', None),
+        'ç' => ('c', None),
+        'œ' => ('o', Some('e')),
+        'æ' => ('a', Some('e')),
+        '’' | '‘' | 'ʼ' => ('\'', None),
+        c => (c, None),
+    };
+    std::iter::once(first).chain(second)
 }
 
 /// Folded spellings of "not applicable" (DM §1.4: "n/a" = not applicable).
@@ -316,11 +327,21 @@ pub fn assess(indicator: &Indicator, value: &RawValue) -> Assessment {
         RawValue::NotApplicable => Assessment::NotApplicable,
         RawValue::NotYetMeasured => Assessment::NotYetMeasured,
         RawValue::Text(t) => {
-            let key = fold(t);
-            indicator
+            // Most stored values are spelled as the catalogue spells them: an
+            // exact match skips folding. It finds the level folding would
+            // find, since no two levels' spellings fold alike (see tests).
+            let exact = indicator
                 .levels
                 .iter()
-                .find(|l| l.values.iter().any(|v| fold(v) == key))
+                .find(|l| l.values.contains(&t.as_str()));
+            exact
+                .or_else(|| {
+                    let key = fold(t);
+                    indicator
+                        .levels
+                        .iter()
+                        .find(|l| l.values.iter().any(|v| folded(v).eq(key.chars())))
+                })
                 .map(Assessment::of)
                 .unwrap_or_else(|| {
                     Assessment::Invalid(format!(

@@ -6,6 +6,7 @@
 //! Every count states its denominator and its exclusions: a row is never
 //! dropped silently (DM §1.9, "the denominator moves").
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -83,7 +84,7 @@ pub struct OnlineShare {
 ///   So `denominator + not_measured + invalid == rows.len()`.
 ///
 /// A method without an `online` indicator counts every row as not measured.
-pub fn online_share(method: &Method, rows: &[DemarcheValues]) -> OnlineShare {
+pub fn online_share(method: &Method, rows: &[impl Borrow<DemarcheValues>]) -> OnlineShare {
     let mut s = OnlineShare {
         denominator: 0,
         strict_count: 0,
@@ -98,7 +99,7 @@ pub fn online_share(method: &Method, rows: &[DemarcheValues]) -> OnlineShare {
         return s;
     };
     for row in rows {
-        match row.assess(online) {
+        match row.borrow().assess(online) {
             Assessment::Level { code, .. } => match online_weight(code) {
                 Some(w) => {
                     s.denominator += 1;
@@ -137,7 +138,7 @@ pub struct GoalShare {
 }
 
 /// Goal share of one indicator.
-pub fn goal_share(indicator: &Indicator, rows: &[DemarcheValues]) -> GoalShare {
+pub fn goal_share(indicator: &Indicator, rows: &[impl Borrow<DemarcheValues>]) -> GoalShare {
     let mut g = GoalShare {
         slug: indicator.slug,
         reached: 0,
@@ -148,7 +149,7 @@ pub fn goal_share(indicator: &Indicator, rows: &[DemarcheValues]) -> GoalShare {
         excluded_invalid: 0,
     };
     for row in rows {
-        match row.assess(indicator) {
+        match row.borrow().assess(indicator) {
             Assessment::Level { goal, .. } => {
                 g.denominator += 1;
                 g.reached += usize::from(goal);
@@ -171,7 +172,7 @@ pub fn goal_share(indicator: &Indicator, rows: &[DemarcheValues]) -> GoalShare {
 /// denominator and counted. Unlike VDE's radar (DM §1.6), démarches with
 /// online = "Non" are **not** excluded here: filter `rows` first to get the
 /// radar's figure.
-pub fn goal_shares(method: &Method, rows: &[DemarcheValues]) -> Vec<GoalShare> {
+pub fn goal_shares(method: &Method, rows: &[impl Borrow<DemarcheValues>]) -> Vec<GoalShare> {
     method
         .indicators
         .iter()
@@ -196,10 +197,11 @@ pub fn by_group<K: Ord>(
     rows: &[DemarcheValues],
     key: impl Fn(&DemarcheValues) -> Option<K>,
 ) -> BTreeMap<K, (OnlineShare, Vec<GoalShare>)> {
-    let mut groups: BTreeMap<K, Vec<DemarcheValues>> = BTreeMap::new();
+    // Grouped by reference: a group's rows are read, never copied.
+    let mut groups: BTreeMap<K, Vec<&DemarcheValues>> = BTreeMap::new();
     for row in rows {
         if let Some(k) = key(row) {
-            groups.entry(k).or_default().push(row.clone());
+            groups.entry(k).or_default().push(row);
         }
     }
     groups

@@ -318,29 +318,57 @@ pub async fn edition_values(
     db: &Db,
     date: Date,
 ) -> StoreResult<Option<(Edition, Vec<DemarcheValues>)>> {
-    let Some(edition) = editions(db)
-        .await?
-        .into_iter()
-        .find(|e| e.edition_date == date)
-    else {
+    let found: Option<(i64, Date, String, String)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT id, edition_date, method, source FROM demarche_editions WHERE edition_date = $1")
+        .bind(date).fetch_optional(p).await)?;
+    let Some((id, edition_date, method, source)) = found else {
         return Ok(None);
     };
-    let rows: Vec<(i64, i64, String, String)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT v.demarche_id, d.organisation_id, v.slug, v.raw FROM demarche_values v \
-         JOIN demarches d ON d.id = v.demarche_id WHERE v.edition_id = $1 AND d.archived_at IS NULL \
-         ORDER BY v.demarche_id")
-        .bind(edition.id).fetch_all(p).await)?;
+    // One row per démarche, its values gathered as a JSON object: an edition
+    // holds a dozen values per démarche, and rows, not bytes, are what
+    // reading costs (hundreds of thousands at scale).
+    let sql = match db.backend() {
+        crate::Backend::Sqlite => {
+            "SELECT v.demarche_id, d.organisation_id, d.archived_at IS NULL, \
+             json_group_object(v.slug, v.raw) FROM demarche_values v \
+             JOIN demarches d ON d.id = v.demarche_id WHERE v.edition_id = $1 \
+             GROUP BY v.demarche_id, d.organisation_id, d.archived_at ORDER BY v.demarche_id"
+        }
+        crate::Backend::Postgres => {
+            "SELECT v.demarche_id, d.organisation_id, d.archived_at IS NULL, \
+             json_object_agg(v.slug, v.raw)::text FROM demarche_values v \
+             JOIN demarches d ON d.id = v.demarche_id WHERE v.edition_id = $1 \
+             GROUP BY v.demarche_id, d.organisation_id, d.archived_at ORDER BY v.demarche_id"
+        }
+    };
+    let rows: Vec<(i64, i64, bool, String)> =
+        on_pool!(db, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
+    let edition = Edition {
+        id,
+        edition_date,
+        method,
+        source,
+        // As `editions` counts them: archived démarches too.
+        demarches: rows.len() as i64,
+    };
     let mut by_demarche: BTreeMap<i64, DemarcheValues> = BTreeMap::new();
-    for (demarche_id, org, slug, raw) in rows {
-        by_demarche
-            .entry(demarche_id)
-            .or_insert_with(|| DemarcheValues {
+    for (demarche_id, org, current, values) in rows {
+        if !current {
+            continue;
+        }
+        let values: BTreeMap<String, String> = serde_json::from_str(&values)
+            .map_err(|e| anyhow::anyhow!("values of démarche {demarche_id}: {e}"))?;
+        by_demarche.insert(
+            demarche_id,
+            DemarcheValues {
                 demarche_id,
                 ministry: OrgId(org),
-                values: BTreeMap::new(),
-            })
-            .values
-            .insert(slug, parse_raw(&raw));
+                values: values
+                    .into_iter()
+                    .map(|(slug, raw)| (slug, parse_raw(&raw)))
+                    .collect(),
+            },
+        );
     }
     Ok(Some((edition, by_demarche.into_values().collect())))
 }

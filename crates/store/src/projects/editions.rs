@@ -144,34 +144,47 @@ pub struct PortfolioData {
 
 impl PortfolioData {
     pub async fn load(db: &Db) -> StoreResult<PortfolioData> {
-        let projects = super::list(db, false).await?;
-        let mut baselines: HashMap<i64, Vec<Baseline>> = HashMap::new();
-        for b in super::baselines::list_all(db).await? {
-            baselines
-                .entry(b.project_id)
-                .or_default()
-                .push(b.baseline());
-        }
-        let mut estimates: HashMap<i64, Vec<Estimate>> = HashMap::new();
-        for r in super::reviews::list_all_figures(db).await? {
-            estimates
-                .entry(r.project_id)
-                .or_default()
-                .push(r.estimate());
-        }
-        let rows: Vec<(Date, i64)> = on_pool!(db, p => sqlx::query_as(
-            "SELECT e.as_of, m.project_id FROM edition_projects m JOIN portfolio_editions e ON e.id = m.edition_id")
-            .fetch_all(p)
-            .await)?;
-        let mut editions: BTreeMap<Date, HashSet<i64>> = BTreeMap::new();
-        for (as_of, project) in rows {
-            editions.entry(as_of).or_default().insert(project);
-        }
+        // Four independent reads, each on its own pooled connection and task:
+        // decoding tens of thousands of rows then uses every core. (Like the
+        // sequential reads before, they are not one snapshot; the caches
+        // keyed on the audit history reload after any write.)
+        let projects = spawn_read(db, |db| async move { super::list(&db, false).await });
+        let baselines = spawn_read(db, |db| async move {
+            let mut by_project: HashMap<i64, Vec<Baseline>> = HashMap::new();
+            for b in super::baselines::list_all(&db).await? {
+                by_project
+                    .entry(b.project_id)
+                    .or_default()
+                    .push(b.baseline());
+            }
+            Ok(by_project)
+        });
+        let estimates = spawn_read(db, |db| async move {
+            let mut by_project: HashMap<i64, Vec<Estimate>> = HashMap::new();
+            for r in super::reviews::list_all_figures(&db).await? {
+                by_project
+                    .entry(r.project_id)
+                    .or_default()
+                    .push(r.estimate());
+            }
+            Ok(by_project)
+        });
+        let editions = spawn_read(db, |db| async move {
+            let rows: Vec<(Date, i64)> = on_pool!(&db, p => sqlx::query_as(
+                "SELECT e.as_of, m.project_id FROM edition_projects m JOIN portfolio_editions e ON e.id = m.edition_id")
+                .fetch_all(p)
+                .await)?;
+            let mut editions: BTreeMap<Date, HashSet<i64>> = BTreeMap::new();
+            for (as_of, project) in rows {
+                editions.entry(as_of).or_default().insert(project);
+            }
+            Ok(editions)
+        });
         Ok(PortfolioData {
-            projects,
-            baselines,
-            estimates,
-            editions,
+            projects: joined(projects).await?,
+            baselines: joined(baselines).await?,
+            estimates: joined(estimates).await?,
+            editions: joined(editions).await?,
         })
     }
 
@@ -200,4 +213,20 @@ impl PortfolioData {
             })
             .collect()
     }
+}
+
+/// Runs one read of [`PortfolioData::load`] on a task of its own.
+fn spawn_read<T, F, Fut>(db: &Db, read: F) -> tokio::task::JoinHandle<StoreResult<T>>
+where
+    T: Send + 'static,
+    F: FnOnce(Db) -> Fut,
+    Fut: std::future::Future<Output = StoreResult<T>> + Send + 'static,
+{
+    tokio::spawn(read(db.clone()))
+}
+
+/// The result of a read started by [`spawn_read`]; a panic in it is an error.
+async fn joined<T>(task: tokio::task::JoinHandle<StoreResult<T>>) -> StoreResult<T> {
+    task.await
+        .map_err(|e| crate::StoreError::Other(anyhow::anyhow!("portfolio read failed: {e}")))?
 }

@@ -143,7 +143,7 @@ async fn compute_summary(
     edition: Option<Date>,
 ) -> Result<Summary, AppError> {
     let db = &state.db;
-    let all = demarches::editions(db).await?;
+    let all = state.demarche_editions().await?;
     let edition = match edition {
         Some(d) => all
             .iter()
@@ -239,5 +239,5 @@ pub async fn editions(
     State(state): State<AppState>,
     _caller: ApiCaller,
 ) -> Result<Json<Vec<demarches::Edition>>, ApiError> {
-    Ok(Json(demarches::editions(&state.db).await?))
+    Ok(Json(state.demarche_editions().await?.to_vec()))
 }

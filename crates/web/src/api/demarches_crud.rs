@@ -488,7 +488,7 @@ pub async fn edition_movers(
     edition: Option<Date>,
 ) -> Result<Movers, AppError> {
     let (e, m) = find_edition(state, edition).await?;
-    let all = demarches::editions(&state.db).await?;
+    let all = state.demarche_editions().await?;
     let previous = all.iter().rev().find(|x| x.edition_date < e.edition_date);
     let mut out = Movers {
         edition: e.edition_date,

@@ -87,10 +87,10 @@ pub async fn find_edition(
     state: &AppState,
     date: Option<Date>,
 ) -> Result<(Edition, &'static Method), AppError> {
-    let all = demarches::editions(&state.db).await?;
+    let all = state.demarche_editions().await?;
     let e = match date {
-        Some(d) => all.into_iter().find(|e| e.edition_date == d),
-        None => all.into_iter().last(),
+        Some(d) => all.iter().find(|e| e.edition_date == d).cloned(),
+        None => all.last().cloned(),
     }
     .ok_or(AppError::NotFound)?;
     let m = method(&e.method)
@@ -349,7 +349,7 @@ pub struct Bilan {
 
 /// The bilan of `year` over the démarches `actor` may read.
 pub async fn year_bilan(state: &AppState, actor: &Actor, year: i32) -> Result<Bilan, AppError> {
-    let all = demarches::editions(&state.db).await?;
+    let all = state.demarche_editions().await?;
     let dated: Vec<(Date, &Edition)> = all.iter().map(|e| (e.edition_date, e)).collect();
     let (date, e) = edition_for_year_end(&dated, year).ok_or_else(|| {
         AppError::BadRequest(format!("Aucune édition au plus tard le 31/12/{year}."))

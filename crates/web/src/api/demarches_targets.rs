@@ -13,7 +13,7 @@ use cosinum_domain::demarches::method;
 use cosinum_domain::demarches::shares::{DemarcheValues, ONLINE, goal_shares, online_share};
 use cosinum_domain::demarches::targets::{ProgressStatus, Target, progress};
 use cosinum_domain::{OrgId, ValidationError};
-use cosinum_store::demarches::{self, targets};
+use cosinum_store::demarches::targets;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
@@ -101,7 +101,7 @@ async fn compute_progress(
         .collect();
     let orgs = cosinum_store::organisations::list(&state.db, true).await?;
     let mut history: BTreeMap<i64, Vec<(Date, f64)>> = BTreeMap::new();
-    for e in demarches::editions(&state.db).await? {
+    for e in state.demarche_editions().await?.iter() {
         let Some(m) = method(&e.method) else { continue };
         let rows = state.demarche_rows(e.edition_date).await?;
         for t in &stored {

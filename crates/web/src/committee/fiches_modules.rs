@@ -36,7 +36,7 @@ pub(super) async fn demarches(
     as_of: Date,
     objects: &[ObjectRef],
 ) -> Result<Fiche, AppError> {
-    let editions = cosinum_store::demarches::editions(&state.db).await?;
+    let editions = state.demarche_editions().await?;
     let Some(edition) = edition_as_of(editions.iter().map(|e| e.edition_date), as_of) else {
         return Ok(no_data(
             Topic::Demarches,

@@ -140,7 +140,7 @@ async fn bulk_page(
                 .collect(),
         })
         .collect();
-    let all_editions = demarches::editions(&state.db).await?;
+    let all_editions = state.demarche_editions().await?;
     Ok(BulkPage {
         layout: Layout::new(
             &page.ctx,

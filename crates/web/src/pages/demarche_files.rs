@@ -53,7 +53,7 @@ fn layout(page: &SignedPage) -> Layout {
 }
 
 async fn blank(state: &AppState, page: &SignedPage) -> Result<ImportPage, PageError> {
-    let editions = cosinum_store::demarches::editions(&state.db).await?;
+    let editions = state.demarche_editions().await?;
     Ok(ImportPage {
         layout: layout(page),
         editions: editions
@@ -193,7 +193,7 @@ pub async fn bilan(
     page: SignedPage,
     Query(q): Query<BilanQuery>,
 ) -> Result<Response, PageError> {
-    let editions = cosinum_store::demarches::editions(&state.db).await?;
+    let editions = state.demarche_editions().await?;
     let latest = editions
         .last()
         .map(|e| e.edition_date.year())

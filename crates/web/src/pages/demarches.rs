@@ -6,9 +6,8 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use cosinum_domain::authz::{Access, allows};
-use cosinum_domain::demarches::bilan::bilan;
 use cosinum_domain::demarches::method::method;
-use cosinum_domain::demarches::shares::{DemarcheValues, by_ministry, goal_shares};
+use cosinum_domain::demarches::shares::DemarcheValues;
 use cosinum_store::demarches;
 use serde::Deserialize;
 
@@ -16,7 +15,6 @@ use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
 use crate::api::demarches::demarche_resource;
 use crate::cache::readable;
-use crate::charts;
 use crate::error::{AppError, PageError};
 use crate::format::number;
 use crate::identity::SignedPage;
@@ -112,12 +110,9 @@ struct DashboardPage {
     editions: Vec<Opt>,
     edition_fr: String,
     method_label: &'static str,
-    count: usize,
-    bilan: Vec<(String, String, String, String)>,
-    goals: Vec<(String, bool, Cell, String)>,
+    /// Edition-wide figures, goals, ministries and movers.
+    view: std::sync::Arc<super::demarches_view::EditionView>,
     columns: Vec<String>,
-    ministries: Vec<(String, Vec<Cell>)>,
-    ministry_svg: String,
     /// The chosen ministry's administrations: name, then the same cells as
     /// `ministries` without the change column.
     administrations: Vec<(String, Vec<Cell>)>,
@@ -127,49 +122,7 @@ struct DashboardPage {
     edition_value: String,
     ministry: String,
     listed: Vec<(i64, String, String, String)>,
-    previous_fr: String,
-    movers_up: Vec<MoverLine>,
-    movers_down: Vec<MoverLine>,
     can_write: bool,
-}
-
-/// A démarche that moved since the previous edition, and on what.
-struct MoverLine {
-    id: i64,
-    name: String,
-    ministry: String,
-    moves: String,
-}
-
-/// Top movers: démarches ranked by the number of indicators that moved in
-/// one direction (then by name), at most `TOP_MOVERS`.
-const TOP_MOVERS: usize = 10;
-
-fn top_movers(moves: &[crate::api::demarches_crud::MoverDto]) -> Vec<MoverLine> {
-    let mut by: std::collections::BTreeMap<i64, MoverLine> = std::collections::BTreeMap::new();
-    let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
-    for m in moves {
-        let line = by.entry(m.demarche_id).or_insert_with(|| MoverLine {
-            id: m.demarche_id,
-            name: m.name.clone(),
-            ministry: m.ministry.clone(),
-            moves: String::new(),
-        });
-        if !line.moves.is_empty() {
-            line.moves.push_str(" ; ");
-        }
-        line.moves.push_str(&format!(
-            "{} : {} → {}",
-            m.indicator,
-            m.before.unwrap_or("—"),
-            m.after.unwrap_or("—")
-        ));
-        *counts.entry(m.demarche_id).or_default() += 1;
-    }
-    let mut lines: Vec<MoverLine> = by.into_values().collect();
-    lines.sort_by(|a, b| counts[&b.id].cmp(&counts[&a.id]).then(a.name.cmp(&b.name)));
-    lines.truncate(TOP_MOVERS);
-    lines
 }
 
 /// The online share and the goals across every edition, each read under its
@@ -205,7 +158,7 @@ pub async fn dashboard(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
     let db = &state.db;
-    let all = demarches::editions(db).await?;
+    let all = state.demarche_editions().await?;
     let chosen = match q.edition.as_deref().filter(|e| !e.is_empty()) {
         Some(e) => all
             .iter()
@@ -216,59 +169,7 @@ pub async fn dashboard(
     let m = method(&chosen.method)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", chosen.method)))?;
     let actor = page.actor().clone();
-    let chosen_rows = state.demarche_rows(chosen.edition_date).await?;
-    let rows = readable(&actor, &chosen_rows);
-    let bilan = bilan(m, &rows)
-        .into_iter()
-        .map(|l| {
-            (
-                l.label_fr,
-                l.definition_fr,
-                format!(
-                    "{} / {}",
-                    number(l.numerator, 1).trim_end_matches(",0"),
-                    l.denominator
-                ),
-                l.share
-                    .map_or("—".into(), |s| format!("{} %", number(s * 100.0, 1))),
-            )
-        })
-        .collect();
-    let label = |slug: &str| {
-        m.indicators
-            .iter()
-            .find(|i| i.slug == slug)
-            .map_or_else(|| slug.to_owned(), |i| i.label_fr.to_owned())
-    };
-    let goals = goal_shares(m, &rows)
-        .into_iter()
-        .map(|g| {
-            let indicator = m.indicators.iter().find(|i| i.slug == g.slug);
-            let priority = indicator.is_some_and(|i| i.priority);
-            // Measures without a goal level (usage rate, autonomy) have nothing to reach.
-            if !indicator.is_some_and(|i| i.has_goal()) {
-                return (
-                    label(g.slug),
-                    priority,
-                    Cell {
-                        text: "sans objectif (mesure seule)".into(),
-                        class: "",
-                    },
-                    String::new(),
-                );
-            }
-            let excluded = format!(
-                "{} non applicables, {} non mesurées",
-                g.excluded_not_applicable, g.excluded_not_measured
-            );
-            (
-                label(g.slug),
-                priority,
-                share_cell(g.reached as f64, g.denominator),
-                excluded,
-            )
-        })
-        .collect();
+    let label = |slug: &str| super::demarches_view::label(m, slug);
     // Ministries side by side: online (strict) then the priority indicators
     // (all indicators with a goal under the 2019 method, which had no priority ones).
     let shown: Vec<&str> = m
@@ -284,65 +185,8 @@ pub async fn dashboard(
     ];
     columns.extend(shown.iter().map(|s| label(s)));
     let orgs = cosinum_store::organisations::list(db, true).await?;
-    // The previous edition, for each ministry's change.
-    let previous = all
-        .iter()
-        .rev()
-        .find(|e| e.edition_date < chosen.edition_date);
-    let before = match previous.and_then(|p| method(&p.method).map(|pm| (p, pm))) {
-        Some((p, pm)) => by_ministry(
-            pm,
-            &readable(&actor, &state.demarche_rows(p.edition_date).await?),
-        ),
-        None => Default::default(),
-    };
-    let mut bars = Vec::new();
-    let ministries = by_ministry(m, &rows)
-        .into_iter()
-        .map(|(org, (online, goals))| {
-            let name = orgs
-                .iter()
-                .find(|o| o.id == org)
-                .map_or_else(|| org.to_string(), |o| o.code.clone());
-            if let Some(s) = online.strict_share {
-                bars.push((name.clone(), s * 100.0));
-            }
-            let change = before
-                .get(&org)
-                .and_then(|(b, _)| Some(online.strict_share? - b.strict_share?))
-                .map_or("—".into(), |c| {
-                    format!(
-                        "{}{} pt",
-                        if c > 0.0 { "+" } else { "" },
-                        number(c * 100.0, 1)
-                    )
-                });
-            let mut cells = vec![share_cell(online.strict_count as f64, online.denominator)];
-            cells.push(Cell {
-                text: change,
-                class: "",
-            });
-            cells.extend(shown.iter().map(|slug| {
-                goals.iter().find(|g| g.slug == *slug).map_or(
-                    Cell {
-                        text: "—".into(),
-                        class: "",
-                    },
-                    |g| share_cell(g.reached as f64, g.denominator),
-                )
-            }));
-            (name, cells)
-        })
-        .collect();
-    bars.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let ministry_svg = charts::bar_chart(
-        "ministeres",
-        "Part des démarches entièrement en ligne, par ministère",
-        "Pour chaque ministère, part de ses démarches mesurées qui sont entièrement en ligne (comptage strict), dans l'édition affichée.",
-        &bars,
-        |v| format!("{} %", number(v, 0)),
-        |_| false,
-    );
+    let view =
+        super::demarches_view::edition_view(&state, &actor, &all, chosen, &shown, &orgs).await?;
     // Evolution across editions, each read under its own method.
     let evolution = if actor.sees_everything() {
         // The same for whoever sees everything, kept while nothing is written.
@@ -369,6 +213,8 @@ pub async fn dashboard(
     if let Some(org) = orgs.iter().find(|o| o.code == ministry)
         && allows(Some(page.actor()), Access::Read, &demarche_resource(org.id))
     {
+        let chosen_rows = state.demarche_rows(chosen.edition_date).await?;
+        let rows = readable(&actor, &chosen_rows);
         let online = m.indicators.iter().find(|i| i.slug == "online");
         let values: std::collections::HashMap<i64, &DemarcheValues> =
             rows.iter().map(|r| (r.demarche_id, r)).collect();
@@ -432,27 +278,17 @@ pub async fn dashboard(
             Crumb::here("Démarches en ligne"),
         ],
     );
-    let moved =
-        crate::api::demarches_crud::edition_movers(&state, page.actor(), Some(chosen.edition_date))
-            .await?;
     let can_write = orgs
         .iter()
         .any(|o| allows(Some(page.actor()), Access::Write, &demarche_resource(o.id)));
     render(&DashboardPage {
         layout: layout.with_notice(q.ok.as_deref()),
-        previous_fr: moved.previous_edition.map(fr_date).unwrap_or_default(),
-        movers_up: top_movers(&moved.up),
-        movers_down: top_movers(&moved.down),
         can_write,
         editions,
         edition_fr: fr_date(chosen.edition_date),
         method_label: m.label_fr,
-        count: rows.len(),
-        bilan,
-        goals,
+        view,
         columns,
-        ministries,
-        ministry_svg,
         administrations,
         admin_columns,
         evolution,

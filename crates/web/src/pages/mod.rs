@@ -21,6 +21,7 @@ mod demarche_forms;
 mod demarche_page;
 mod demarche_targets;
 mod demarches;
+pub(crate) mod demarches_view;
 mod duplicates;
 mod file_import;
 mod funding;

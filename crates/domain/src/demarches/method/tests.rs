@@ -366,3 +366,38 @@ fn same_value_compares_numbers_by_value_and_text_exactly() {
     assert!(!same_value(Some("oui"), Some("Oui")));
     assert!(!same_value(Some("8"), None));
 }
+
+/// Every spelling of every level is recognised as written, in capitals, with
+/// its accents removed or with extra spaces: the exact-match shortcut and the
+/// folded comparison agree.
+#[test]
+fn spellings_are_recognised_however_typed() {
+    for m in methods() {
+        for i in m.indicators {
+            for l in i.levels {
+                for v in l.values {
+                    let plain: String = fold(v);
+                    let spaced = format!("  {}  ", v.replace(' ', "   "));
+                    for typed in [v.to_string(), v.to_uppercase(), plain, spaced] {
+                        assert_eq!(
+                            assess(i, &RawValue::Text(typed.clone())).code(),
+                            Some(l.code),
+                            "{} {typed:?}",
+                            i.slug
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    /// Folding is the same whether collected or compared lazily, for any text.
+    #[test]
+    fn lazy_fold_matches_collected(s in "[ a-zA-Zàéèêçœ’'\\t]{0,24}") {
+        prop_assert_eq!(folded(&s).collect::<String>(), fold(&s));
+        let words: Vec<String> = s.split_whitespace().map(|w| fold(w)).collect();
+        prop_assert_eq!(fold(&s), words.join(" "));
+    }
+}

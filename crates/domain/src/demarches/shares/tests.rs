@@ -60,7 +60,7 @@ fn online_share_v2_counts_proactive_as_online() {
 
 #[test]
 fn online_share_of_nothing_is_none() {
-    let s = online_share(&V2023, &[]);
+    let s = online_share(&V2023, &[] as &[DemarcheValues]);
     assert_eq!(s.denominator, 0);
     assert_eq!(s.strict_share, None);
     assert_eq!(s.weighted_share, None);
