@@ -85,10 +85,10 @@ fn line(i: usize, as_of: &str) -> Vec<String> {
     if second && i % 10 == 1 {
         cost = format!("{},{}", 14 + (i * 37) % 300, i % 10);
     }
-    if second && i % 25 == 0 {
+    if second && i.is_multiple_of(25) {
         phase = "Déploiement".to_owned();
     }
-    if second && i % 4 == 0 && i % 3 == 0 {
+    if second && i.is_multiple_of(4) && i.is_multiple_of(3) {
         phase = "Conception / Réalisation".to_owned();
     }
     let masked = i % 17 == 9 && !(second && i % 34 == 9);
@@ -100,9 +100,9 @@ fn line(i: usize, as_of: &str) -> Vec<String> {
         code.to_owned(),
         ministry.to_owned(),
         name,
-        if i % 7 == 0 { "Oui" } else { "Non" }.to_owned(),
+        if i.is_multiple_of(7) { "Oui" } else { "Non" }.to_owned(),
         description,
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             format!("https://exemple.gouv.fr/projets/{i}")
         } else {
             String::new()

@@ -306,7 +306,7 @@ pub(super) async fn update_projects(tx: &mut Tx, state: &mut State) -> StoreResu
                 );
                 for i in 0..chunk.len() {
                     sql.push_str(if i == 0 { "(" } else { ", (" });
-                    sql.push_str(&vec!["?"; WIDTH].join(", "));
+                    sql.push_str(&["?"; WIDTH].join(", "));
                     sql.push(')');
                 }
                 sql.push_str(
