@@ -136,6 +136,56 @@ pub async fn record(
     Ok(())
 }
 
+/// One line of the history, written with others by [`record_many`].
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub object_type: &'static str,
+    pub object_id: i64,
+    pub version: i64,
+    pub action: AuditAction,
+    /// The changes, serialised as [`record`] serialises them.
+    pub changes: String,
+}
+
+/// Records `entries` in bulk, in their order, as [`record`] would one by
+/// one: same actor, same serialisation, ids in the same order.
+pub(crate) async fn record_many(
+    tx: &mut Tx,
+    ctx: &AuditCtx,
+    entries: &[Pending],
+) -> StoreResult<()> {
+    use crate::scale::write::{Cell, write_cells};
+    const COLUMNS: [&str; 10] = [
+        "at",
+        "actor_user_id",
+        "actor_label",
+        "via",
+        "request_id",
+        "object_type",
+        "object_id",
+        "object_version",
+        "action",
+        "changes",
+    ];
+    let now = OffsetDateTime::now_utc();
+    let mut cells = Vec::with_capacity(entries.len() * COLUMNS.len());
+    for e in entries {
+        cells.extend([
+            Cell::Time(now),
+            ctx.actor.map(|u| u.0).into(),
+            Cell::Text(&ctx.actor_label),
+            Cell::Text(ctx.via.as_str()),
+            ctx.request_id.as_deref().into(),
+            Cell::Text(e.object_type),
+            Cell::Int(e.object_id),
+            Cell::Int(e.version),
+            Cell::Text(e.action.as_str()),
+            Cell::Text(&e.changes),
+        ]);
+    }
+    write_cells(tx, "audit_log", &COLUMNS, &cells).await
+}
+
 /// The history of one object, oldest first.
 pub async fn history(db: &Db, object_type: &str, object_id: i64) -> StoreResult<Vec<AuditEntry>> {
     let rows: Vec<AuditRow> = on_pool!(db, p => sqlx::query_as(

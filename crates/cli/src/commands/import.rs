@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use cosinum_io::{PanoramaFile, read_panorama};
+use cosinum_io::{PanoramaRow, read_panorama};
 use cosinum_store::Db;
 use cosinum_store::projects::import::{EditionLine, apply_edition};
 
@@ -77,20 +77,21 @@ pub enum ImportCommand {
     },
 }
 
-fn lines(file: &PanoramaFile, as_of: time::Date) -> Vec<EditionLine> {
-    file.rows
-        .iter()
+/// The file's rows as edition lines, moved rather than copied: a large
+/// file is held in memory once.
+fn lines(rows: Vec<PanoramaRow>, as_of: time::Date) -> Vec<EditionLine> {
+    rows.into_iter()
         .map(|r| EditionLine {
-            line: r.line,
-            ministry_code: r.ministry_code.clone(),
-            ministry_name: r.ministry_name.clone(),
-            name: r.name.clone(),
-            interministerial: r.interministerial,
-            description: r.description.clone(),
-            links: r.url.iter().cloned().collect(),
-            functional_zone: r.functional_zone.clone(),
-            funding: r.funding.clone(),
             estimate: r.estimate(as_of),
+            line: r.line,
+            ministry_code: r.ministry_code,
+            ministry_name: r.ministry_name,
+            name: r.name,
+            interministerial: r.interministerial,
+            description: r.description,
+            links: r.url.into_iter().collect(),
+            functional_zone: r.functional_zone,
+            funding: r.funding,
         })
         .collect()
 }
@@ -154,11 +155,11 @@ pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
     let ctx = cli_ctx();
     let mut tx = db.begin().await?;
     let mut report = Vec::new();
-    for (date, file) in &editions {
+    for (date, file) in editions {
         let name = std::path::Path::new(&file.path)
             .file_name()
             .map_or_else(|| file.path.clone(), |n| n.to_string_lossy().into_owned());
-        let outcome = apply_edition(&mut tx, &ctx, *date, &name, &lines(file, *date))
+        let outcome = apply_edition(&mut tx, &ctx, date, &name, &lines(file.rows, date))
             .await
             .map_err(|e| anyhow::anyhow!("{name} : {e}"))?;
         report.push((date, name, outcome));

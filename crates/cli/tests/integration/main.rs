@@ -35,6 +35,7 @@ mod oidc;
 mod oidc_provider;
 mod openapi;
 mod panorama;
+mod panorama_bulk;
 mod plan_files;
 mod plans;
 mod projects;

@@ -136,6 +136,11 @@ const COLUMNS: [(&str, &[&str]); 15] = [
     ("Date de publication", &[]),
 ];
 
+/// Plain text has no decompression to guard against: a CSV may be as large
+/// as a generated portfolio of a million projects (about 260 MiB); the
+/// 50 MiB cap stays for workbooks.
+const MAX_CSV_BYTES: usize = 512 * 1024 * 1024;
+
 /// Rows searched for the header in a worksheet (a title block may precede it).
 const HEADER_SEARCH_ROWS: usize = 20;
 
@@ -144,7 +149,8 @@ const HEADER_SEARCH_ROWS: usize = 20;
 /// its first 20 rows). Columns other than the 15 are ignored when they have a
 /// header; a value under no header is an error. Returns the parsed file, or every problem found, each
 /// located by row and column; a file that cannot be read at all gives one
-/// error with row 0. Files over 50 MiB are refused.
+/// error with row 0. Workbooks over 50 MiB and CSV files over 512 MiB are
+/// refused.
 pub fn read_panorama(path: &Path) -> Result<PanoramaFile, ImportErrors> {
     let file = path.file_name().map_or_else(
         || path.display().to_string(),
@@ -163,11 +169,16 @@ pub fn read_panorama(path: &Path) -> Result<PanoramaFile, ImportErrors> {
     let size = std::fs::metadata(path)
         .map_err(|e| fail(format!("fichier illisible : {e}")))?
         .len();
-    if size > MAX_XLSX_BYTES as u64 {
+    let max = if ext == "csv" {
+        MAX_CSV_BYTES
+    } else {
+        MAX_XLSX_BYTES
+    };
+    if size > max as u64 {
         return Err(fail(format!(
             "fichier trop volumineux ({} Mio ; maximum {} Mio)",
             size.div_ceil(1024 * 1024),
-            MAX_XLSX_BYTES / (1024 * 1024)
+            max / (1024 * 1024)
         )));
     }
     let bytes = std::fs::read(path).map_err(|e| fail(format!("fichier illisible : {e}")))?;

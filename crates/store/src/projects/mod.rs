@@ -5,6 +5,9 @@ pub mod avis;
 pub mod baselines;
 pub mod editions;
 pub mod import;
+mod import_json;
+mod import_state;
+mod import_write;
 pub mod merge;
 pub mod reviews;
 

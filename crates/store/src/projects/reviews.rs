@@ -25,9 +25,9 @@ macro_rules! cols {
 }
 
 #[derive(sqlx::FromRow)]
-struct ReviewRow {
-    id: i64,
-    project_id: i64,
+pub(super) struct ReviewRow {
+    pub(super) id: i64,
+    pub(super) project_id: i64,
     review_date: Date,
     source: String,
     cost_eur: Option<i64>,
@@ -42,7 +42,11 @@ struct ReviewRow {
 }
 
 impl ReviewRow {
-    fn into_domain(self, milestones: Vec<Milestone>, risks: Vec<Risk>) -> StoreResult<Review> {
+    pub(super) fn into_domain(
+        self,
+        milestones: Vec<Milestone>,
+        risks: Vec<Risk>,
+    ) -> StoreResult<Review> {
         let phase = Phase::parse(&self.phase)
             .ok_or_else(|| anyhow::anyhow!("review {}: unknown phase {:?}", self.id, self.phase))?;
         Ok(Review {
@@ -65,7 +69,7 @@ impl ReviewRow {
     }
 }
 
-fn audit_view(r: &Review) -> Value {
+pub(super) fn audit_view(r: &Review) -> Value {
     json!({
         "review_date": r.review_date.to_string(),
         "source": r.source,

@@ -20,7 +20,7 @@
 //! never from input.
 
 mod rows;
-mod write;
+pub(crate) mod write;
 
 use std::collections::HashMap;
 
