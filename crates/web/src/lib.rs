@@ -77,15 +77,8 @@ pub struct AppState {
     pub demarche_evolutions: Arc<cache::KeyedCache<time::Date, pages::demarche_charts::Evolution>>,
     /// The portfolio's half-yearly trend as the DINUM sees it, by first and
     /// last day and method.
-    pub portfolio_trends: Arc<
-        cache::KeyedCache<
-            (time::Date, time::Date, &'static str),
-            Vec<(
-                time::Date,
-                cosinum_domain::projects::edition::EditionFigures,
-            )>,
-        >,
-    >,
+    pub portfolio_trends:
+        Arc<cache::KeyedCache<(time::Date, time::Date, &'static str), pages::PortfolioTrend>>,
     /// The démarches dashboard's edition-wide parts, for whoever sees everything.
     pub(crate) demarche_views:
         Arc<cache::KeyedCache<time::Date, pages::demarches_view::EditionView>>,

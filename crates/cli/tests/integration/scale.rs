@@ -167,3 +167,30 @@ async fn scale_generator(app: &TestApp) {
 }
 
 dual_test!(scale_generator);
+
+/// `cosinum demo` refuses a scale out of range and a database that already
+/// holds data, saying why, and writes nothing.
+async fn scale_generator_refusals(app: &TestApp) {
+    let url = &app.test_db.url;
+    let before = counts(&app.db).await;
+    let audit_before = count(&app.db, "audit_log").await;
+    for scale in ["0", "10001"] {
+        let out = crate::cli::cosinum(url, &["demo", "--scale", scale]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "scale {scale} accepted");
+        assert!(
+            err.contains("--scale doit être compris entre 1 et 10000"),
+            "{scale}: {err}"
+        );
+    }
+    let out = crate::cli::cosinum(url, &["demo", "--scale", "2"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "a second demo written over the first"
+    );
+    assert!(err.contains("contient déjà des données"), "{err}");
+    assert_eq!(counts(&app.db).await, before, "nothing written");
+    assert_eq!(count(&app.db, "audit_log").await, audit_before);
+}
+dual_test!(scale_generator_refusals);

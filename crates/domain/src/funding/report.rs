@@ -119,9 +119,12 @@ pub fn fund_report(
         .iter()
         .filter(|a| window_ids.contains(&a.fields.window_id))
         .collect();
+    // A set, not a scan of the applications per movement: both grow with
+    // the portfolio, and the scan made the report quadratic.
+    let mine_ids: std::collections::HashSet<i64> = mine.iter().map(|a| a.id).collect();
     let mut by_app: BTreeMap<i64, Vec<Movement>> = BTreeMap::new();
     for m in movements {
-        if mine.iter().any(|a| a.id == m.application_id) {
+        if mine_ids.contains(&m.application_id) {
             by_app.entry(m.application_id).or_default().push(m.clone());
         }
     }

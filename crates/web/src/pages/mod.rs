@@ -22,6 +22,12 @@ mod demarche_page;
 mod demarche_targets;
 mod demarches;
 pub(crate) mod demarches_view;
+
+/// The portfolio's key figures at each half-year end (the dashboard's trend).
+pub type PortfolioTrend = Vec<(
+    time::Date,
+    cosinum_domain::projects::edition::EditionFigures,
+)>;
 mod duplicates;
 mod file_import;
 mod funding;
