@@ -85,6 +85,8 @@ pub struct AppState {
     /// The démarches' targets as the DINUM sees them, by day.
     pub target_progress:
         Arc<cache::KeyedCache<time::Date, Vec<api::demarches_targets::TargetProgress>>>,
+    /// Every HR return.
+    pub hr_returns: Arc<cache::KeyedCache<(), Vec<cosinum_domain::talent::hr_return::HrReturn>>>,
     /// The observatory's editions with their counts.
     pub demarche_editions: Arc<cache::KeyedCache<(), Vec<cosinum_store::demarches::Edition>>>,
     /// The observatory's summaries as the DINUM sees them, by edition.
@@ -110,6 +112,18 @@ impl AppState {
                     .await?
                     .map(|(_, r)| r)
                     .unwrap_or_default())
+            })
+            .await
+    }
+
+    /// Every HR return (the talent dashboard reads them all; shared until a
+    /// return or an organisation is written).
+    pub async fn hr_returns(
+        &self,
+    ) -> Result<Arc<Vec<cosinum_domain::talent::hr_return::HrReturn>>, error::AppError> {
+        self.hr_returns
+            .get(&self.db, (), || async {
+                Ok(cosinum_store::talent::returns(&self.db).await?)
             })
             .await
     }
@@ -149,6 +163,10 @@ impl AppState {
             demarche_evolutions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             portfolio_trends: Arc::default(),
             demarche_views: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
+            hr_returns: Arc::new(cache::KeyedCache::depending_on(&[
+                cosinum_store::talent::OBJECT_TYPE,
+                "organisation",
+            ])),
             demarche_editions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             target_progress: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
         }

@@ -201,10 +201,16 @@ fn build(
                 .get(&s.ministry)
                 .map_or_else(|| s.ministry.to_string(), |(code, _)| code.clone())
         });
+        // By code through a map: a scan of the organisations per group is
+        // quadratic in the number of ministries.
+        let name_of: HashMap<&str, &str> = orgs
+            .iter()
+            .map(|o| (o.code.as_str(), o.name.as_str()))
+            .collect();
         groups(map, &|code| {
-            orgs.iter()
-                .find(|o| o.code == code)
-                .map_or_else(|| code.to_owned(), |o| o.name.clone())
+            name_of
+                .get(code)
+                .map_or_else(|| code.to_owned(), |n| (*n).to_owned())
         })
     };
     let by_phase = {

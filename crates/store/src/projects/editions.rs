@@ -140,6 +140,9 @@ pub struct PortfolioData {
     /// complete list at its date, so it decides membership of the projects
     /// it ever listed.
     pub editions: BTreeMap<Date, HashSet<i64>>,
+    /// Every project listed in any published edition (membership of these
+    /// follows the editions).
+    pub published: HashSet<i64>,
 }
 
 impl PortfolioData {
@@ -160,14 +163,7 @@ impl PortfolioData {
             Ok(by_project)
         });
         let estimates = spawn_read(db, |db| async move {
-            let mut by_project: HashMap<i64, Vec<Estimate>> = HashMap::new();
-            for r in super::reviews::list_all_figures(&db).await? {
-                by_project
-                    .entry(r.project_id)
-                    .or_default()
-                    .push(r.estimate());
-            }
-            Ok(by_project)
+            super::reviews::estimates_by_project(&db).await
         });
         let editions = spawn_read(db, |db| async move {
             let rows: Vec<(Date, i64)> = on_pool!(&db, p => sqlx::query_as(
@@ -180,11 +176,14 @@ impl PortfolioData {
             }
             Ok(editions)
         });
+        let editions = joined(editions).await?;
+        let published = editions.values().flatten().copied().collect();
         Ok(PortfolioData {
+            published,
             projects: joined(projects).await?,
             baselines: joined(baselines).await?,
             estimates: joined(estimates).await?,
-            editions: joined(editions).await?,
+            editions,
         })
     }
 
@@ -194,7 +193,7 @@ impl PortfolioData {
     /// (and it has not been archived or given an exit date since); other
     /// projects follow their entry and exit dates.
     pub fn snapshots(&self, as_of: Date) -> Vec<ProjectSnapshot> {
-        let published: HashSet<i64> = self.editions.values().flatten().copied().collect();
+        let published = &self.published;
         let latest = self.editions.range(..=as_of).next_back();
         self.projects
             .iter()

@@ -3,8 +3,10 @@
 
 use cosinum_domain::audit::{AuditAction, diff};
 use cosinum_domain::money::Euros;
-use cosinum_domain::projects::Phase;
+use std::collections::HashMap;
+
 use cosinum_domain::projects::project::{Milestone, Rating, Review, ReviewFields, Risk};
+use cosinum_domain::projects::{Estimate, Phase};
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
@@ -137,6 +139,59 @@ pub async fn list_all_figures(db: &Db) -> StoreResult<Vec<Review>> {
     rows.into_iter()
         .map(|r| r.into_domain(Vec::new(), Vec::new()))
         .collect()
+}
+
+/// Every project's figures as reviewed (archived reviews aside), by project,
+/// each list in review order (date, then id): what the portfolio maths
+/// reads. One row per project, its reviews gathered as JSON: reading costs
+/// per row, and there are hundreds of thousands of reviews at scale.
+pub async fn estimates_by_project(db: &Db) -> StoreResult<HashMap<i64, Vec<Estimate>>> {
+    let sql = match db.backend() {
+        crate::Backend::Sqlite => {
+            "SELECT project_id, json_group_array(json_array(id, review_date, cost_eur, start_on, \
+             forecast_end_on, phase, figures_withheld)) FROM project_reviews \
+             WHERE archived_at IS NULL GROUP BY project_id"
+        }
+        crate::Backend::Postgres => {
+            "SELECT project_id, json_agg(json_build_array(id, review_date, cost_eur, start_on, \
+             forecast_end_on, phase, CASE WHEN figures_withheld THEN 1 ELSE 0 END))::text \
+             FROM project_reviews WHERE archived_at IS NULL GROUP BY project_id"
+        }
+    };
+    let rows: Vec<(i64, String)> = on_pool!(db, p => sqlx::query_as(sql).fetch_all(p).await)?;
+    type Figures = (
+        i64,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<String>,
+        String,
+        i64,
+    );
+    let day = |project: i64, s: &str| {
+        Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+            .map_err(|e| anyhow::anyhow!("project {project}: review date {s:?}: {e}"))
+    };
+    let mut out = HashMap::with_capacity(rows.len());
+    for (project_id, json) in rows {
+        let mut figures: Vec<Figures> = serde_json::from_str(&json)
+            .map_err(|e| anyhow::anyhow!("reviews of project {project_id}: {e}"))?;
+        figures.sort_by(|a, b| (&a.1, a.0).cmp(&(&b.1, b.0)));
+        let mut estimates = Vec::with_capacity(figures.len());
+        for (id, date, cost, start, end, phase, withheld) in figures {
+            estimates.push(Estimate {
+                date: day(project_id, &date)?,
+                cost: cost.map(Euros),
+                start: start.as_deref().map(|s| day(project_id, s)).transpose()?,
+                forecast_end: end.as_deref().map(|s| day(project_id, s)).transpose()?,
+                phase: Phase::parse(&phase)
+                    .ok_or_else(|| anyhow::anyhow!("review {id}: unknown phase {phase:?}"))?,
+                figures_withheld: withheld != 0,
+            });
+        }
+        out.insert(project_id, estimates);
+    }
+    Ok(out)
 }
 
 pub async fn get(db: &Db, id: i64) -> StoreResult<Review> {

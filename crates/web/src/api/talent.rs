@@ -64,7 +64,7 @@ pub async fn load(
     period: Option<&str>,
     bands: Bands,
 ) -> Result<TalentSummary, AppError> {
-    let all = cosinum_store::talent::returns(&state.db).await?;
+    let all = state.hr_returns().await?;
     let inputs = state.portfolio_inputs().await?;
     let visible = |org| allows(Some(actor), Access::Read, &hr_resource(org));
     build(&all, &inputs.orgs, period, visible, bands, Some(&inputs)).ok_or(AppError::NotFound)

@@ -339,7 +339,7 @@ pub(super) async fn talent_summary(
     state: &AppState,
     as_of: Date,
 ) -> Result<Option<crate::talent_report::TalentSummary>, AppError> {
-    let all = cosinum_store::talent::returns(&state.db).await?;
+    let all = state.hr_returns().await?;
     let Some(period) = period_as_of(all.iter().map(|r| r.period.as_str()), as_of) else {
         return Ok(None);
     };
