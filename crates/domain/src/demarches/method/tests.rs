@@ -397,7 +397,7 @@ proptest! {
     #[test]
     fn lazy_fold_matches_collected(s in "[ a-zA-Zàéèêçœ’'\\t]{0,24}") {
         prop_assert_eq!(folded(&s).collect::<String>(), fold(&s));
-        let words: Vec<String> = s.split_whitespace().map(|w| fold(w)).collect();
+        let words: Vec<String> = s.split_whitespace().map(fold).collect();
         prop_assert_eq!(fold(&s), words.join(" "));
     }
 }
