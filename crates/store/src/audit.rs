@@ -147,6 +147,20 @@ pub(crate) struct Pending {
     pub changes: String,
 }
 
+/// The audit log's columns, in the order bulk writers fill them.
+pub(crate) const COLUMNS: [&str; 10] = [
+    "at",
+    "actor_user_id",
+    "actor_label",
+    "via",
+    "request_id",
+    "object_type",
+    "object_id",
+    "object_version",
+    "action",
+    "changes",
+];
+
 /// Records `entries` in bulk, in their order, as [`record`] would one by
 /// one: same actor, same serialisation, ids in the same order.
 pub(crate) async fn record_many(
@@ -155,18 +169,6 @@ pub(crate) async fn record_many(
     entries: &[Pending],
 ) -> StoreResult<()> {
     use crate::scale::write::{Cell, write_cells};
-    const COLUMNS: [&str; 10] = [
-        "at",
-        "actor_user_id",
-        "actor_label",
-        "via",
-        "request_id",
-        "object_type",
-        "object_id",
-        "object_version",
-        "action",
-        "changes",
-    ];
     let now = OffsetDateTime::now_utc();
     let mut cells = Vec::with_capacity(entries.len() * COLUMNS.len());
     for e in entries {

@@ -456,20 +456,7 @@ impl Plan {
 }
 
 fn audit_columns() -> Vec<String> {
-    [
-        "at",
-        "actor_user_id",
-        "actor_label",
-        "via",
-        "request_id",
-        "object_type",
-        "object_id",
-        "object_version",
-        "action",
-        "changes",
-    ]
-    .map(str::to_owned)
-    .to_vec()
+    crate::audit::COLUMNS.map(str::to_owned).to_vec()
 }
 
 /// What a copy changes in a row besides its ids.
