@@ -205,7 +205,10 @@ fn line_chart_with(
 
 /// A horizontal bar chart of labelled values (negative values go left);
 /// bars for which `alert` holds are drawn in red, the others in blue (the
-/// value is always written too: colour is never the only cue).
+/// value is always written too: colour is never the only cue). Beyond
+/// [`MAX_BARS`] bars only the largest values are drawn (a chart of thousands of
+/// bars is unreadable and heavy); the description and a last line say how
+/// many were left out, the data table next to the chart keeps them all.
 pub fn bar_chart(
     id: &str,
     title: &str,
@@ -217,9 +220,19 @@ pub fn bar_chart(
     if bars.is_empty() {
         return String::new();
     }
+    let (bars, left_out) = largest_bars(bars, MAX_BARS);
+    let description = if left_out > 0 {
+        format!(
+            "{description} Les {MAX_BARS} plus grandes valeurs sur {} sont représentées.",
+            bars.len() + left_out
+        )
+    } else {
+        description.to_string()
+    };
     let row = 26.0;
     let (w, left, right, top) = (720.0, 230.0, 70.0, 10.0);
-    let h = top * 2.0 + row * bars.len() as f64;
+    let notes = if left_out > 0 { 1.0 } else { 0.0 };
+    let h = top * 2.0 + row * (bars.len() as f64 + notes);
     let min = bars.iter().map(|b| b.1).fold(0.0_f64, f64::min);
     let max = bars
         .iter()
@@ -232,7 +245,7 @@ pub fn bar_chart(
         svg,
         r#"<svg class="cosinum-chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-t {id}-d" xmlns="http://www.w3.org/2000/svg"><title id="{id}-t">{}</title><desc id="{id}-d">{}</desc>"#,
         esc(title),
-        esc(description)
+        esc(&description)
     );
     for (i, (label, v)) in bars.iter().enumerate() {
         let y = top + row * i as f64;
@@ -253,13 +266,39 @@ pub fn bar_chart(
             esc(&value_label(*v))
         );
     }
+    if left_out > 0 {
+        let _ = write!(
+            svg,
+            r##"<text x="{}" y="{:.1}" font-size="12" text-anchor="end" fill="#3a3a3a">… et {left_out} autres (voir le tableau)</text>"##,
+            left - 8.0,
+            top + row * (bars.len() as f64 + 0.65),
+        );
+    }
     let _ = write!(
         svg,
-        r##"<line x1="{0:.1}" x2="{0:.1}" y1="0" y2="{h}" stroke="#161616"/>"##,
-        sx(0.0)
+        r##"<line x1="{0:.1}" x2="{0:.1}" y1="0" y2="{1:.1}" stroke="#161616"/>"##,
+        sx(0.0),
+        top + row * bars.len() as f64 + top
     );
     svg.push_str("</svg>");
     svg
+}
+
+/// Most bars a bar chart draws.
+pub const MAX_BARS: usize = 30;
+
+/// `bars` as they are when there are at most `max`; otherwise the `max` of
+/// largest value, largest first, and how many were left out.
+fn largest_bars(bars: &[(String, f64)], max: usize) -> (Vec<(String, f64)>, usize) {
+    if bars.len() <= max {
+        return (bars.to_vec(), 0);
+    }
+    let mut sorted: Vec<&(String, f64)> = bars.iter().collect();
+    sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
+    (
+        sorted.into_iter().take(max).cloned().collect(),
+        bars.len() - max,
+    )
 }
 
 #[cfg(test)]
@@ -304,5 +343,21 @@ mod tests {
             1,
             "only the value in alert is red"
         );
+    }
+
+    #[test]
+    fn long_bar_charts_keep_the_largest_values_and_say_so() {
+        let bars: Vec<(String, f64)> = (0..100).map(|i| (format!("M{i}"), f64::from(i))).collect();
+        let svg = bar_chart("b", "t", "d", &bars, |v| format!("{v}"), |_| false);
+        assert_eq!(svg.matches("<rect").count(), MAX_BARS);
+        assert!(svg.contains(">M99<") && svg.contains(">M70<") && !svg.contains(">M69<"));
+        assert!(svg.contains("Les 30 plus grandes valeurs sur 100"));
+        assert!(svg.contains("et 70 autres"));
+        let few = bar_chart("b", "t", "d", &bars[..3], |v| format!("{v}"), |_| false);
+        assert!(
+            few.find(">M0<") < few.find(">M2<"),
+            "order kept when all fit"
+        );
+        assert!(!few.contains("autres"));
     }
 }

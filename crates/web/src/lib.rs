@@ -91,6 +91,16 @@ pub struct AppState {
     pub demarche_editions: Arc<cache::KeyedCache<(), Vec<cosinum_store::demarches::Edition>>>,
     /// The observatory's summaries as the DINUM sees them, by edition.
     pub demarche_summaries: Arc<cache::KeyedCache<Option<time::Date>, api::demarches::Summary>>,
+    /// The projects dashboard's edition as the DINUM sees it, by day and method.
+    pub portfolio_views: Arc<cache::KeyedCache<(time::Date, &'static str), pages::PortfolioView>>,
+    /// The talent summary as the DINUM sees it with the configured alert
+    /// bands, by period (`None`: the latest).
+    pub talent_summaries: Arc<cache::KeyedCache<Option<String>, talent_report::TalentSummary>>,
+    /// The cloud dashboard's figures as the DINUM sees them, by day.
+    pub cloud_overviews: Arc<cache::KeyedCache<time::Date, pages::CloudOverview>>,
+    /// The organisations, with the archived ones (`true`) or without.
+    pub organisations:
+        Arc<cache::KeyedCache<bool, Vec<cosinum_domain::organisation::Organisation>>>,
 }
 
 impl AppState {
@@ -112,6 +122,20 @@ impl AppState {
                     .await?
                     .map(|(_, r)| r)
                     .unwrap_or_default())
+            })
+            .await
+    }
+
+    /// The organisations (with the archived ones when `include_archived`),
+    /// shared until one is written: most pages name ministries, and at scale
+    /// there are thousands of them (reading them took half a dashboard's time).
+    pub async fn organisations(
+        &self,
+        include_archived: bool,
+    ) -> Result<Arc<Vec<cosinum_domain::organisation::Organisation>>, error::AppError> {
+        self.organisations
+            .get(&self.db, include_archived, || async {
+                Ok(cosinum_store::organisations::list(&self.db, include_archived).await?)
             })
             .await
     }
@@ -169,6 +193,12 @@ impl AppState {
             ])),
             demarche_editions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             target_progress: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
+            portfolio_views: Arc::default(),
+            cloud_overviews: Arc::default(),
+            talent_summaries: Arc::default(),
+            organisations: Arc::new(cache::KeyedCache::depending_on(&[
+                cosinum_store::organisations::OBJECT_TYPE,
+            ])),
         }
     }
 }

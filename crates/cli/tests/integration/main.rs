@@ -34,6 +34,7 @@ mod load;
 mod oidc;
 mod oidc_provider;
 mod openapi;
+mod paging;
 mod panorama;
 mod panorama_bulk;
 mod plan_files;

@@ -42,7 +42,7 @@ async fn counts(db: &Db) -> Vec<i64> {
 }
 
 /// A fresh SQLite database holding the realistic demo.
-async fn demo_db() -> (TestDb, Db) {
+pub(crate) async fn demo_db() -> (TestDb, Db) {
     let test_db = TestDb::new(Backend::Sqlite).await;
     let db = test_db.connect().await;
     demo::seed(&db).await.expect("demo");

@@ -145,7 +145,7 @@ pub async fn missing_on(
 ) -> Result<Vec<MissingAvis>, AppError> {
     let inputs = state.portfolio_inputs().await?;
     let data = &inputs.data;
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let with_avis: std::collections::HashSet<i64> = avis::list_all(&state.db)
         .await?
         .iter()

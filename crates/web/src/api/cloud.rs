@@ -139,7 +139,7 @@ pub async fn compliance_on(
 ) -> Result<Compliance, AppError> {
     let shared = evaluated(state, actor, as_of).await?;
     let (_, apps) = &*shared;
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     Ok(compliance_of(apps, &orgs, as_of))
 }
 

@@ -47,7 +47,7 @@ pub async fn export(
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let shared = evaluated(&state, caller.actor(), as_of).await?;
     let (offers, apps) = &*shared;
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let mut head: Vec<&str> = HEADER.iter().map(|(h, _)| *h).collect();
     head.extend(DERIVED);
     let yes = |b: bool| Cell::Text(if b { "Oui" } else { "Non" }.into());

@@ -106,7 +106,7 @@ pub async fn list(
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Vec<DemarcheDto>>, ApiError> {
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let out = demarches::list(&state.db)
         .await?
         .iter()
@@ -508,7 +508,7 @@ pub async fn edition_movers(
     let (up, down) = movers(pm, &before, m, &after);
     let list = demarches::list(&state.db).await?;
     let by_id: std::collections::HashMap<i64, _> = list.iter().map(|d| (d.id, d)).collect();
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let org_by_id: std::collections::HashMap<_, _> = orgs.iter().map(|o| (o.id, o)).collect();
     let describe = |mv: &cosinum_domain::demarches::shares::Mover| {
         let d = by_id.get(&mv.demarche_id).copied();

@@ -107,7 +107,7 @@ pub async fn export_rows(
     edition: Date,
     ministry: Option<&str>,
 ) -> Result<Vec<EditionRow>, AppError> {
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let raw = demarches::raw_values(&state.db, edition).await?;
     let mut by_demarche: BTreeMap<i64, Vec<(String, String)>> = BTreeMap::new();
     for ((d, slug), r) in raw {

@@ -99,7 +99,7 @@ async fn compute_progress(
                 .is_none_or(|org| allows(Some(actor), Access::Read, &demarche_resource(org)))
         })
         .collect();
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let mut history: BTreeMap<i64, Vec<(Date, f64)>> = BTreeMap::new();
     for e in state.demarche_editions().await?.iter() {
         let Some(m) = method(&e.method) else { continue };

@@ -372,7 +372,7 @@ pub async fn summary(
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let shared = report_for(&state, caller.actor(), p.fund.as_deref(), as_of).await?;
     let (fund, windows, r) = (*shared).clone();
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let org = |id: cosinum_domain::OrgId| {
         orgs.iter().find(|o| o.id == id).map_or_else(
             || (id.to_string(), String::new()),

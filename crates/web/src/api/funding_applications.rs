@@ -101,7 +101,7 @@ pub async fn dtos(
     p: &ListParams,
     as_of: Date,
 ) -> Result<Vec<FundingApplicationDto>, AppError> {
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let funds = funding::funds(&state.db).await?;
     let windows = funding::windows(&state.db).await?;
     let moves = movements::list(&state.db).await?;

@@ -46,7 +46,7 @@ pub async fn export(
     if !allows(Some(caller.actor()), Access::Read, &resource) {
         return Err(AppError::NotFound.into());
     }
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let code = orgs
         .iter()
         .find(|o| o.id == plan.organisation_id)
@@ -88,7 +88,8 @@ pub async fn export(
 
 /// Whether `actor` may import plans: it writes some ministry's plans.
 pub async fn may_import(state: &AppState, actor: &Actor) -> Result<bool, AppError> {
-    Ok(cosinum_store::organisations::list(&state.db, false)
+    Ok(state
+        .organisations(false)
         .await?
         .iter()
         .any(|o| can_write_plan(actor, o.id)))

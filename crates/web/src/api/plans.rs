@@ -76,7 +76,7 @@ pub async fn view(state: &AppState, actor: &Actor, id: i64) -> Result<PlanView, 
     if !can_read(actor, p) {
         return Err(AppError::NotFound);
     }
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let org = orgs.iter().find(|o| o.id == p.organisation_id);
     let previous = previous_plan(&all, p);
     Ok(PlanView {
@@ -500,7 +500,7 @@ pub async fn consolidated_of(
         .into_iter()
         .filter(|p| can_read(actor, p))
         .collect();
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let code = |id: OrgId| {
         orgs.iter()
             .find(|o| o.id == id)

@@ -43,7 +43,7 @@ pub async fn may_judge(state: &AppState, actor: &Actor, code: &str) -> Result<bo
     if super::plans::reviews_plans(actor) {
         return Ok(true);
     }
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     Ok(orgs.iter().any(|o| {
         o.code == code
             && allows(

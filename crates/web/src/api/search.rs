@@ -22,9 +22,9 @@ pub async fn visible_ministries(
     if actor.sees_everything() {
         return Ok(None);
     }
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     Ok(Some(
-        orgs.into_iter()
+        orgs.iter()
             .filter(|o| {
                 allows(
                     Some(actor),
@@ -32,7 +32,7 @@ pub async fn visible_ministries(
                     &Resource::owned_by(Owner::Organisation(o.id)),
                 )
             })
-            .map(|o| o.code)
+            .map(|o| o.code.clone())
             .collect(),
     ))
 }

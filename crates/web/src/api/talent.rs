@@ -70,6 +70,28 @@ pub async fn load(
     build(&all, &inputs.orgs, period, visible, bands, Some(&inputs)).ok_or(AppError::NotFound)
 }
 
+/// [`load`] with the configured alert bands, shared between those who see
+/// everything while nothing is written (it reads every HR return and the
+/// portfolio's drifts).
+pub async fn load_configured(
+    state: &AppState,
+    actor: &cosinum_domain::authz::Actor,
+    period: Option<&str>,
+) -> Result<std::sync::Arc<TalentSummary>, AppError> {
+    let bands = state.config.talent_bands;
+    if actor.sees_everything() {
+        return state
+            .talent_summaries
+            .get(&state.db, period.map(str::to_owned), || {
+                load(state, actor, period, bands)
+            })
+            .await;
+    }
+    load(state, actor, period, bands)
+        .await
+        .map(std::sync::Arc::new)
+}
+
 /// Movement, vacancy and outsourcing rates of a period, per ministry and
 /// region, with their trend, dispersion, alerts and the link to delivery.
 /// A ministry sees its own figures and where it stands among all ministries.

@@ -51,7 +51,7 @@ pub async fn export(
         })
         .filter(|r| p.period.as_ref().is_none_or(|x| r.period == *x))
         .collect();
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let code = |id| {
         orgs.iter()
             .find(|o| o.id == id)

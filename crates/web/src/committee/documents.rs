@@ -140,10 +140,11 @@ pub fn reference(d: &Decision, points: &[Point]) -> String {
 
 /// Owner labels by organisation id (code — name).
 pub async fn owner_labels(state: &AppState) -> Result<HashMap<i64, (String, String)>, AppError> {
-    Ok(cosinum_store::organisations::list(&state.db, true)
+    Ok(state
+        .organisations(true)
         .await?
-        .into_iter()
-        .map(|o| (o.id.0, (o.code, o.name)))
+        .iter()
+        .map(|o| (o.id.0, (o.code.clone(), o.name.clone())))
         .collect())
 }
 

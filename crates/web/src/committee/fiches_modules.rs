@@ -146,7 +146,7 @@ pub(super) async fn demarches(
         .map(|o| o.id)
         .collect();
     if !wanted.is_empty() {
-        let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+        let orgs = state.organisations(true).await?;
         let list = cosinum_store::demarches::list(&state.db).await?;
         tables.push(table(
             "Démarches concernées",
@@ -184,7 +184,7 @@ pub(super) async fn funding(
             &format!("Aucun fonds n'était ouvert au {}.", long_date(as_of)),
         ));
     };
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let over = signals::over_capacity(state, as_of).await?;
     let d = &r.overall.decisions;
     let c = &r.overall.consumption;
@@ -367,7 +367,7 @@ pub(super) async fn cloud(
     }
     let shared = crate::api::cloud::evaluated(state, &reader, as_of).await?;
     let (_, apps) = &*shared;
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let flagged: Vec<ObjectRef> = apps
         .iter()
         .filter(|(_, _, e)| e.verdict == Verdict::NonCompliant && e.sensitive == Some(true))

@@ -47,7 +47,7 @@ pub(super) async fn talent(
             ),
         ));
     };
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let b = s.bands;
     let pts = |x: f64| format::number(x * 100.0, 0);
     let alerted: Vec<ObjectRef> = s
@@ -247,7 +247,7 @@ pub(super) async fn follow_up(
             ),
         ));
     }
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let code = |id: cosinum_domain::OrgId| {
         orgs.iter()
             .find(|o| o.id == id)

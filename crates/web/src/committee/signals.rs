@@ -38,7 +38,7 @@ pub async fn gather(
     as_of: Date,
     thresholds: &Thresholds,
 ) -> Result<Vec<Signal>, AppError> {
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let mut out = projects(state, as_of, thresholds).await?;
     out.extend(avis(state, as_of, &orgs).await?);
     out.extend(capacity(state, as_of, &orgs).await?);

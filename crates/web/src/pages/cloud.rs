@@ -6,13 +6,14 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
 use cosinum_domain::cloud::compliance::{Status, Verdict, hosting_on};
 use cosinum_domain::cloud::types::{Environment, OfferKind};
 use serde::Deserialize;
 use time::Duration;
 
+use super::pager::Pager;
 use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
 use crate::api::cloud::{compliance_of, evaluated};
@@ -34,6 +35,7 @@ pub(super) fn pct(v: Option<f64>) -> String {
 }
 
 /// A listed application: id, name, ministry, then free text columns.
+#[derive(Clone)]
 pub(super) struct Line {
     pub(super) id: i64,
     pub(super) name: String,
@@ -51,20 +53,26 @@ struct DashboardPage {
     total: (usize, usize, usize, usize, String),
     rate_svg: String,
     ministries: Vec<(String, usize, usize, usize, usize, String)>,
+    ministries_pager: Pager,
     mix: Vec<(String, usize, String)>,
     sensitive_breaches: Vec<Line>,
+    breaches_pager: Pager,
     expiring: Vec<Line>,
+    expiring_pager: Pager,
     pipeline_svg: String,
     pipeline: Vec<(String, usize)>,
     ministry: String,
     inventory: Vec<Line>,
+    inventory_pager: Pager,
 }
 
 pub async fn dashboard(
     State(state): State<AppState>,
     page: SignedPage,
     Query(q): Query<DashboardQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
+    let raw = raw.as_deref();
     let today = time::OffsetDateTime::now_utc().date();
     let as_of = match q.date.as_deref().filter(|d| !d.is_empty()) {
         Some(d) => time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
@@ -72,87 +80,66 @@ pub async fn dashboard(
         None => today,
     };
     let shared = evaluated(&state, page.actor(), as_of).await?;
-    let (offers, apps) = &*shared;
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
-    let c = compliance_of(apps, &orgs, as_of);
-    let codes: std::collections::HashMap<cosinum_domain::OrgId, &str> =
-        orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
-    let code = |id: cosinum_domain::OrgId| {
-        codes
-            .get(&id)
-            .map_or_else(|| id.to_string(), |c| (*c).to_owned())
+    let orgs = state.organisations(true).await?;
+    let overview = if page.actor().sees_everything() {
+        // The same for whoever sees everything, kept while nothing is written
+        // (it goes through every application).
+        state
+            .cloud_overviews
+            .get(&state.db, as_of, || async {
+                Ok(CloudOverview::new(&shared, &orgs, as_of))
+            })
+            .await?
+    } else {
+        std::sync::Arc::new(CloudOverview::new(&shared, &orgs, as_of))
     };
-    let bars: Vec<(String, f64)> = c
-        .by_ministry
-        .iter()
-        .filter_map(|m| Some((m.ministry.clone(), m.compliance_rate? * 100.0)))
-        .collect();
-    let rate_svg = charts::bar_chart(
-        "conformite",
-        "Taux de conformité à la doctrine « Cloud au centre », par ministère",
-        "Pour chaque ministère, part des applications dans le champ de la doctrine qui la respectent, sans dérogation.",
-        &bars,
-        |v| format!("{} %", number(v, 0)),
-        |v| v < 50.0,
+    let (offers, apps) = &*shared;
+    let CloudOverview {
+        c,
+        rate_svg,
+        mix,
+        hosted,
+        pipeline,
+        sensitive_breaches,
+        expiring,
+    } = &*overview;
+    let hosted = *hosted;
+    let path = "/hebergement";
+    let breaches_pager = Pager::new(
+        raw,
+        "page_sensibles",
+        path,
+        "sensibles",
+        "applications sensibles non conformes",
+        sensitive_breaches.len(),
     );
-    // Hosting mix of production, by kind of offer.
-    let mut mix: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut hosted = 0;
-    let mut pipeline: BTreeMap<String, usize> = BTreeMap::new();
-    let mut sensitive_breaches = Vec::new();
-    let mut expiring = Vec::new();
-    for (a, f, e) in apps {
-        if let Some(h) = hosting_on(&f.hostings, as_of).get(&Environment::Production)
-            && let Some(o) = offers.iter().find(|o| o.id == h.offer_id)
-        {
-            *mix.entry(o.kind.label_fr()).or_default() += 1;
-            hosted += 1;
-        }
-        for h in f
-            .hostings
-            .iter()
-            .filter(|h| h.since > as_of && h.environment == Environment::Production)
-        {
-            let quarter = format!(
-                "{} T{}",
-                h.since.year(),
-                (u8::from(h.since.month()) - 1) / 3 + 1
-            );
-            *pipeline.entry(quarter).or_default() += 1;
-        }
-        if e.sensitive == Some(true) && e.verdict == Verdict::NonCompliant {
-            let reasons: Vec<String> = e
-                .findings
-                .iter()
-                .filter(|f| f.status == Status::Breached)
-                .map(|f| format!("{} : {}", f.rule, f.message))
-                .collect();
-            sensitive_breaches.push(Line {
-                id: a.id,
-                name: a.name.clone(),
-                ministry: code(a.organisation_id),
-                cells: vec![reasons.join(" ; ")],
-            });
-        }
-        for d in &f.derogations {
-            if let Some(end) = d.end
-                && end >= as_of
-                && end <= as_of + Duration::days(90)
-            {
-                expiring.push(Line {
-                    id: a.id,
-                    name: a.name.clone(),
-                    ministry: code(a.organisation_id),
-                    cells: vec![format!("{:?}", d.rule), fr_date(end), d.granted_by.clone()],
-                });
-            }
-        }
-    }
-    expiring.sort_by(|a, b| a.cells[1].cmp(&b.cells[1]));
+    let sensitive_breaches = sensitive_breaches[breaches_pager.range()].to_vec();
+    let expiring_pager = Pager::new(
+        raw,
+        "page_derogations",
+        path,
+        "derogations",
+        "dérogations arrivant à échéance",
+        expiring.len(),
+    );
+    let expiring = expiring[expiring_pager.range()].to_vec();
+    let ministries_pager = Pager::new(
+        raw,
+        "page_ministeres",
+        path,
+        "par-ministere",
+        "ministères",
+        c.by_ministry.len(),
+    );
     let ministry = q.ministere.clone().unwrap_or_default();
-    let inventory = apps
+    let wanted = orgs.iter().find(|o| o.code == ministry).map(|o| o.id);
+    let listed: Vec<_> = apps
         .iter()
-        .filter(|(a, ..)| !ministry.is_empty() && code(a.organisation_id) == ministry)
+        .filter(|(a, ..)| wanted == Some(a.organisation_id))
+        .collect();
+    let inventory_pager = Pager::new(raw, "page", path, "inventaire", "inventaire", listed.len());
+    let inventory = listed[inventory_pager.range()]
+        .iter()
         .map(|(a, f, e)| {
             let prod = hosting_on(&f.hostings, as_of)
                 .get(&Environment::Production)
@@ -170,7 +157,7 @@ pub async fn dashboard(
             }
         })
         .collect();
-    let pipeline: Vec<(String, usize)> = pipeline.into_iter().collect();
+    let pipeline: Vec<(String, usize)> = pipeline.iter().map(|(q, n)| (q.clone(), *n)).collect();
     let pipeline_svg = charts::bar_chart(
         "migrations",
         "Migrations prévues, par trimestre",
@@ -206,9 +193,8 @@ pub async fn dashboard(
             t.under_derogation,
             pct(t.compliance_rate),
         ),
-        rate_svg,
-        ministries: c
-            .by_ministry
+        rate_svg: rate_svg.clone(),
+        ministries: c.by_ministry[ministries_pager.range()]
             .iter()
             .map(|m| {
                 (
@@ -221,6 +207,7 @@ pub async fn dashboard(
                 )
             })
             .collect(),
+        ministries_pager,
         mix: [
             OfferKind::InternalCloud,
             OfferKind::Commercial,
@@ -237,10 +224,119 @@ pub async fn dashboard(
         })
         .collect(),
         sensitive_breaches,
+        breaches_pager,
         expiring,
+        expiring_pager,
         pipeline_svg,
         pipeline,
         ministry,
         inventory,
+        inventory_pager,
     })
+}
+
+/// The dashboard's figures over the whole inventory (the page shows pages of
+/// its lists).
+pub struct CloudOverview {
+    c: crate::api::cloud::Compliance,
+    rate_svg: String,
+    mix: BTreeMap<&'static str, usize>,
+    hosted: usize,
+    pipeline: BTreeMap<String, usize>,
+    sensitive_breaches: Vec<Line>,
+    expiring: Vec<Line>,
+}
+
+impl CloudOverview {
+    fn new(
+        shared: &crate::api::cloud::Evaluated,
+        orgs: &[cosinum_domain::organisation::Organisation],
+        as_of: time::Date,
+    ) -> CloudOverview {
+        let (offers, apps) = shared;
+        let c = compliance_of(apps, orgs, as_of);
+        let codes: std::collections::HashMap<cosinum_domain::OrgId, &str> =
+            orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
+        let code = |id: cosinum_domain::OrgId| {
+            codes
+                .get(&id)
+                .map_or_else(|| id.to_string(), |c| (*c).to_owned())
+        };
+        let bars: Vec<(String, f64)> = c
+            .by_ministry
+            .iter()
+            .filter_map(|m| Some((m.ministry.clone(), m.compliance_rate? * 100.0)))
+            .collect();
+        let rate_svg = charts::bar_chart(
+            "conformite",
+            "Taux de conformité à la doctrine « Cloud au centre », par ministère",
+            "Pour chaque ministère, part des applications dans le champ de la doctrine qui la respectent, sans dérogation.",
+            &bars,
+            |v| format!("{} %", number(v, 0)),
+            |v| v < 50.0,
+        );
+        // Hosting mix of production, by kind of offer.
+        let mut mix: BTreeMap<&'static str, usize> = BTreeMap::new();
+        let mut hosted = 0;
+        let mut pipeline: BTreeMap<String, usize> = BTreeMap::new();
+        let mut sensitive_breaches = Vec::new();
+        let mut expiring = Vec::new();
+        for (a, f, e) in apps {
+            if let Some(h) = hosting_on(&f.hostings, as_of).get(&Environment::Production)
+                && let Some(o) = offers.iter().find(|o| o.id == h.offer_id)
+            {
+                *mix.entry(o.kind.label_fr()).or_default() += 1;
+                hosted += 1;
+            }
+            for h in f
+                .hostings
+                .iter()
+                .filter(|h| h.since > as_of && h.environment == Environment::Production)
+            {
+                let quarter = format!(
+                    "{} T{}",
+                    h.since.year(),
+                    (u8::from(h.since.month()) - 1) / 3 + 1
+                );
+                *pipeline.entry(quarter).or_default() += 1;
+            }
+            if e.sensitive == Some(true) && e.verdict == Verdict::NonCompliant {
+                let reasons: Vec<String> = e
+                    .findings
+                    .iter()
+                    .filter(|f| f.status == Status::Breached)
+                    .map(|f| format!("{} : {}", f.rule, f.message))
+                    .collect();
+                sensitive_breaches.push(Line {
+                    id: a.id,
+                    name: a.name.clone(),
+                    ministry: code(a.organisation_id),
+                    cells: vec![reasons.join(" ; ")],
+                });
+            }
+            for d in &f.derogations {
+                if let Some(end) = d.end
+                    && end >= as_of
+                    && end <= as_of + Duration::days(90)
+                {
+                    expiring.push(Line {
+                        id: a.id,
+                        name: a.name.clone(),
+                        ministry: code(a.organisation_id),
+                        cells: vec![format!("{:?}", d.rule), fr_date(end), d.granted_by.clone()],
+                    });
+                }
+            }
+        }
+        expiring.sort_by(|a, b| a.cells[1].cmp(&b.cells[1]));
+        CloudOverview {
+            c,
+            rate_svg,
+            mix,
+            hosted,
+            pipeline,
+            sensitive_breaches,
+            expiring,
+        }
+    }
 }

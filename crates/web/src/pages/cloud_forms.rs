@@ -153,7 +153,7 @@ async fn card_page(
     v: CardForm,
     error: Option<&ValidationError>,
 ) -> Result<CardPage, PageError> {
-    let orgs = cosinum_store::organisations::list(&state.db, false).await?;
+    let orgs = state.organisations(false).await?;
     let organisations: Vec<SelectOption> = orgs
         .iter()
         .filter(|o| allows(Some(page.actor()), Access::Write, &cloud_resource(o.id)))

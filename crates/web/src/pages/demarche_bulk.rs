@@ -85,7 +85,7 @@ async fn bulk_page(
     bad_cells: &[String],
 ) -> Result<BulkPage, PageError> {
     let (e, m) = find_edition(state, edition).await?;
-    let orgs = cosinum_store::organisations::list(&state.db, false).await?;
+    let orgs = state.organisations(false).await?;
     let writable: Vec<_> = orgs
         .iter()
         .filter(|o| allows(Some(page.actor()), Access::Write, &demarche_resource(o.id)))

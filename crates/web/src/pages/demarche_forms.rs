@@ -176,7 +176,7 @@ async fn form_page(
     v: DemarcheForm,
     error: Option<&ValidationError>,
 ) -> Result<DemarcheFormPage, PageError> {
-    let orgs = cosinum_store::organisations::list(&state.db, false).await?;
+    let orgs = state.organisations(false).await?;
     let organisations: Vec<SelectOption> = tree_order(&orgs)
         .into_iter()
         .filter(|(_, o)| allows(Some(page.actor()), Access::Write, &demarche_resource(o.id)))

@@ -129,7 +129,7 @@ async fn targets_page(
             });
         }
     }
-    let orgs = cosinum_store::organisations::list(&state.db, false).await?;
+    let orgs = state.organisations(false).await?;
     let mut scopes = vec![SelectOption {
         value: String::new(),
         label: "Toutes les démarches suivies".into(),

@@ -3,7 +3,7 @@
 //! by side, and the evolution of the online share across editions.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
 use cosinum_domain::authz::{Access, allows};
 use cosinum_domain::demarches::method::method;
@@ -122,7 +122,16 @@ struct DashboardPage {
     edition_value: String,
     ministry: String,
     listed: Vec<(i64, String, String, String)>,
+    listed_pager: super::pager::Pager,
+    ministries_pager: super::pager::Pager,
     can_write: bool,
+}
+
+impl DashboardPage {
+    /// The ministries of the comparison's current page.
+    fn ministries_shown(&self) -> &[(String, Vec<Cell>)] {
+        &self.view.ministries[self.ministries_pager.range()]
+    }
 }
 
 /// The online share and the goals across every edition, each read under its
@@ -156,6 +165,7 @@ pub async fn dashboard(
     State(state): State<AppState>,
     page: SignedPage,
     Query(q): Query<DashboardQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let db = &state.db;
     let all = state.demarche_editions().await?;
@@ -255,6 +265,17 @@ pub async fn dashboard(
             administrations.push((name, cells));
         }
     }
+    let pager = |param, anchor, label, total| {
+        super::pager::Pager::new(raw.as_deref(), param, "/demarches", anchor, label, total)
+    };
+    let listed_pager = pager("page", "liste", "démarches", listed.len());
+    let listed = listed_pager.take(listed);
+    let ministries_pager = pager(
+        "page_ministeres",
+        "par-ministere",
+        "ministères",
+        view.ministries.len(),
+    );
     let editions = all
         .iter()
         .rev()
@@ -296,5 +317,7 @@ pub async fn dashboard(
         edition_value: chosen.edition_date.to_string(),
         ministry,
         listed,
+        listed_pager,
+        ministries_pager,
     })
 }

@@ -4,7 +4,7 @@
 //! capacity.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::Response;
 use cosinum_domain::authz::{Access, allows};
 use cosinum_domain::funding::report::Figures;
@@ -12,6 +12,7 @@ use cosinum_domain::money::Euros;
 use serde::Deserialize;
 
 use super::organisations::SelectOption;
+use super::pager::Pager;
 use super::{Crumb, Layout, NoticeQuery, fr_date, render};
 use crate::AppState;
 use crate::api::funding::{application_resource, report_for};
@@ -95,9 +96,12 @@ struct DashboardPage {
     curve_svg: String,
     curve_rows: Vec<(String, String, String, String)>,
     windows: Vec<Row>,
+    windows_pager: Pager,
     ministries: Vec<Row>,
+    ministries_pager: Pager,
     semesters: Vec<Row>,
     lagging: Vec<(i64, String, String, String, String, String)>,
+    lagging_pager: Pager,
     can_file: bool,
 }
 
@@ -105,7 +109,9 @@ pub async fn dashboard(
     State(state): State<AppState>,
     page: SignedPage,
     Query(q): Query<DashboardQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
+    let raw = raw.as_deref();
     let as_of =
         parse_day(q.date.as_deref())?.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
     let shared = report_for(
@@ -116,7 +122,7 @@ pub async fn dashboard(
     )
     .await?;
     let (fund, windows, r) = &*shared;
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let code = |id: cosinum_domain::OrgId| {
         orgs.iter()
             .find(|o| o.id == id)
@@ -220,8 +226,16 @@ pub async fn dashboard(
         })
         .collect();
     let fund_q = format!("fonds={}&date={as_of}", fund.code);
-    let window_rows = r
-        .by_window
+    let path = "/financements";
+    let windows_pager = Pager::new(
+        raw,
+        "page_guichets",
+        path,
+        "par-guichet",
+        "guichets",
+        r.by_window.len(),
+    );
+    let window_rows = r.by_window[windows_pager.range()]
         .iter()
         .map(|(w, f)| {
             let theme = windows
@@ -231,8 +245,15 @@ pub async fn dashboard(
             row(format!("{w} — {theme}"), String::new(), f)
         })
         .collect();
-    let ministries = r
-        .by_ministry
+    let ministries_pager = Pager::new(
+        raw,
+        "page_ministeres",
+        path,
+        "par-ministere",
+        "ministères",
+        r.by_ministry.len(),
+    );
+    let ministries = r.by_ministry[ministries_pager.range()]
         .iter()
         .map(|(id, f)| {
             let c = code(*id);
@@ -247,7 +268,16 @@ pub async fn dashboard(
         .collect();
     let mut lagging: Vec<_> = r.lagging.iter().collect();
     lagging.sort_by(|a, b| b.lag.gap.total_cmp(&a.lag.gap));
-    let lagging = lagging
+    let lagging_pager = Pager::new(
+        raw,
+        "page_retards",
+        path,
+        "retards",
+        "dossiers en retard",
+        lagging.len(),
+    );
+    let lagging = lagging_pager
+        .take(lagging)
         .into_iter()
         .map(|l| {
             (
@@ -294,9 +324,12 @@ pub async fn dashboard(
         curve_svg,
         curve_rows,
         windows: window_rows,
+        windows_pager,
         ministries,
+        ministries_pager,
         semesters,
         lagging,
+        lagging_pager,
         can_file,
     })
 }

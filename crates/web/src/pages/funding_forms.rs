@@ -176,7 +176,7 @@ pub(super) async fn form_page(
     v: ApplicationForm,
     error: Option<&ValidationError>,
 ) -> Result<ApplicationFormPage, PageError> {
-    let orgs = cosinum_store::organisations::list(&state.db, false).await?;
+    let orgs = state.organisations(false).await?;
     let organisations: Vec<SelectOption> = orgs
         .iter()
         .filter(|o| {

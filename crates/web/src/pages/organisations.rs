@@ -235,7 +235,7 @@ impl FormPage {
         values: FormValues,
     ) -> Result<Self, PageError> {
         let actor = Some(page.actor());
-        let orgs = organisations::list(&state.db, false).await?;
+        let orgs = state.organisations(false).await?;
         let mut parents = Vec::new();
         if allows(actor, Access::Write, &Resource::organisation_record(None)) {
             parents.push(SelectOption {

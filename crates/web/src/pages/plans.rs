@@ -101,7 +101,8 @@ async fn consolidated_page(
         .map(|p| (p.ministry.clone(), p.total_ae.meur()))
         .collect();
     let this_year = time::OffsetDateTime::now_utc().year();
-    let organisations = cosinum_store::organisations::list(&state.db, false)
+    let organisations = state
+        .organisations(false)
         .await?
         .iter()
         .filter(|o| can_write_plan(page.actor(), o.id))

@@ -121,7 +121,7 @@ async fn project_form_page(
     v: ProjectForm,
     error: Option<&ValidationError>,
 ) -> Result<ProjectFormPage, PageError> {
-    let orgs = cosinum_store::organisations::list(&state.db, false).await?;
+    let orgs = state.organisations(false).await?;
     let organisations = tree_order(&orgs)
         .into_iter()
         .filter(|(_, o)| allows(Some(page.actor()), Access::Write, &project_resource(o.id)))

@@ -1,7 +1,7 @@
 //! Major projects pages: the portfolio dashboard and the project page.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
 use cosinum_domain::authz::{Access, Owner, Resource, allows};
 use cosinum_domain::money::Euros;
@@ -10,6 +10,8 @@ use cosinum_domain::projects::{Phase, ProjectSnapshot};
 use serde::Deserialize;
 use time::{Date, Month};
 
+use super::pager::Pager;
+use super::projects_view::{ListedProject, PortfolioView, Row};
 use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
 use crate::api::projects::project_resource;
@@ -17,7 +19,6 @@ use crate::charts::{self, Series};
 use crate::error::{AppError, PageError};
 use crate::format::{meur, number, pct};
 use crate::identity::SignedPage;
-use crate::portfolio::PortfolioReport;
 
 pub(super) fn parse_date(field: &str, v: &str) -> Result<Option<Date>, AppError> {
     let v = v.trim();
@@ -63,21 +64,6 @@ struct Tile {
     detail: String,
 }
 
-struct Row {
-    id: i64,
-    name: String,
-    ministry: String,
-    phase: &'static str,
-    cost: String,
-    cost_sort: f64,
-    budget: String,
-    budget_sort: f64,
-    calendar: String,
-    calendar_sort: f64,
-    rebaselines: usize,
-    withheld: bool,
-}
-
 struct Opt {
     value: String,
     label: String,
@@ -99,7 +85,9 @@ struct DashboardPage {
     bands_svg: String,
     band_rows: Vec<(String, String, String)>,
     ministry_rows: Vec<(String, String, String, String)>,
+    ministry_pager: Pager,
     rows: Vec<Row>,
+    pager: Pager,
     methods: Vec<Opt>,
     ministries: Vec<Opt>,
     phases: Vec<Opt>,
@@ -109,7 +97,9 @@ struct DashboardPage {
     query: String,
     previous_fr: String,
     entered: Vec<(i64, String)>,
+    entered_count: usize,
     exited: Vec<(i64, String)>,
+    exited_count: usize,
     reestimates: Vec<(i64, String, String, String, String)>,
     can_create: bool,
 }
@@ -166,6 +156,7 @@ pub async fn dashboard(
     State(state): State<AppState>,
     page: SignedPage,
     Query(q): Query<DashboardQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
     let as_of = super::projects::parse_date("date", &q.date)?.unwrap_or_else(today);
     let method = if q.methode.is_empty() {
@@ -177,7 +168,19 @@ pub async fn dashboard(
     let actor = page.actor().clone();
     let visible = |org| allows(Some(&actor), Access::Read, &project_resource(org));
     let inputs = state.portfolio_inputs().await?;
-    let report: PortfolioReport = inputs.report(as_of, method, visible);
+    let view = if actor.sees_everything() {
+        // The same for whoever sees everything, kept while nothing is written
+        // (computing it reads every project's history).
+        state
+            .portfolio_views
+            .get(&state.db, (as_of, method.code), || async {
+                Ok(PortfolioView::new(&inputs, as_of, method, |_| true))
+            })
+            .await?
+    } else {
+        std::sync::Arc::new(PortfolioView::new(&inputs, as_of, method, visible))
+    };
+    let report = &view.report;
     let f = &report.figures;
     let tiles = vec![
         Tile {
@@ -328,8 +331,15 @@ pub async fn dashboard(
             )
         })
         .collect();
-    let ministry_rows = report
-        .by_ministry
+    let ministry_pager = Pager::new(
+        raw.as_deref(),
+        "page_ministeres",
+        "/projets",
+        "par-ministere",
+        "ministères",
+        report.by_ministry.len(),
+    );
+    let ministry_rows = report.by_ministry[ministry_pager.range()]
         .iter()
         .map(|g| {
             (
@@ -353,10 +363,10 @@ pub async fn dashboard(
         ),
     };
     let by_current = method.drift_against == DriftReference::CurrentBaseline;
-    let mut rows: Vec<Row> = inputs
-        .lines(as_of, visible)
-        .into_iter()
-        .filter(|l| q.ministere.is_empty() || l.ministry_code == q.ministere)
+    let mut listed: Vec<&ListedProject> = view
+        .lines
+        .iter()
+        .filter(|l| q.ministere.is_empty() || l.ministry == q.ministere)
         .filter(|l| q.phase.is_empty() || l.phase == q.phase)
         .filter(|l| {
             q.tranche.is_empty()
@@ -364,53 +374,66 @@ pub async fn dashboard(
                     .and_then(Euros::from_meur)
                     .is_some_and(|c| SizeBand::of(c).as_str() == q.tranche)
         })
-        .map(|l| {
-            let (budget, calendar) = if by_current {
-                (l.budget_drift_current, l.calendar_drift_current)
-            } else {
-                (l.budget_drift_original, l.calendar_drift_original)
-            };
-            Row {
-                id: l.project_id,
-                ministry: l.ministry_code,
-                phase: l.phase_label,
-                cost: if l.figures_withheld {
-                    "non publié".into()
-                } else {
-                    l.cost_meur.map_or("—".into(), meur)
-                },
-                cost_sort: l.cost_meur.unwrap_or(-1.0),
-                budget: pct(budget),
-                budget_sort: budget.unwrap_or(f64::NEG_INFINITY),
-                calendar: pct(calendar),
-                calendar_sort: calendar.unwrap_or(f64::NEG_INFINITY),
-                rebaselines: l.rebaselines,
-                withheld: l.figures_withheld,
-                name: l.name,
-            }
+        .filter(|l| {
+            let (b, c) = l.drifts(by_current);
+            min_drift.is_none_or(|m| b >= m || c >= m)
         })
-        .filter(|r| min_drift.is_none_or(|m| r.budget_sort >= m || r.calendar_sort >= m))
         .collect();
+    // The lines come sorted by name.
     match q.tri.as_str() {
-        "cout" => rows.sort_by(|a, b| b.cost_sort.total_cmp(&a.cost_sort)),
-        "derive_budget" => rows.sort_by(|a, b| b.budget_sort.total_cmp(&a.budget_sort)),
-        "derive_calendaire" => rows.sort_by(|a, b| b.calendar_sort.total_cmp(&a.calendar_sort)),
-        "ministere" => rows.sort_by(|a, b| a.ministry.cmp(&b.ministry).then(a.name.cmp(&b.name))),
-        _ => rows.sort_by_key(|r| r.name.to_lowercase()),
+        "cout" => listed.sort_by(|a, b| b.cost_key().total_cmp(&a.cost_key())),
+        "derive_budget" => {
+            listed.sort_by(|a, b| b.drifts(by_current).0.total_cmp(&a.drifts(by_current).0));
+        }
+        "derive_calendaire" => {
+            listed.sort_by(|a, b| b.drifts(by_current).1.total_cmp(&a.drifts(by_current).1));
+        }
+        "ministere" => listed.sort_by(|a, b| a.ministry.cmp(&b.ministry)),
+        _ => {}
     }
-    let name_of = |id: i64| {
-        inputs
+    let pager = Pager::new(
+        raw.as_deref(),
+        "page",
+        "/projets",
+        "liste",
+        "projets",
+        listed.len(),
+    );
+    let rows = listed[pager.range()]
+        .iter()
+        .map(|l| l.row(by_current))
+        .collect();
+    // Names of the projects that entered or left, the first of them only
+    // (at scale they are thousands; their count is given in full).
+    let named = |ids: &[i64]| -> Vec<(i64, String)> {
+        let shown: std::collections::HashSet<i64> =
+            ids.iter().take(CHANGES_LISTED).copied().collect();
+        let names: std::collections::HashMap<i64, &str> = inputs
             .data
             .projects
             .iter()
-            .find(|p| p.id == id)
-            .map_or_else(String::new, |p| p.name.clone())
+            .filter(|p| shown.contains(&p.id))
+            .map(|p| (p.id, p.name.as_str()))
+            .collect();
+        ids.iter()
+            .take(CHANGES_LISTED)
+            .map(|id| {
+                (
+                    *id,
+                    names.get(id).map_or_else(String::new, |n| n.to_string()),
+                )
+            })
+            .collect()
     };
+    let (entered_count, exited_count) = report
+        .changes
+        .as_ref()
+        .map_or((0, 0), |c| (c.entered.len(), c.exited.len()));
     let (previous_fr, entered, exited, reestimates) = match &report.changes {
         Some(c) => (
             fr_date(c.previous_as_of),
-            c.entered.iter().map(|&id| (id, name_of(id))).collect(),
-            c.exited.iter().map(|&id| (id, name_of(id))).collect(),
+            named(&c.entered),
+            named(&c.exited),
             c.reestimates
                 .iter()
                 .map(|r| {
@@ -482,7 +505,9 @@ pub async fn dashboard(
         bands_svg,
         band_rows,
         ministry_rows,
+        ministry_pager,
         rows,
+        pager,
         methods,
         ministries,
         phases,
@@ -492,11 +517,16 @@ pub async fn dashboard(
         query,
         previous_fr,
         entered,
+        entered_count,
         exited,
+        exited_count,
         reestimates,
         can_create,
     })
 }
+
+/// How many of the projects that entered or left the panorama are named.
+const CHANGES_LISTED: usize = 50;
 
 /// Whether `page`'s user may record the DINUM's own assessments.
 pub(super) fn is_dinum(page: &SignedPage) -> bool {

@@ -4,12 +4,13 @@
 //! projects). Built from the same report as `/api/v1/talents/summary`.
 
 use askama::Template;
-use axum::extract::{Query, State};
+use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
 use cosinum_domain::talent::dispersion::{Alert, Summary};
 use cosinum_domain::talent::rates::Rates;
 use serde::Deserialize;
 
+use super::pager::Pager;
 use super::{Crumb, Layout, render};
 use crate::AppState;
 use crate::charts::{self, Series};
@@ -88,15 +89,54 @@ struct DashboardPage {
     key: [String; 7],
     bands: [String; 3],
     alerts: Vec<(String, String, &'static str)>,
+    alerts_pager: Pager,
     dispersion_svg: String,
     dispersion: Vec<(&'static str, [String; 5])>,
     ministries: Vec<MinistryRow>,
+    ministries_pager: Pager,
     trend_svg: String,
     trend_head: Vec<String>,
     trend_rows: Vec<(String, Vec<String>)>,
+    trend_pager: Pager,
     regions: Vec<(String, usize, [String; 7])>,
     delivery_svg: String,
     delivery: Vec<(String, String, String, usize, String, String)>,
+    delivery_pager: Pager,
+}
+
+/// The pagers of the dashboard's tables of `s` (one line per ministry).
+fn pagers(raw: Option<&str>, s: Option<&TalentSummary>) -> [Pager; 4] {
+    let path = "/talents";
+    let alerts = s.map_or(0, |s| s.by_ministry.iter().map(|m| m.alerts.len()).sum());
+    let ministries = s.map_or(0, |s| s.by_ministry.len());
+    let delivery = s.map_or(0, |s| s.delivery.len());
+    [
+        Pager::new(raw, "page_alertes", path, "alertes", "alertes", alerts),
+        Pager::new(
+            raw,
+            "page_ministeres",
+            path,
+            "par-ministere",
+            "ministères",
+            ministries,
+        ),
+        Pager::new(
+            raw,
+            "page_tendances",
+            path,
+            "tendances",
+            "tendances",
+            ministries,
+        ),
+        Pager::new(
+            raw,
+            "page_livraison",
+            path,
+            "livraison",
+            "équipes et livraison",
+            delivery,
+        ),
+    ]
 }
 
 fn five(s: Option<Summary>) -> Option<[f64; 5]> {
@@ -200,8 +240,8 @@ pub async fn dashboard(
     State(state): State<AppState>,
     page: SignedPage,
     Query(q): Query<DashboardQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
-    let bands = state.config.talent_bands;
     let period = q.periode.as_deref().filter(|p| !p.is_empty());
     let layout = Layout::new(
         &page.ctx,
@@ -212,9 +252,10 @@ pub async fn dashboard(
         ],
     )
     .with_notice(q.ok.as_deref());
-    let s = match crate::api::talent::load(&state, page.actor(), period, bands).await {
+    let s = match crate::api::talent::load_configured(&state, page.actor(), period).await {
         Ok(s) => s,
         Err(crate::error::AppError::NotFound) if period.is_none() => {
+            let [alerts_pager, ministries_pager, trend_pager, delivery_pager] = pagers(None, None);
             return render(&DashboardPage {
                 layout,
                 period: String::new(),
@@ -223,19 +264,25 @@ pub async fn dashboard(
                 key: Default::default(),
                 bands: Default::default(),
                 alerts: vec![],
+                alerts_pager,
                 dispersion_svg: String::new(),
                 dispersion: vec![],
                 ministries: vec![],
+                ministries_pager,
                 trend_svg: String::new(),
                 trend_head: vec![],
                 trend_rows: vec![],
+                trend_pager,
                 regions: vec![],
                 delivery_svg: String::new(),
                 delivery: vec![],
+                delivery_pager,
             });
         }
         Err(e) => return Err(e.into()),
     };
+    let [alerts_pager, ministries_pager, trend_pager, delivery_pager] =
+        pagers(raw.as_deref(), Some(&s));
     let o = &s.overall;
     let trend_head = periods_of(&s);
     let show = |x: Option<Summary>| {
@@ -274,28 +321,29 @@ pub async fn dashboard(
         alerts: s
             .by_ministry
             .iter()
-            .flat_map(|m| {
-                m.alerts.iter().map(|a| {
-                    (
-                        m.ministry.clone(),
-                        format!(
-                            "rotation {}, part externe {}",
-                            pct1(m.rates.turnover),
-                            pct1(m.rates.external_share)
-                        ),
-                        alert_label(*a),
-                    )
-                })
+            .flat_map(|m| m.alerts.iter().map(move |a| (m, a)))
+            .skip(alerts_pager.range().start)
+            .take(alerts_pager.range().len())
+            .map(|(m, a)| {
+                (
+                    m.ministry.clone(),
+                    format!(
+                        "rotation {}, part externe {}",
+                        pct1(m.rates.turnover),
+                        pct1(m.rates.external_share)
+                    ),
+                    alert_label(*a),
+                )
             })
             .collect(),
+        alerts_pager,
         dispersion_svg: dispersion_chart(&s),
         dispersion: vec![
             ("Rotation", show(s.turnover_dispersion)),
             ("Vacance", show(s.vacancy_dispersion)),
             ("Part externe", show(s.external_dispersion)),
         ],
-        ministries: s
-            .by_ministry
+        ministries: s.by_ministry[ministries_pager.range()]
             .iter()
             .map(|m| {
                 let [headcount, entry, exit, turnover, vacancy, external, days] = cells(&m.rates);
@@ -329,9 +377,9 @@ pub async fn dashboard(
                 }
             })
             .collect(),
+        ministries_pager,
         trend_svg: trend_chart(&s),
-        trend_rows: s
-            .by_ministry
+        trend_rows: s.by_ministry[trend_pager.range()]
             .iter()
             .map(|m| {
                 let values = trend_head
@@ -349,6 +397,7 @@ pub async fn dashboard(
             })
             .collect(),
         trend_head,
+        trend_pager,
         regions: s
             .by_region
             .iter()
@@ -374,8 +423,7 @@ pub async fn dashboard(
             |x| format!("{} %", number(x * 100.0, 0)),
             |y| format!("{} %", number(y * 100.0, 0)),
         ),
-        delivery: s
-            .delivery
+        delivery: s.delivery[delivery_pager.range()]
             .iter()
             .map(|d| {
                 (
@@ -388,7 +436,8 @@ pub async fn dashboard(
                 )
             })
             .collect(),
-        period: s.period,
+        delivery_pager,
+        period: s.period.clone(),
     };
     render(&view)
 }

@@ -74,7 +74,7 @@ pub async fn list(
     } else {
         q.periode.clone()
     };
-    let orgs = cosinum_store::organisations::list(&state.db, true).await?;
+    let orgs = state.organisations(true).await?;
     let mut rows: Vec<_> = all
         .iter()
         .filter(|s| s.r.period == period)
@@ -276,7 +276,8 @@ async fn form_page(
     v: ReturnForm,
     error: Option<&ValidationError>,
 ) -> Result<FormPage, PageError> {
-    let organisations: Vec<SelectOption> = cosinum_store::organisations::list(&state.db, false)
+    let organisations: Vec<SelectOption> = state
+        .organisations(false)
         .await?
         .iter()
         .filter(|o| allows(Some(page.actor()), Access::Write, &hr_resource(o.id)))

@@ -1,0 +1,120 @@
+//! The projects dashboard's edition, computed once for whoever sees
+//! everything and kept while nothing is written: the report (figures,
+//! breakdowns, changes) and the projects of the table, unformatted (only the
+//! page shown is formatted).
+
+use cosinum_domain::projects::edition;
+use time::Date;
+
+use crate::format::{meur, pct};
+use crate::portfolio::PortfolioReport;
+
+/// One line of the projects table, formatted.
+pub(super) struct Row {
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) ministry: String,
+    pub(super) phase: &'static str,
+    pub(super) cost: String,
+    pub(super) budget: String,
+    pub(super) calendar: String,
+    pub(super) rebaselines: usize,
+    pub(super) withheld: bool,
+}
+
+/// The dashboard's edition: its report and its projects, before filtering.
+pub struct PortfolioView {
+    pub(super) report: PortfolioReport,
+    /// Sorted by name.
+    pub(super) lines: Vec<ListedProject>,
+}
+
+/// A project of the dashboard's table, before formatting (only the page
+/// shown is formatted).
+pub(super) struct ListedProject {
+    id: i64,
+    name: String,
+    pub(super) ministry: String,
+    pub(super) phase: &'static str,
+    phase_label: &'static str,
+    pub(super) cost_meur: Option<f64>,
+    /// Budget and calendar drifts against the original baseline.
+    original: (Option<f64>, Option<f64>),
+    /// The same against the current baseline.
+    current: (Option<f64>, Option<f64>),
+    rebaselines: usize,
+    withheld: bool,
+}
+
+impl PortfolioView {
+    pub(super) fn new(
+        inputs: &crate::portfolio::ReportInputs,
+        as_of: Date,
+        method: &'static edition::MethodVersion,
+        visible: impl Fn(cosinum_domain::OrgId) -> bool,
+    ) -> PortfolioView {
+        let lines = inputs
+            .lines(as_of, &visible)
+            .into_iter()
+            .map(|l| ListedProject {
+                id: l.project_id,
+                name: l.name,
+                ministry: l.ministry_code,
+                phase: l.phase,
+                phase_label: l.phase_label,
+                cost_meur: l.cost_meur,
+                original: (l.budget_drift_original, l.calendar_drift_original),
+                current: (l.budget_drift_current, l.calendar_drift_current),
+                rebaselines: l.rebaselines,
+                withheld: l.figures_withheld,
+            })
+            .collect();
+        PortfolioView {
+            report: inputs.report(as_of, method, visible),
+            lines,
+        }
+    }
+}
+
+impl ListedProject {
+    /// Budget and calendar drifts under the method's reference, missing
+    /// ones last when sorting by decreasing drift.
+    pub(super) fn drifts(&self, by_current: bool) -> (f64, f64) {
+        let (b, c) = if by_current {
+            self.current
+        } else {
+            self.original
+        };
+        (
+            b.unwrap_or(f64::NEG_INFINITY),
+            c.unwrap_or(f64::NEG_INFINITY),
+        )
+    }
+
+    pub(super) fn cost_key(&self) -> f64 {
+        self.cost_meur.unwrap_or(-1.0)
+    }
+
+    pub(super) fn row(&self, by_current: bool) -> Row {
+        let (budget, calendar) = if by_current {
+            self.current
+        } else {
+            self.original
+        };
+        Row {
+            id: self.id,
+            name: self.name.clone(),
+            ministry: self.ministry.clone(),
+            phase: self.phase_label,
+            cost: if self.withheld {
+                "non publié".into()
+            } else {
+                self.cost_meur.map_or("—".into(), meur)
+            },
+            budget: pct(budget),
+            calendar: pct(calendar),
+            rebaselines: self.rebaselines,
+            withheld: self.withheld,
+        }
+    }
+}
