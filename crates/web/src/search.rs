@@ -181,11 +181,10 @@ pub async fn documents(db: &Db) -> Result<Vec<Doc>, AppError> {
 /// The documents of the given kinds.
 pub async fn documents_of(db: &Db, kinds: &[Kind]) -> Result<Vec<Doc>, AppError> {
     let orgs = cosinum_store::organisations::list(db, true).await?;
-    let code = |id: cosinum_domain::OrgId| {
-        orgs.iter()
-            .find(|o| o.id == id)
-            .map_or_else(String::new, |o| o.code.clone())
-    };
+    let codes: std::collections::HashMap<cosinum_domain::OrgId, &str> =
+        orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
+    let code =
+        |id: cosinum_domain::OrgId| codes.get(&id).map_or_else(String::new, |c| (*c).to_owned());
     let projects = cosinum_store::projects::list(db, false).await?;
     let zone_of = |project: Option<i64>| {
         project

@@ -183,7 +183,7 @@ async fn compute_summary(
         }
         None => (None, 0, 0),
     };
-    let orgs = cosinum_store::organisations::list(db, true).await?;
+    let orgs = state.organisations(true).await?;
     let by_ministry = by_ministry(m, &rows)
         .into_iter()
         .map(|(org, (online, goals))| {

@@ -3,14 +3,14 @@
 //! value, trend over the last editions, projected date, on track or late.
 //! The DINUM sets them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use cosinum_domain::authz::{Access, Actor, Owner, Resource, allows};
 use cosinum_domain::demarches::method;
-use cosinum_domain::demarches::shares::{DemarcheValues, ONLINE, goal_shares, online_share};
+use cosinum_domain::demarches::shares::{DemarcheValues, ONLINE, goal_share, online_share};
 use cosinum_domain::demarches::targets::{ProgressStatus, Target, progress};
 use cosinum_domain::{OrgId, ValidationError};
 use cosinum_store::demarches::targets;
@@ -52,15 +52,12 @@ pub struct TargetProgress {
 fn share(
     m: &cosinum_domain::demarches::Method,
     slug: &str,
-    rows: &[DemarcheValues],
+    rows: &[impl std::borrow::Borrow<DemarcheValues>],
 ) -> Option<f64> {
     if slug == ONLINE {
         online_share(m, rows).strict_share
     } else {
-        goal_shares(m, rows)
-            .into_iter()
-            .find(|g| g.slug == slug)
-            .and_then(|g| g.share)
+        m.indicator(slug).and_then(|i| goal_share(i, rows).share)
     }
 }
 
@@ -104,12 +101,27 @@ async fn compute_progress(
     for e in state.demarche_editions().await?.iter() {
         let Some(m) = method(&e.method) else { continue };
         let rows = state.demarche_rows(e.edition_date).await?;
+        // Rows grouped by ministry once, and each (scope, indicator) computed
+        // once: targets are many at scale, and share scopes and indicators.
+        let mut by_ministry: HashMap<OrgId, Vec<&DemarcheValues>> = HashMap::new();
+        if stored.iter().any(|t| t.target.scope.is_some()) {
+            for r in rows.iter() {
+                by_ministry.entry(r.ministry).or_default().push(r);
+            }
+        }
+        let mut computed: HashMap<(Option<OrgId>, &str), Option<f64>> = HashMap::new();
         for t in &stored {
-            let scoped: std::borrow::Cow<[DemarcheValues]> = match t.target.scope {
-                None => std::borrow::Cow::Borrowed(&rows[..]),
-                Some(org) => rows.iter().filter(|r| r.ministry == org).cloned().collect(),
-            };
-            if let Some(s) = share(m, &t.target.slug, &scoped) {
+            let slug = t.target.slug.as_str();
+            let value =
+                *computed
+                    .entry((t.target.scope, slug))
+                    .or_insert_with(|| match t.target.scope {
+                        None => share(m, slug, &rows[..]),
+                        Some(org) => {
+                            share(m, slug, by_ministry.get(&org).map_or(&[][..], |v| &v[..]))
+                        }
+                    });
+            if let Some(s) = value {
                 history.entry(t.id).or_default().push((e.edition_date, s));
             }
         }

@@ -194,7 +194,7 @@ pub async fn dashboard(
         "Évolution depuis l'édition précédente".to_owned(),
     ];
     columns.extend(shown.iter().map(|s| label(s)));
-    let orgs = cosinum_store::organisations::list(db, true).await?;
+    let orgs = state.organisations(true).await?;
     let view =
         super::demarches_view::edition_view(&state, &actor, &all, chosen, &shown, &orgs).await?;
     // Evolution across editions, each read under its own method.
