@@ -104,29 +104,25 @@ pub async fn dashboard(
         expiring,
     } = &*overview;
     let hosted = *hosted;
-    let path = "/hebergement";
-    let breaches_pager = Pager::new(
-        raw,
+    // Each long table turns with a parameter of its own.
+    let pager =
+        |param, anchor, label, total| Pager::new(raw, param, "/hebergement", anchor, label, total);
+    let breaches_pager = pager(
         "page_sensibles",
-        path,
         "sensibles",
         "applications sensibles non conformes",
         sensitive_breaches.len(),
     );
     let sensitive_breaches = sensitive_breaches[breaches_pager.range()].to_vec();
-    let expiring_pager = Pager::new(
-        raw,
+    let expiring_pager = pager(
         "page_derogations",
-        path,
         "derogations",
         "dérogations arrivant à échéance",
         expiring.len(),
     );
     let expiring = expiring[expiring_pager.range()].to_vec();
-    let ministries_pager = Pager::new(
-        raw,
+    let ministries_pager = pager(
         "page_ministeres",
-        path,
         "par-ministere",
         "ministères",
         c.by_ministry.len(),
@@ -137,7 +133,7 @@ pub async fn dashboard(
         .iter()
         .filter(|(a, ..)| wanted == Some(a.organisation_id))
         .collect();
-    let inventory_pager = Pager::new(raw, "page", path, "inventaire", "inventaire", listed.len());
+    let inventory_pager = pager("page", "inventaire", "inventaire", listed.len());
     let inventory = listed[inventory_pager.range()]
         .iter()
         .map(|(a, f, e)| {

@@ -226,11 +226,11 @@ pub async fn dashboard(
         })
         .collect();
     let fund_q = format!("fonds={}&date={as_of}", fund.code);
-    let path = "/financements";
-    let windows_pager = Pager::new(
-        raw,
+    // Each long table turns with a parameter of its own.
+    let pager =
+        |param, anchor, label, total| Pager::new(raw, param, "/financements", anchor, label, total);
+    let windows_pager = pager(
         "page_guichets",
-        path,
         "par-guichet",
         "guichets",
         r.by_window.len(),
@@ -245,10 +245,8 @@ pub async fn dashboard(
             row(format!("{w} — {theme}"), String::new(), f)
         })
         .collect();
-    let ministries_pager = Pager::new(
-        raw,
+    let ministries_pager = pager(
         "page_ministeres",
-        path,
         "par-ministere",
         "ministères",
         r.by_ministry.len(),
@@ -268,10 +266,8 @@ pub async fn dashboard(
         .collect();
     let mut lagging: Vec<_> = r.lagging.iter().collect();
     lagging.sort_by(|a, b| b.lag.gap.total_cmp(&a.lag.gap));
-    let lagging_pager = Pager::new(
-        raw,
+    let lagging_pager = pager(
         "page_retards",
-        path,
         "retards",
         "dossiers en retard",
         lagging.len(),
