@@ -3,7 +3,7 @@
 //! its own transaction, so an unchanged history position
 //! ([`audit::current_position`], two indexed lookups) means unchanged data.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -12,11 +12,18 @@ use cosinum_store::{Db, audit};
 
 use crate::error::AppError;
 
-/// At most this many keys are kept; past it the cache starts afresh (keys
-/// are dates or editions chosen by callers: a few in practice).
+/// At most this many keys are kept by default; past it the oldest loaded
+/// goes (keys are dates or editions chosen by callers: a few in practice).
 const MAX_KEYS: usize = 64;
 
-type Slot<K, T> = Option<(audit::Position, HashMap<K, Arc<T>>)>;
+/// The values as of a history position, and their keys, oldest loaded first.
+struct Entries<K, T> {
+    at: audit::Position,
+    values: HashMap<K, Arc<T>>,
+    order: VecDeque<K>,
+}
+
+type Slot<K, T> = Option<Entries<K, T>>;
 
 /// The rows `actor` may read among `rows`: all of them, without a copy, for
 /// whoever sees everything.
@@ -42,6 +49,37 @@ pub fn readable<'a>(
     )
 }
 
+/// The online rate and goal shares over the ministries `actor` may read,
+/// combined from an edition's per-ministry figures (all of them for whoever
+/// sees everything).
+pub fn readable_figures(
+    actor: &cosinum_domain::authz::Actor,
+    method: &cosinum_domain::demarches::Method,
+    figures: &crate::MinistryFigures,
+) -> (
+    cosinum_domain::demarches::shares::OnlineShare,
+    Vec<cosinum_domain::demarches::shares::GoalShare>,
+) {
+    use cosinum_domain::authz::{Access, allows};
+    use cosinum_domain::demarches::shares::{combine_goals, combine_online};
+    let parts: Vec<_> = figures
+        .iter()
+        .filter(|(org, _)| {
+            actor.sees_everything()
+                || allows(
+                    Some(actor),
+                    Access::Read,
+                    &crate::api::demarches::demarche_resource(**org),
+                )
+        })
+        .map(|(_, f)| f)
+        .collect();
+    (
+        combine_online(parts.iter().map(|(o, _)| o)),
+        combine_goals(method, parts.iter().map(|(_, g)| &g[..])),
+    )
+}
+
 /// What the observatory's figures are computed from: démarches (their
 /// values are recorded on them, whoever writes them: forms, imports,
 /// campaigns), editions, targets, and organisations (codes, names, merges).
@@ -59,6 +97,8 @@ pub struct KeyedCache<K, T> {
     slot: tokio::sync::Mutex<Slot<K, T>>,
     /// The object types whose writes change the values (`None`: any write).
     depends_on: Option<&'static [&'static str]>,
+    /// How many values are kept at most.
+    capacity: usize,
 }
 
 impl<K, T> Default for KeyedCache<K, T> {
@@ -66,6 +106,7 @@ impl<K, T> Default for KeyedCache<K, T> {
         Self {
             slot: tokio::sync::Mutex::new(None),
             depends_on: None,
+            capacity: MAX_KEYS,
         }
     }
 }
@@ -76,8 +117,18 @@ impl<K, T> KeyedCache<K, T> {
     /// that take seconds to compute at scale then survive unrelated work.
     pub fn depending_on(types: &'static [&'static str]) -> Self {
         Self {
-            slot: tokio::sync::Mutex::new(None),
             depends_on: Some(types),
+            ..Self::default()
+        }
+    }
+
+    /// The same cache keeping at most `capacity` values (at least one), the
+    /// oldest loaded going first: for values that weigh hundreds of
+    /// megabytes at scale, of which requests need only a few at a time.
+    pub fn keeping(self, capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            ..self
         }
     }
 }
@@ -94,25 +145,88 @@ impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
         // older position beside newer data, which only costs a reload.
         let now = audit::current_position(db).await?;
         let mut slot = self.slot.lock().await;
-        if let (Some(types), Some((at, _))) = (self.depends_on, slot.as_mut())
-            && *at != now
-            && !audit::types_since(db, *at)
+        if let (Some(types), Some(entries)) = (self.depends_on, slot.as_mut())
+            && entries.at != now
+            && !audit::types_since(db, entries.at)
                 .await?
                 .iter()
                 .any(|t| types.contains(&t.as_str()))
         {
-            *at = now;
+            entries.at = now;
         }
-        let fresh = matches!(slot.as_ref(), Some((at, map)) if *at == now && map.len() < MAX_KEYS);
-        let (_, map) = match slot.as_mut() {
-            Some(entry) if fresh => entry,
-            _ => slot.insert((now, HashMap::new())),
+        let entries = match slot.as_mut() {
+            Some(entries) if entries.at == now => entries,
+            _ => slot.insert(Entries {
+                at: now,
+                values: HashMap::new(),
+                order: VecDeque::new(),
+            }),
         };
-        if let Some(v) = map.get(&key) {
+        if let Some(v) = entries.values.get(&key) {
             return Ok(v.clone());
         }
+        // Room is made before loading: the value dropped is not held while
+        // the new one is built.
+        while entries.values.len() >= self.capacity {
+            let Some(oldest) = entries.order.pop_front() else {
+                break;
+            };
+            entries.values.remove(&oldest);
+        }
         let value = Arc::new(load().await?);
-        map.insert(key, value.clone());
+        entries.values.insert(key.clone(), value.clone());
+        entries.order.push_back(key);
         Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A migrated SQLite database in a file of its own (an in-memory one
+    /// would be one database per pooled connection).
+    async fn database(name: &str) -> (Db, std::path::PathBuf) {
+        let path =
+            std::env::temp_dir().join(format!("cosinum-cache-{name}-{}.db", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let db = Db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        db.migrate().await.unwrap();
+        (db, path)
+    }
+
+    #[tokio::test]
+    async fn keeps_at_most_its_capacity_oldest_loaded_going_first() {
+        let (db, path) = database("capacity").await;
+        let cache: KeyedCache<u8, u8> = KeyedCache::default().keeping(2);
+        let loads = std::sync::atomic::AtomicUsize::new(0);
+        let get = |k: u8| {
+            let loads = &loads;
+            let cache = &cache;
+            let db = &db;
+            async move {
+                *cache
+                    .get(db, k, || async move {
+                        loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        Ok(k * 10)
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(get(1).await, 10);
+        assert_eq!(get(2).await, 20);
+        assert_eq!(get(1).await, 10);
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // A third key drops the oldest loaded (1), keeps 2.
+        assert_eq!(get(3).await, 30);
+        assert_eq!(get(2).await, 20);
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(get(1).await, 10);
+        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 4);
+        drop(db);
+        let _ = std::fs::remove_file(path);
     }
 }

@@ -182,6 +182,63 @@ async fn demarches_dashboard_page(app: &TestApp) {
 }
 dual_test!(demarches_dashboard_page);
 
+/// The dashboard's evolution table (combined from each edition's figures
+/// per ministry) gives, edition by edition, the strict and weighted online
+/// shares of the summary (computed from the edition's rows), for whoever
+/// sees everything and for a ministry that sees its own démarches.
+async fn demarches_evolution_matches_the_summaries(app: &TestApp) {
+    let steering = app.token(STEERING, false).await;
+    let editions: Vec<Value> = app.get_json("/api/v1/demarches/editions", &steering).await;
+    for (email, token) in [
+        (STEERING, steering.clone()),
+        (READER_MININT, app.token(READER_MININT, false).await),
+    ] {
+        let (client, _) = app.login(email).await;
+        let html = app.page(&client, "/demarches").await;
+        let table = html
+            .split("<caption>Par édition</caption>")
+            .nth(1)
+            .and_then(|t| t.split("</tbody>").next())
+            .expect("the evolution table");
+        let mut checked = 0;
+        for e in &editions {
+            let date = e["edition_date"].as_str().expect("date");
+            let summary: Value = app
+                .get_json(&format!("/api/v1/demarches/summary?edition={date}"), &token)
+                .await;
+            let pct = |v: &Value| {
+                v.as_f64().map_or("—".to_owned(), |s| {
+                    format!("{:.1} %", s * 100.0).replace('.', ",")
+                })
+            };
+            let (y, m, d) = (&date[0..4], &date[5..7], &date[8..10]);
+            let row = format!(
+                "<td>{d}/{m}/{y}</td><td>{}</td><td>{}</td><td>{}</td>",
+                summary["method_label"].as_str().expect("label"),
+                pct(&summary["online"]["strict_share"]),
+                pct(&summary["online"]["weighted_share"]),
+            );
+            assert!(table.contains(&row), "{email}: {row} not in {table}");
+            checked += 1;
+        }
+        assert!(checked >= 12, "{email}: every edition checked");
+    }
+    // A ministry's figures are its own, not the State's.
+    let (dinum, _) = app.login(STEERING).await;
+    let (reader, _) = app.login(READER_MININT).await;
+    let part = |html: &str| {
+        html.split("<caption>Par édition</caption>")
+            .nth(1)
+            .and_then(|t| t.split("</tbody>").next())
+            .map(str::to_owned)
+    };
+    assert_ne!(
+        part(&app.page(&dinum, "/demarches").await),
+        part(&app.page(&reader, "/demarches").await)
+    );
+}
+dual_test!(demarches_evolution_matches_the_summaries);
+
 /// Runs `sql` straight on the test database (behind the application's back).
 async fn execute(app: &TestApp, sql: &'static str) {
     match &app.db {

@@ -210,6 +210,72 @@ pub fn by_group<K: Ord>(
         .collect()
 }
 
+/// The online rate of the union of disjoint sets of démarches, from each
+/// set's rate: counts and points add up, shares are recomputed from them
+/// (DM §1.4, §1.9: a share is its count over its denominator). An edition's
+/// figures kept per ministry so give any reader's scope, or the whole
+/// State, without keeping its rows (issue #11). No part: the rate of no row.
+pub fn combine_online<'a>(parts: impl IntoIterator<Item = &'a OnlineShare>) -> OnlineShare {
+    let mut s = OnlineShare {
+        denominator: 0,
+        strict_count: 0,
+        strict_share: None,
+        weighted_points: 0.0,
+        weighted_share: None,
+        not_measured: 0,
+        invalid: 0,
+    };
+    for p in parts {
+        s.denominator += p.denominator;
+        s.strict_count += p.strict_count;
+        s.weighted_points += p.weighted_points;
+        s.not_measured += p.not_measured;
+        s.invalid += p.invalid;
+    }
+    s.strict_share = ratio(s.strict_count as f64, s.denominator);
+    s.weighted_share = ratio(s.weighted_points, s.denominator);
+    s
+}
+
+/// The goal shares of the union of disjoint sets of démarches, from each
+/// set's [`goal_shares`] under `method`: one per indicator of the method, in
+/// its order, counts added up (an indicator a part lacks counts nothing there).
+pub fn combine_goals<'a>(
+    method: &Method,
+    parts: impl IntoIterator<Item = &'a [GoalShare]>,
+) -> Vec<GoalShare> {
+    let mut out: Vec<GoalShare> = method
+        .indicators
+        .iter()
+        .map(|i| GoalShare {
+            slug: i.slug,
+            reached: 0,
+            denominator: 0,
+            share: None,
+            excluded_not_applicable: 0,
+            excluded_not_measured: 0,
+            excluded_invalid: 0,
+        })
+        .collect();
+    for part in parts {
+        for g in part {
+            if let Some(o) = out.iter_mut().find(|o| o.slug == g.slug) {
+                o.reached += g.reached;
+                o.denominator += g.denominator;
+                o.excluded_not_applicable += g.excluded_not_applicable;
+                o.excluded_not_measured += g.excluded_not_measured;
+                o.excluded_invalid += g.excluded_invalid;
+            }
+        }
+    }
+    for (o, i) in out.iter_mut().zip(method.indicators.iter()) {
+        if i.has_goal() {
+            o.share = ratio(o.reached as f64, o.denominator);
+        }
+    }
+    out
+}
+
 /// A démarche whose level changed on one indicator between two editions.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mover {

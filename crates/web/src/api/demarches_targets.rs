@@ -3,14 +3,16 @@
 //! value, trend over the last editions, projected date, on track or late.
 //! The DINUM sets them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use cosinum_domain::authz::{Access, Actor, Owner, Resource, allows};
 use cosinum_domain::demarches::method;
-use cosinum_domain::demarches::shares::{DemarcheValues, ONLINE, goal_share, online_share};
+use cosinum_domain::demarches::shares::{
+    GoalShare, ONLINE, OnlineShare, combine_goals, combine_online,
+};
 use cosinum_domain::demarches::targets::{ProgressStatus, Target, progress};
 use cosinum_domain::{OrgId, ValidationError};
 use cosinum_store::demarches::targets;
@@ -48,16 +50,13 @@ pub struct TargetProgress {
     pub history: Vec<(Date, f64)>,
 }
 
-/// The share a target measures in one edition's rows.
-fn share(
-    m: &cosinum_domain::demarches::Method,
-    slug: &str,
-    rows: &[impl std::borrow::Borrow<DemarcheValues>],
-) -> Option<f64> {
+/// The share a target measures in an edition's figures (online rate and goal
+/// shares of the démarches in its scope).
+fn share(slug: &str, online: &OnlineShare, goals: &[GoalShare]) -> Option<f64> {
     if slug == ONLINE {
-        online_share(m, rows).strict_share
+        online.strict_share
     } else {
-        m.indicator(slug).and_then(|i| goal_share(i, rows).share)
+        goals.iter().find(|g| g.slug == slug).and_then(|g| g.share)
     }
 }
 
@@ -100,27 +99,24 @@ async fn compute_progress(
     let mut history: BTreeMap<i64, Vec<(Date, f64)>> = BTreeMap::new();
     for e in state.demarche_editions().await?.iter() {
         let Some(m) = method(&e.method) else { continue };
-        let rows = state.demarche_rows(e.edition_date).await?;
-        // Rows grouped by ministry once, and each (scope, indicator) computed
-        // once: targets are many at scale, and share scopes and indicators.
-        let mut by_ministry: HashMap<OrgId, Vec<&DemarcheValues>> = HashMap::new();
-        if stored.iter().any(|t| t.target.scope.is_some()) {
-            for r in rows.iter() {
-                by_ministry.entry(r.ministry).or_default().push(r);
-            }
-        }
-        let mut computed: HashMap<(Option<OrgId>, &str), Option<f64>> = HashMap::new();
+        // Each edition's figures per ministry: a national target reads their
+        // sum, a ministry's target its own (a share is over every démarche
+        // in the scope, whoever asks).
+        let figures = state.demarche_figures(e).await?;
+        let national = (stored.iter().any(|t| t.target.scope.is_none())).then(|| {
+            (
+                combine_online(figures.values().map(|(o, _)| o)),
+                combine_goals(m, figures.values().map(|(_, g)| &g[..])),
+            )
+        });
         for t in &stored {
-            let slug = t.target.slug.as_str();
-            let value =
-                *computed
-                    .entry((t.target.scope, slug))
-                    .or_insert_with(|| match t.target.scope {
-                        None => share(m, slug, &rows[..]),
-                        Some(org) => {
-                            share(m, slug, by_ministry.get(&org).map_or(&[][..], |v| &v[..]))
-                        }
-                    });
+            let value = match (t.target.scope, &national) {
+                (None, Some((online, goals))) => share(&t.target.slug, online, goals),
+                (Some(org), _) => figures
+                    .get(&org)
+                    .and_then(|(online, goals)| share(&t.target.slug, online, goals)),
+                (None, None) => None,
+            };
             if let Some(s) = value {
                 history.entry(t.id).or_default().push((e.edition_date, s));
             }

@@ -4,7 +4,7 @@
 //! methods' indicators do not compare, DM §1.9).
 
 use cosinum_domain::demarches::Method;
-use cosinum_domain::demarches::shares::{DemarcheValues, goal_shares, online_share};
+use cosinum_domain::demarches::shares::{GoalShare, OnlineShare};
 use time::Date;
 
 use super::fr_date;
@@ -33,10 +33,11 @@ fn month_year(x: f64) -> String {
     )
 }
 
-/// `editions`: each edition's date, method and rows, oldest first; `shown`:
-/// the indicator slugs of `current`'s method to follow.
-pub fn evolution<R: AsRef<[DemarcheValues]>>(
-    editions: &[(Date, &'static Method, R)],
+/// `editions`: each edition's date, method, online rate and goal shares
+/// (under its method), oldest first; `shown`: the indicator slugs of
+/// `current`'s method to follow.
+pub fn evolution(
+    editions: &[(Date, &'static Method, OnlineShare, Vec<GoalShare>)],
     current: &Method,
     shown: &[&str],
 ) -> Evolution {
@@ -53,9 +54,7 @@ pub fn evolution<R: AsRef<[DemarcheValues]>>(
         })
         .collect();
     let mut goal_rows = Vec::new();
-    for (date, m, rows) in editions {
-        let rows = rows.as_ref();
-        let o = online_share(m, rows);
+    for (date, m, o, goals) in editions {
         let x = f64::from(date.to_julian_day());
         if let (Some(s), Some(w)) = (o.strict_share, o.weighted_share) {
             strict.push((x, s * 100.0));
@@ -70,7 +69,6 @@ pub fn evolution<R: AsRef<[DemarcheValues]>>(
         if m.code != current.code {
             continue;
         }
-        let goals = goal_shares(m, rows);
         let mut cells = Vec::with_capacity(shown.len());
         for (slug, series) in shown.iter().zip(goal_series.iter_mut()) {
             let share = goals.iter().find(|g| g.slug == *slug).and_then(|g| g.share);

@@ -135,7 +135,8 @@ impl DashboardPage {
 }
 
 /// The online share and the goals across every edition, each read under its
-/// own method, over what `actor` may read.
+/// own method, over what `actor` may read: combined from each edition's
+/// per-ministry figures, never from its rows.
 async fn evolution(
     state: &AppState,
     actor: &cosinum_domain::authz::Actor,
@@ -143,22 +144,16 @@ async fn evolution(
     m: &'static cosinum_domain::demarches::method::Method,
     shown: &[&str],
 ) -> Result<super::demarche_charts::Evolution, AppError> {
-    let mut stored = Vec::with_capacity(all.len());
+    let mut editions = Vec::with_capacity(all.len());
     for e in all {
         let Some(em) = method(&e.method) else {
             continue;
         };
-        stored.push((
-            e.edition_date,
-            em,
-            state.demarche_rows(e.edition_date).await?,
-        ));
+        let figures = state.demarche_figures(e).await?;
+        let (online, goals) = crate::cache::readable_figures(actor, em, &figures);
+        editions.push((e.edition_date, em, online, goals));
     }
-    let editions_rows: Vec<_> = stored
-        .iter()
-        .map(|(d, em, r)| (*d, *em, readable(actor, r)))
-        .collect();
-    Ok(super::demarche_charts::evolution(&editions_rows, m, shown))
+    Ok(super::demarche_charts::evolution(&editions, m, shown))
 }
 
 pub async fn dashboard(

@@ -126,8 +126,7 @@ async fn compute(
             (label(m, g.slug), priority, cell, excluded)
         })
         .collect();
-    let (ministries, ministry_svg) =
-        ministries(state, actor, all, chosen, m, &rows, shown, orgs).await?;
+    let (ministries, ministry_svg) = ministries(state, all, chosen, m, &rows, shown, orgs).await?;
     let moved = edition_movers(state, actor, Some(chosen.edition_date)).await?;
     Ok(EditionView {
         count: rows.len(),
@@ -146,7 +145,6 @@ async fn compute(
 #[allow(clippy::too_many_arguments)]
 async fn ministries(
     state: &AppState,
-    actor: &Actor,
     all: &[Edition],
     chosen: &Edition,
     m: &'static Method,
@@ -159,12 +157,10 @@ async fn ministries(
         .iter()
         .rev()
         .find(|e| e.edition_date < chosen.edition_date);
-    let before = match previous.and_then(|p| method(&p.method).map(|pm| (p, pm))) {
-        Some((p, pm)) => by_ministry(
-            pm,
-            &readable(actor, &state.demarche_rows(p.edition_date).await?),
-        ),
-        None => BTreeMap::default(),
+    // Only the ministries of this table (those `actor` reads) are looked up.
+    let before = match previous {
+        Some(p) => state.demarche_figures(p).await?,
+        None => Default::default(),
     };
     let mut bars = Vec::new();
     let table = by_ministry(m, rows)

@@ -21,6 +21,25 @@ fn close(a: Option<f64>, b: f64) -> bool {
 }
 
 #[test]
+fn combining_nothing_is_the_figures_of_no_row() {
+    let none: [DemarcheValues; 0] = [];
+    assert_eq!(combine_online([]), online_share(&V2023, &none));
+    assert_eq!(combine_goals(&V2023, []), goal_shares(&V2023, &none));
+    // Counts add up; the share is recomputed, not averaged.
+    let a = online_share(&V2019, &[row(1, 1, &[("online", "Oui")])]);
+    let b = online_share(
+        &V2019,
+        &[
+            row(2, 2, &[("online", "Non")]),
+            row(3, 2, &[("online", "Non")]),
+        ],
+    );
+    let both = combine_online([&a, &b]);
+    assert_eq!((both.denominator, both.strict_count), (3, 1));
+    assert!(close(both.strict_share, 1.0 / 3.0));
+}
+
+#[test]
 fn online_share_strict_and_weighted() {
     // v1: Oui, local, Partiel, Bêta, Non, À venir, n/a, missing, invalid.
     let rows = [
@@ -264,6 +283,33 @@ proptest! {
             }
             prop_assert_eq!(den, o.denominator);
             prop_assert_eq!(den + rest, rows.len());
+        }
+    }
+
+    /// Figures kept per ministry combine into the figures of all the rows,
+    /// and of any set of ministries into those of their rows.
+    #[test]
+    fn per_ministry_figures_combine(rows in arb_rows(), keep_odd in any::<bool>()) {
+        for m in [&V2019, &V2023] {
+            let per = by_ministry(m, &rows);
+            let online = combine_online(per.values().map(|(o, _)| o));
+            let whole = online_share(m, &rows);
+            prop_assert_eq!(
+                (online.denominator, online.strict_count, online.strict_share, online.not_measured, online.invalid),
+                (whole.denominator, whole.strict_count, whole.strict_share, whole.not_measured, whole.invalid)
+            );
+            prop_assert!((online.weighted_points - whole.weighted_points).abs() < 1e-9);
+            let goals = combine_goals(m, per.values().map(|(_, g)| &g[..]));
+            prop_assert_eq!(goals, goal_shares(m, &rows));
+            // A subset of ministries: a reader's scope.
+            let chosen = |org: &OrgId| (org.0 % 2 == 1) == keep_odd;
+            let subset: Vec<DemarcheValues> =
+                rows.iter().filter(|r| chosen(&r.ministry)).cloned().collect();
+            let part = per.iter().filter(|(org, _)| chosen(org));
+            prop_assert_eq!(
+                combine_goals(m, part.map(|(_, (_, g))| &g[..])),
+                goal_shares(m, &subset)
+            );
         }
     }
 
