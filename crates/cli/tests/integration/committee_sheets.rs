@@ -278,3 +278,70 @@ async fn frozen_sheets(app: &TestApp) {
     assert_ne!(frozen_later["digest"], json!(digest));
 }
 dual_test!(frozen_sheets);
+
+/// A semester as the API writes it ("2026S2" or {year, half}), as a number
+/// that sorts like semesters do.
+fn semester_key(v: &Value) -> i64 {
+    match v {
+        Value::String(s) => {
+            let (y, h) = s.split_once('S').expect("semester");
+            y.parse::<i64>().expect("year") * 10 + h.parse::<i64>().expect("half")
+        }
+        _ => v["year"].as_i64().expect("year") * 10 + v["half"].as_i64().expect("half"),
+    }
+}
+
+/// The funding sheet counts the ministries whose load exceeds their
+/// declared capacity from the current semester on: the same ministries as
+/// each ministry's capacity report says (the sheet reads every application
+/// once and shares it out by ministry).
+async fn funding_sheet_counts_ministries_over_capacity(app: &TestApp) {
+    let steering = app.token(STEERING, false).await;
+    let session = create_session(app, &steering, session_body("Séance financements", 20, 0)).await;
+    let point = add_point(
+        app,
+        &steering,
+        id(&session),
+        json!({"title": "Fonds", "topic": "funding", "presenter": "DINUM", "duration_minutes": 10}),
+    )
+    .await;
+    let sheet: Value = app
+        .get_json(
+            &format!("/api/v1/committee/points/{}/sheet", id(&point)),
+            &steering,
+        )
+        .await;
+    let as_of = sheet["fiche"]["as_of"].as_str().expect("as of").to_owned();
+    let (year, month): (i64, i64) = (
+        as_of[0..4].parse().expect("year"),
+        as_of[5..7].parse().expect("month"),
+    );
+    let current = year * 10 + if month <= 6 { 1 } else { 2 };
+    let orgs: Vec<Value> = app.get_json("/api/v1/organisations", &steering).await;
+    let mut over = 0;
+    for o in &orgs {
+        let code = o["code"].as_str().expect("code");
+        let res = app
+            .client()
+            .get(app.url(&format!(
+                "/api/v1/funding/capacity?ministry={code}&as_of={as_of}"
+            )))
+            .bearer_auth(&steering)
+            .send()
+            .await
+            .expect("capacity");
+        if res.status() != 200 {
+            continue;
+        }
+        let lines: Vec<Value> = res.json().await.expect("json");
+        if lines
+            .iter()
+            .any(|l| l["over"] == true && semester_key(&l["semester"]) >= current)
+        {
+            over += 1;
+        }
+    }
+    assert!(over > 0, "the demo has ministries over capacity");
+    assert_eq!(figure(&sheet["fiche"], "over_capacity"), f64::from(over));
+}
+dual_test!(funding_sheet_counts_ministries_over_capacity);

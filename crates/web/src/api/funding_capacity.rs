@@ -61,17 +61,29 @@ pub async fn ministry_loads(
     as_of: Date,
     extra: &[(Semester, f64)],
 ) -> Result<Vec<LoadLine>, AppError> {
-    let apps: Vec<Application> = applications::list(&state.db)
-        .await?
-        .into_iter()
+    let apps = applications::list(&state.db).await?;
+    let apps: Vec<&Application> = apps
+        .iter()
         .filter(|a| a.fields.organisation_id == org)
         .collect();
-    let weight = pending_weight(decision_stats(&apps, as_of, 0).decision_rate);
     let caps: Vec<(Capacity, i64)> = capacities::list(&state.db)
         .await?
         .into_iter()
         .filter(|(c, _)| c.organisation_id == org)
         .collect();
+    Ok(loads_of(&apps, &caps, as_of, extra))
+}
+
+/// The load per semester of one ministry, from its applications and its
+/// declared capacities (with their versions): callers going through every
+/// ministry read the tables once and hand each ministry its share.
+pub fn loads_of(
+    apps: &[&Application],
+    caps: &[(Capacity, i64)],
+    as_of: Date,
+    extra: &[(Semester, f64)],
+) -> Vec<LoadLine> {
+    let weight = pending_weight(decision_stats(apps.iter().copied(), as_of, 0).decision_rate);
     let mut semesters: Vec<Semester> = caps.iter().map(|(c, _)| c.semester).collect();
     semesters.extend(
         apps.iter()
@@ -80,12 +92,11 @@ pub async fn ministry_loads(
     semesters.extend(extra.iter().map(|(s, _)| *s));
     semesters.sort();
     semesters.dedup();
-    let refs: Vec<&Application> = apps.iter().collect();
-    Ok(semesters
+    semesters
         .into_iter()
         .map(|s| {
             let cap = caps.iter().find(|(c, _)| c.semester == s);
-            let l = load(s, cap.map(|(c, _)| c), &refs, weight, as_of);
+            let l = load(s, cap.map(|(c, _)| c), apps, weight, as_of);
             let more: f64 = extra
                 .iter()
                 .filter(|(x, _)| *x == s)
@@ -97,7 +108,7 @@ pub async fn ministry_loads(
                 capacity_version: cap.map(|(_, v)| *v),
             }
         })
-        .collect())
+        .collect()
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -8,7 +8,7 @@
 //! ratings, the fund and the talent period in force, the ministries over
 //! capacity) live here too, so a sheet and a proposal read the same data.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use cosinum_domain::OrgId;
 use cosinum_domain::cloud::compliance::Verdict;
@@ -197,18 +197,23 @@ pub(super) async fn over_capacity(
     state: &AppState,
     as_of: Date,
 ) -> Result<Vec<(OrgId, Vec<Load>)>, AppError> {
-    let mut orgs: Vec<OrgId> = cosinum_store::funding::capacities::list(&state.db)
-        .await?
-        .iter()
-        .map(|(c, _)| c.organisation_id)
-        .collect();
-    orgs.sort();
-    orgs.dedup();
+    // Every application and capacity read once, then handed out by ministry
+    // (reading them per ministry made a committee pack read them hundreds of times).
+    let caps = cosinum_store::funding::capacities::list(&state.db).await?;
+    let apps = cosinum_store::funding::applications::list(&state.db).await?;
+    let mut by_org: BTreeMap<OrgId, (Vec<_>, Vec<_>)> = BTreeMap::new();
+    for (c, v) in caps {
+        by_org.entry(c.organisation_id).or_default().0.push((c, v));
+    }
+    for a in &apps {
+        if let Some((_, mine)) = by_org.get_mut(&a.fields.organisation_id) {
+            mine.push(a);
+        }
+    }
     let from = Semester::of(as_of);
     let mut out = Vec::new();
-    for org in orgs {
-        let over: Vec<Load> = crate::api::funding_capacity::ministry_loads(state, org, as_of, &[])
-            .await?
+    for (org, (caps, apps)) in by_org {
+        let over: Vec<Load> = crate::api::funding_capacity::loads_of(&apps, &caps, as_of, &[])
             .iter()
             .map(|l| *l.load())
             .filter(|l| l.semester >= from && l.over)
