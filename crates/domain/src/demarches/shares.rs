@@ -73,6 +73,21 @@ pub struct OnlineShare {
     pub invalid: usize,
 }
 
+impl OnlineShare {
+    /// The rate of no démarche: every count zero, no share.
+    fn none() -> Self {
+        OnlineShare {
+            denominator: 0,
+            strict_count: 0,
+            strict_share: None,
+            weighted_points: 0.0,
+            weighted_share: None,
+            not_measured: 0,
+            invalid: 0,
+        }
+    }
+}
+
 /// The online rate of an edition (DM §1.4, §1.9).
 ///
 /// - `strict_count`: démarches fully online (Oui, En cours de déploiement
@@ -85,15 +100,7 @@ pub struct OnlineShare {
 ///
 /// A method without an `online` indicator counts every row as not measured.
 pub fn online_share(method: &Method, rows: &[impl Borrow<DemarcheValues>]) -> OnlineShare {
-    let mut s = OnlineShare {
-        denominator: 0,
-        strict_count: 0,
-        strict_share: None,
-        weighted_points: 0.0,
-        weighted_share: None,
-        not_measured: 0,
-        invalid: 0,
-    };
+    let mut s = OnlineShare::none();
     let Some(online) = method.indicator(ONLINE) else {
         s.not_measured = rows.len();
         return s;
@@ -137,17 +144,24 @@ pub struct GoalShare {
     pub excluded_invalid: usize,
 }
 
+impl GoalShare {
+    /// The goal share of no démarche on the indicator `slug`.
+    fn none(slug: &'static str) -> Self {
+        GoalShare {
+            slug,
+            reached: 0,
+            denominator: 0,
+            share: None,
+            excluded_not_applicable: 0,
+            excluded_not_measured: 0,
+            excluded_invalid: 0,
+        }
+    }
+}
+
 /// Goal share of one indicator.
 pub fn goal_share(indicator: &Indicator, rows: &[impl Borrow<DemarcheValues>]) -> GoalShare {
-    let mut g = GoalShare {
-        slug: indicator.slug,
-        reached: 0,
-        denominator: 0,
-        share: None,
-        excluded_not_applicable: 0,
-        excluded_not_measured: 0,
-        excluded_invalid: 0,
-    };
+    let mut g = GoalShare::none(indicator.slug);
     for row in rows {
         match row.borrow().assess(indicator) {
             Assessment::Level { goal, .. } => {
@@ -216,15 +230,7 @@ pub fn by_group<K: Ord>(
 /// figures kept per ministry so give any reader's scope, or the whole
 /// State, without keeping its rows (issue #11). No part: the rate of no row.
 pub fn combine_online<'a>(parts: impl IntoIterator<Item = &'a OnlineShare>) -> OnlineShare {
-    let mut s = OnlineShare {
-        denominator: 0,
-        strict_count: 0,
-        strict_share: None,
-        weighted_points: 0.0,
-        weighted_share: None,
-        not_measured: 0,
-        invalid: 0,
-    };
+    let mut s = OnlineShare::none();
     for p in parts {
         s.denominator += p.denominator;
         s.strict_count += p.strict_count;
@@ -247,15 +253,7 @@ pub fn combine_goals<'a>(
     let mut out: Vec<GoalShare> = method
         .indicators
         .iter()
-        .map(|i| GoalShare {
-            slug: i.slug,
-            reached: 0,
-            denominator: 0,
-            share: None,
-            excluded_not_applicable: 0,
-            excluded_not_measured: 0,
-            excluded_invalid: 0,
-        })
+        .map(|i| GoalShare::none(i.slug))
         .collect();
     for part in parts {
         for g in part {
