@@ -74,10 +74,44 @@ pub async fn ministry_loads(
     Ok(loads_of(&apps, &caps, as_of, extra))
 }
 
+/// The ministries whose load exceeds their declared capacity in the
+/// semester of `as_of` or a later one, with those semesters' loads.
+pub async fn ministries_over_capacity(
+    state: &AppState,
+    as_of: Date,
+) -> Result<Vec<(OrgId, Vec<Load>)>, AppError> {
+    // Every application and capacity read once, then handed out by ministry
+    // (reading them per ministry made a committee pack read them hundreds of times).
+    let caps = capacities::list(&state.db).await?;
+    let apps = applications::list(&state.db).await?;
+    let mut by_org: std::collections::BTreeMap<OrgId, (Vec<_>, Vec<_>)> = Default::default();
+    for (c, v) in caps {
+        by_org.entry(c.organisation_id).or_default().0.push((c, v));
+    }
+    for a in &apps {
+        if let Some((_, mine)) = by_org.get_mut(&a.fields.organisation_id) {
+            mine.push(a);
+        }
+    }
+    let from = Semester::of(as_of);
+    let mut out = Vec::new();
+    for (org, (caps, apps)) in by_org {
+        let over: Vec<Load> = loads_of(&apps, &caps, as_of, &[])
+            .iter()
+            .map(|l| l.load)
+            .filter(|l| l.semester >= from && l.over)
+            .collect();
+        if !over.is_empty() {
+            out.push((org, over));
+        }
+    }
+    Ok(out)
+}
+
 /// The load per semester of one ministry, from its applications and its
 /// declared capacities (with their versions): callers going through every
 /// ministry read the tables once and hand each ministry its share.
-pub fn loads_of(
+fn loads_of(
     apps: &[&Application],
     caps: &[(Capacity, i64)],
     as_of: Date,

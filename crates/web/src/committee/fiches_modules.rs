@@ -185,7 +185,7 @@ pub(super) async fn funding(
         ));
     };
     let orgs = state.organisations(true).await?;
-    let over = signals::over_capacity(state, as_of).await?;
+    let over = crate::api::funding_capacity::ministries_over_capacity(state, as_of).await?;
     let d = &r.overall.decisions;
     let c = &r.overall.consumption;
     let mut fiche = sheet(

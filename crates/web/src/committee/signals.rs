@@ -5,19 +5,19 @@
 //! in `cosinum_domain::committee::rules`.
 //!
 //! The loaders shared with the briefing sheets (the portfolio's DINUM
-//! ratings, the fund and the talent period in force, the ministries over
-//! capacity) live here too, so a sheet and a proposal read the same data.
+//! ratings, the fund and the talent period in force) live here too, so a
+//! sheet and a proposal read the same data (the ministries over capacity
+//! come from `api::funding_capacity::ministries_over_capacity`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use cosinum_domain::OrgId;
 use cosinum_domain::cloud::compliance::Verdict;
 use cosinum_domain::committee::ObjectRef;
 use cosinum_domain::committee::decisions::Alert;
 use cosinum_domain::committee::rules::{ProjectFacts, Rule, Signal, Thresholds, project_signals};
-use cosinum_domain::funding::capacity::Load;
 use cosinum_domain::funding::report::FundReport;
-use cosinum_domain::funding::{Fund, Semester, Window};
+use cosinum_domain::funding::{Fund, Window};
 use cosinum_domain::organisation::Organisation;
 use cosinum_domain::projects::avis::{AvisStatus, status};
 use cosinum_domain::projects::project::Review;
@@ -191,79 +191,47 @@ pub(super) async fn current_fund(
     Ok(Some((*r).clone()))
 }
 
-/// The ministries whose load exceeds their declared capacity in the
-/// semester of `as_of` or a later one, with those semesters' loads.
-pub(super) async fn over_capacity(
-    state: &AppState,
-    as_of: Date,
-) -> Result<Vec<(OrgId, Vec<Load>)>, AppError> {
-    // Every application and capacity read once, then handed out by ministry
-    // (reading them per ministry made a committee pack read them hundreds of times).
-    let caps = cosinum_store::funding::capacities::list(&state.db).await?;
-    let apps = cosinum_store::funding::applications::list(&state.db).await?;
-    let mut by_org: BTreeMap<OrgId, (Vec<_>, Vec<_>)> = BTreeMap::new();
-    for (c, v) in caps {
-        by_org.entry(c.organisation_id).or_default().0.push((c, v));
-    }
-    for a in &apps {
-        if let Some((_, mine)) = by_org.get_mut(&a.fields.organisation_id) {
-            mine.push(a);
-        }
-    }
-    let from = Semester::of(as_of);
-    let mut out = Vec::new();
-    for (org, (caps, apps)) in by_org {
-        let over: Vec<Load> = crate::api::funding_capacity::loads_of(&apps, &caps, as_of, &[])
-            .iter()
-            .map(|l| *l.load())
-            .filter(|l| l.semester >= from && l.over)
-            .collect();
-        if !over.is_empty() {
-            out.push((org, over));
-        }
-    }
-    Ok(out)
-}
-
 async fn capacity(
     state: &AppState,
     as_of: Date,
     orgs: &[Organisation],
 ) -> Result<Vec<Signal>, AppError> {
-    Ok(over_capacity(state, as_of)
-        .await?
-        .into_iter()
-        .filter_map(|(org, loads)| {
-            let worst = loads
-                .iter()
-                .max_by(|a, b| a.ratio.unwrap_or(0.0).total_cmp(&b.ratio.unwrap_or(0.0)))?;
-            let o = orgs.iter().find(|o| o.id == org);
-            let code = code_of(orgs, org);
-            let semesters: Vec<String> = loads.iter().map(|l| l.semester.to_string()).collect();
-            Some(Signal {
-                rule: Rule::OverCapacity,
-                object: object(
-                    "organisation",
-                    org.0,
-                    o.map_or_else(|| code.clone(), |o| o.name.clone()),
-                ),
-                detail: format!(
-                    "{} ({code}) : charge de {} p.-mois pour une capacité déclarée de {} en {} \
+    Ok(
+        crate::api::funding_capacity::ministries_over_capacity(state, as_of)
+            .await?
+            .into_iter()
+            .filter_map(|(org, loads)| {
+                let worst = loads
+                    .iter()
+                    .max_by(|a, b| a.ratio.unwrap_or(0.0).total_cmp(&b.ratio.unwrap_or(0.0)))?;
+                let o = orgs.iter().find(|o| o.id == org);
+                let code = code_of(orgs, org);
+                let semesters: Vec<String> = loads.iter().map(|l| l.semester.to_string()).collect();
+                Some(Signal {
+                    rule: Rule::OverCapacity,
+                    object: object(
+                        "organisation",
+                        org.0,
+                        o.map_or_else(|| code.clone(), |o| o.name.clone()),
+                    ),
+                    detail: format!(
+                        "{} ({code}) : charge de {} p.-mois pour une capacité déclarée de {} en {} \
                      ({}){}",
-                    o.map_or_else(|| code.clone(), |o| o.name.clone()),
-                    format::number(worst.total, 0),
-                    format::number(worst.capacity.unwrap_or(0.0), 0),
-                    worst.semester,
-                    worst.ratio.map_or_else(String::new, pct0),
-                    if semesters.len() > 1 {
-                        format!(" ; semestres en dépassement : {}", semesters.join(", "))
-                    } else {
-                        String::new()
-                    }
-                ),
+                        o.map_or_else(|| code.clone(), |o| o.name.clone()),
+                        format::number(worst.total, 0),
+                        format::number(worst.capacity.unwrap_or(0.0), 0),
+                        worst.semester,
+                        worst.ratio.map_or_else(String::new, pct0),
+                        if semesters.len() > 1 {
+                            format!(" ; semestres en dépassement : {}", semesters.join(", "))
+                        } else {
+                            String::new()
+                        }
+                    ),
+                })
             })
-        })
-        .collect())
+            .collect(),
+    )
 }
 
 async fn credit_lag(
