@@ -160,7 +160,7 @@ impl AppState {
                 // Figures of disjoint chunks add up: the edition is never held whole.
                 let mut figures = MinistryFigures::new();
                 cosinum_store::demarches::edition_values_in_chunks(&self.db, date, 2048, |rows| {
-                    for (org, (online, goals)) in by_ministry(m, rows) {
+                    for (org, (online, goals)) in by_ministry(m, &rows) {
                         let merged = match figures.get(&org) {
                             Some((o, g)) => (
                                 combine_online([o, &online]),

@@ -320,10 +320,8 @@ pub async fn edition_values(
     date: Date,
 ) -> StoreResult<Option<(Edition, Vec<DemarcheValues>)>> {
     let mut all = Vec::new();
-    let found = edition_values_in_chunks(db, date, 4096, |chunk| {
-        all.extend_from_slice(chunk);
-    })
-    .await?;
+    // Chunks are handed over, not copied.
+    let found = edition_values_in_chunks(db, date, 4096, |chunk| all.extend(chunk)).await?;
     all.sort_unstable_by_key(|r| r.demarche_id);
     Ok(found.map(|edition| (edition, all)))
 }
@@ -337,7 +335,7 @@ pub async fn edition_values_in_chunks(
     db: &Db,
     date: Date,
     chunk: usize,
-    mut each: impl FnMut(&[DemarcheValues]),
+    mut each: impl FnMut(Vec<DemarcheValues>),
 ) -> StoreResult<Option<Edition>> {
     use futures_util::TryStreamExt;
     let found: Option<(i64, Date, String, String)> = on_pool!(db, p => sqlx::query_as(
@@ -395,14 +393,13 @@ pub async fn edition_values_in_chunks(
                         .collect(),
                 });
                 if pending.len() == chunk {
-                    each(&pending);
-                    pending.clear();
+                    each(std::mem::replace(&mut pending, Vec::with_capacity(chunk)));
                 }
             }
         }
     });
     if !pending.is_empty() {
-        each(&pending);
+        each(pending);
     }
     Ok(Some(Edition {
         id,

@@ -142,7 +142,6 @@ async fn compute(
 
 /// Ministries side by side (online share, its change since the previous
 /// edition, then the `shown` indicators) and the bar chart of online shares.
-#[allow(clippy::too_many_arguments)]
 async fn ministries(
     state: &AppState,
     all: &[Edition],
@@ -157,7 +156,7 @@ async fn ministries(
         .iter()
         .rev()
         .find(|e| e.edition_date < chosen.edition_date);
-    // Only the ministries of this table (those `actor` reads) are looked up.
+    // Only the ministries of this table (those its reader reads) are looked up.
     let before = match previous {
         Some(p) => state.demarche_figures(p).await?,
         None => Default::default(),
