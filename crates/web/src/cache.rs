@@ -25,61 +25,6 @@ struct Entries<K, T> {
 
 type Slot<K, T> = Option<Entries<K, T>>;
 
-/// The rows `actor` may read among `rows`: all of them, without a copy, for
-/// whoever sees everything.
-pub fn readable<'a>(
-    actor: &cosinum_domain::authz::Actor,
-    rows: &'a [cosinum_domain::demarches::shares::DemarcheValues],
-) -> std::borrow::Cow<'a, [cosinum_domain::demarches::shares::DemarcheValues]> {
-    use cosinum_domain::authz::{Access, allows};
-    if actor.sees_everything() {
-        return std::borrow::Cow::Borrowed(rows);
-    }
-    std::borrow::Cow::Owned(
-        rows.iter()
-            .filter(|r| {
-                allows(
-                    Some(actor),
-                    Access::Read,
-                    &crate::api::demarches::demarche_resource(r.ministry),
-                )
-            })
-            .cloned()
-            .collect(),
-    )
-}
-
-/// The online rate and goal shares over the ministries `actor` may read,
-/// combined from an edition's per-ministry figures (all of them for whoever
-/// sees everything).
-pub fn readable_figures(
-    actor: &cosinum_domain::authz::Actor,
-    method: &cosinum_domain::demarches::Method,
-    figures: &crate::MinistryFigures,
-) -> (
-    cosinum_domain::demarches::shares::OnlineShare,
-    Vec<cosinum_domain::demarches::shares::GoalShare>,
-) {
-    use cosinum_domain::authz::{Access, allows};
-    use cosinum_domain::demarches::shares::{combine_goals, combine_online};
-    let parts: Vec<_> = figures
-        .iter()
-        .filter(|(org, _)| {
-            actor.sees_everything()
-                || allows(
-                    Some(actor),
-                    Access::Read,
-                    &crate::api::demarches::demarche_resource(**org),
-                )
-        })
-        .map(|(_, f)| f)
-        .collect();
-    (
-        combine_online(parts.iter().map(|(o, _)| o)),
-        combine_goals(method, parts.iter().map(|(_, g)| &g[..])),
-    )
-}
-
 /// What the observatory's figures are computed from: démarches (their
 /// values are recorded on them, whoever writes them: forms, imports,
 /// campaigns), editions, targets, and organisations (codes, names, merges).

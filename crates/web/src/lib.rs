@@ -23,6 +23,7 @@ mod identity;
 pub mod mail;
 mod nav;
 mod objects;
+pub mod observatory;
 pub mod oidc;
 mod pages;
 pub mod plan_import;
@@ -50,17 +51,9 @@ use tower_http::trace::TraceLayer;
 pub use assets::dsfr_present;
 pub use config::WebConfig;
 pub use error::{AppError, ErrorBody};
+pub use observatory::MinistryFigures;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// An edition's online rate and goal shares, per ministry.
-pub type MinistryFigures = std::collections::BTreeMap<
-    cosinum_domain::OrgId,
-    (
-        cosinum_domain::demarches::shares::OnlineShare,
-        Vec<cosinum_domain::demarches::shares::GoalShare>,
-    ),
->;
 
 /// What every request handler can reach.
 #[derive(Clone)]
@@ -74,13 +67,11 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Provider>>,
     /// The portfolio's inputs, kept while nothing is written.
     pub portfolio_inputs: Arc<portfolio::InputsCache>,
-    /// Every démarche's values in an edition, by edition date: the two last
-    /// asked for (an edition and the one before it; each weighs ~60 MB at N=100).
-    pub demarche_rows:
-        Arc<cache::KeyedCache<time::Date, Vec<cosinum_domain::demarches::shares::DemarcheValues>>>,
-    /// Each edition's figures per ministry, by edition date: what evolution
-    /// charts, targets and comparisons with an earlier edition read.
+    /// Each edition's counts per ministry, by edition date: what evolution
+    /// charts, targets, summaries and comparisons read.
     pub demarche_figures: Arc<cache::KeyedCache<time::Date, MinistryFigures>>,
+    /// The editions looked at last: counts per administration and movers.
+    pub demarche_digests: Arc<cache::KeyedCache<time::Date, observatory::EditionDigest>>,
     /// The cloud inventory evaluated as of a day, as the DINUM sees it.
     pub cloud_evaluations: Arc<cache::KeyedCache<time::Date, api::cloud::Evaluated>>,
     /// Funds' reports as the DINUM sees them, by fund code and day.
@@ -121,60 +112,6 @@ impl AppState {
     /// now (shared while nothing is written).
     pub async fn portfolio_inputs(&self) -> Result<Arc<portfolio::ReportInputs>, error::AppError> {
         self.portfolio_inputs.get(&self.db).await
-    }
-
-    /// Every (unarchived) démarche's values in the edition of `date`, empty
-    /// when there is no such edition (shared while nothing is written).
-    pub async fn demarche_rows(
-        &self,
-        date: time::Date,
-    ) -> Result<Arc<Vec<cosinum_domain::demarches::shares::DemarcheValues>>, error::AppError> {
-        self.demarche_rows
-            .get(&self.db, date, || async {
-                Ok(cosinum_store::demarches::edition_values(&self.db, date)
-                    .await?
-                    .map(|(_, r)| r)
-                    .unwrap_or_default())
-            })
-            .await
-    }
-
-    /// The online rate and goal shares of each ministry's (unarchived)
-    /// démarches in the edition of `edition` under its method, empty when
-    /// there is no such edition or its method is unknown. Kept for every
-    /// edition (a few kilobytes each) while nothing is written; the edition's
-    /// rows are read for it in chunks, never held whole.
-    pub async fn demarche_figures(
-        &self,
-        edition: &cosinum_store::demarches::Edition,
-    ) -> Result<Arc<MinistryFigures>, error::AppError> {
-        let date = edition.edition_date;
-        let Some(m) = cosinum_domain::demarches::method::method(&edition.method) else {
-            return Ok(Arc::default());
-        };
-        self.demarche_figures
-            .get(&self.db, date, || async {
-                use cosinum_domain::demarches::shares::{
-                    by_ministry, combine_goals, combine_online,
-                };
-                // Figures of disjoint chunks add up: the edition is never held whole.
-                let mut figures = MinistryFigures::new();
-                cosinum_store::demarches::edition_values_in_chunks(&self.db, date, 2048, |rows| {
-                    for (org, (online, goals)) in by_ministry(m, &rows) {
-                        let merged = match figures.get(&org) {
-                            Some((o, g)) => (
-                                combine_online([o, &online]),
-                                combine_goals(m, [&g[..], &goals[..]]),
-                            ),
-                            None => (online, goals),
-                        };
-                        figures.insert(org, merged);
-                    }
-                })
-                .await?;
-                Ok(figures)
-            })
-            .await
     }
 
     /// The organisations (with the archived ones when `include_archived`),
@@ -232,8 +169,8 @@ impl AppState {
             oidc,
             portfolio_inputs: Arc::default(),
             demarche_summaries: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
-            demarche_rows: Arc::new(
-                cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES).keeping(2),
+            demarche_digests: Arc::new(
+                cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES).keeping(4),
             ),
             demarche_figures: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             cloud_evaluations: Arc::default(),

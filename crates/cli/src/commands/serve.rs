@@ -52,6 +52,7 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
             tracing::warn!(error = %e, "search index not ready; the first search retries");
         }
     });
+    tokio::spawn(cosinum_web::observatory::keep_ready(state.clone()));
     cosinum_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     db.close().await;

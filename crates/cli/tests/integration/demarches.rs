@@ -297,3 +297,96 @@ async fn demarches_caches_follow_their_writes(app: &TestApp) {
     );
 }
 dual_test!(demarches_caches_follow_their_writes);
+
+/// Two editions read side by side in ranges of démarche ids (as the movers
+/// are measured) hand over every démarche of each once, in the same call for
+/// both; and the movers API, kept per ministry, lists what the domain finds
+/// comparing the two editions read whole — for the DINUM and for a ministry.
+async fn movers_come_from_editions_read_side_by_side(app: &TestApp) {
+    use cosinum_domain::demarches::method::method;
+    use cosinum_domain::demarches::shares::movers;
+    use cosinum_store::demarches;
+    let editions = demarches::editions(&app.db).await.expect("editions");
+    let [.., before, after] = &editions[..] else {
+        panic!("two editions at least");
+    };
+    let (_, earlier) = demarches::edition_values(&app.db, before.edition_date)
+        .await
+        .expect("read")
+        .expect("edition");
+    let (_, later) = demarches::edition_values(&app.db, after.edition_date)
+        .await
+        .expect("read")
+        .expect("edition");
+    let (mut seen_before, mut seen_after, mut calls) = (Vec::new(), Vec::new(), 0);
+    let found = demarches::edition_pair_in_chunks(
+        &app.db,
+        before.edition_date,
+        after.edition_date,
+        7,
+        |b, a| {
+            calls += 1;
+            let ids: Vec<i64> = b.iter().chain(&a).map(|r| r.demarche_id).collect();
+            if let (Some(lo), Some(hi)) = (ids.iter().min(), ids.iter().max()) {
+                assert!(hi - lo < 7, "one range of 7 ids per call: {ids:?}");
+            }
+            seen_before.extend(b);
+            seen_after.extend(a);
+        },
+    )
+    .await
+    .expect("read side by side");
+    assert!(found);
+    assert!(calls > 1, "several ranges");
+    assert_eq!(
+        seen_before, earlier,
+        "every démarche of the earlier edition, once"
+    );
+    assert_eq!(
+        seen_after, later,
+        "every démarche of the later edition, once"
+    );
+
+    let (pm, m) = (
+        method(&before.method).expect("method"),
+        method(&after.method).expect("method"),
+    );
+    let (up, down) = movers(pm, &earlier, m, &later);
+    assert!(
+        !up.is_empty() && !down.is_empty(),
+        "the demo moves both ways"
+    );
+    let minint = app.org("MININT").await;
+    for (email, keep) in [(STEERING, None), (READER_MININT, Some(minint.id))] {
+        let token = app.token(email, false).await;
+        let listed: Value = app
+            .get_json(
+                &format!("/api/v1/demarches/movers?edition={}", after.edition_date),
+                &token,
+            )
+            .await;
+        let ministry: std::collections::HashMap<i64, _> =
+            later.iter().map(|r| (r.demarche_id, r.ministry)).collect();
+        for (side, expected) in [("up", &up), ("down", &down)] {
+            let want: Vec<(i64, &str)> = expected
+                .iter()
+                .filter(|x| keep.is_none_or(|org| ministry[&x.demarche_id] == org))
+                .map(|x| (x.demarche_id, x.slug))
+                .collect();
+            let got: Vec<(i64, &str)> = listed[side]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|x| {
+                    (
+                        x["demarche_id"].as_i64().expect("id"),
+                        x["slug"].as_str().expect("slug"),
+                    )
+                })
+                .collect();
+            assert!(!want.is_empty(), "{email} {side}: something to compare");
+            assert_eq!(got, want, "{email} {side}");
+        }
+    }
+}
+dual_test!(movers_come_from_editions_read_side_by_side);

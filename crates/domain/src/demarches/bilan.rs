@@ -6,11 +6,17 @@
 //! release "près de 90 %, 225 démarches"; each used a different count
 //! (DM §0, §1.8, §1.9). A line of this table can never be read two ways.
 
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use time::{Date, Month};
 
 use super::method::{Indicator, Method};
-use super::shares::{DemarcheValues, ONLINE, goal_share, online_share, online_weight};
+use super::shares::{
+    DemarcheValues, GoalShare, ONLINE, OnlineShare, combine_goals, combine_online, goal_shares,
+    online_share, online_weight,
+};
 
 /// One line of the bilan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -93,29 +99,94 @@ fn goal_indicators(method: &Method) -> Vec<&'static Indicator> {
 /// Lines 1–3 share one denominator: démarches with a measured online value.
 /// Each `definition_fr` names the levels counted and the démarches excluded.
 pub fn bilan(method: &Method, rows: &[DemarcheValues]) -> Vec<BilanLine> {
-    let o = online_share(method, rows);
+    bilan_of(method, &BilanCounts::of(method, rows))
+}
+
+/// What the bilan counts in a set of démarches. Counts of disjoint sets add
+/// up ([`BilanCounts::combine`]), so an edition's bilan over any group of
+/// ministries comes from each ministry's counts without its rows (issue #11).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BilanCounts {
+    /// Démarches in the set.
+    pub rows: usize,
+    pub online: OnlineShare,
+    /// Démarches fully or partially online (line 2, "Oui ou partiel").
+    pub online_or_partial: usize,
+    /// One per indicator of the method, in its order.
+    pub goals: Vec<GoalShare>,
+}
+
+impl BilanCounts {
+    /// The counts of `rows` under `method`.
+    pub fn of(method: &Method, rows: &[impl Borrow<DemarcheValues>]) -> Self {
+        let online_or_partial = method
+            .indicator(ONLINE)
+            .map(|online| {
+                rows.iter()
+                    .filter(|r| {
+                        let r: &DemarcheValues = (*r).borrow();
+                        r.assess(online)
+                            .code()
+                            .and_then(online_weight)
+                            .is_some_and(|w| w >= 0.5)
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
+        Self {
+            rows: rows.len(),
+            online: online_share(method, rows),
+            online_or_partial,
+            goals: goal_shares(method, rows),
+        }
+    }
+
+    /// The counts of the union of disjoint sets from each set's counts under
+    /// `method`: counts add up, shares are recomputed.
+    pub fn combine<'a>(method: &Method, parts: impl IntoIterator<Item = &'a BilanCounts>) -> Self {
+        let parts: Vec<&BilanCounts> = parts.into_iter().collect();
+        Self {
+            rows: parts.iter().map(|p| p.rows).sum(),
+            online: combine_online(parts.iter().map(|p| &p.online)),
+            online_or_partial: parts.iter().map(|p| p.online_or_partial).sum(),
+            goals: combine_goals(method, parts.iter().map(|p| &p.goals[..])),
+        }
+    }
+}
+
+/// The counts of each group of `rows` (a ministry, an administration…):
+/// `key` names each row's group; a row whose key is `None` is in no group,
+/// every other row in exactly one. Rows are grouped by reference, never copied.
+pub fn counts_by<K: Ord>(
+    method: &Method,
+    rows: &[DemarcheValues],
+    key: impl Fn(&DemarcheValues) -> Option<K>,
+) -> BTreeMap<K, BilanCounts> {
+    let mut groups: BTreeMap<K, Vec<&DemarcheValues>> = BTreeMap::new();
+    for row in rows {
+        if let Some(k) = key(row) {
+            groups.entry(k).or_default().push(row);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(k, rows)| (k, BilanCounts::of(method, &rows)))
+        .collect()
+}
+
+/// The bilan (see [`bilan`]) from a set's counts.
+pub fn bilan_of(method: &Method, counts: &BilanCounts) -> Vec<BilanLine> {
+    let o = &counts.online;
     let excluded = format!(
         "Base : {} dont la valeur « Réalisable en ligne » est mesurée, sur {} de \
          l'édition ; exclues : {} non mesurée(s) ou non applicable(s), {} à valeur \
          invalide.",
         demarches(o.denominator),
-        demarches(rows.len()),
+        demarches(counts.rows),
         o.not_measured,
         o.invalid
     );
-    let partial_count = method
-        .indicator(ONLINE)
-        .map(|online| {
-            rows.iter()
-                .filter(|r| {
-                    r.assess(online)
-                        .code()
-                        .and_then(online_weight)
-                        .is_some_and(|w| w >= 0.5)
-                })
-                .count()
-        })
-        .unwrap_or(0);
+    let partial_count = counts.online_or_partial;
     let mut lines = vec![
         BilanLine {
             label_fr: "Démarches entièrement en ligne (décompte strict)".into(),
@@ -162,7 +233,9 @@ pub fn bilan(method: &Method, rows: &[DemarcheValues]) -> Vec<BilanLine> {
         },
     ];
     for ind in goal_indicators(method) {
-        let g = goal_share(ind, rows);
+        let Some(g) = counts.goals.iter().find(|g| g.slug == ind.slug) else {
+            continue;
+        };
         let goal_labels: Vec<String> = ind
             .levels
             .iter()
@@ -178,7 +251,7 @@ pub fn bilan(method: &Method, rows: &[DemarcheValues]) -> Vec<BilanLine> {
                 goal_labels.join(" ou "),
                 ind.label_fr,
                 demarches(g.denominator),
-                demarches(rows.len()),
+                demarches(counts.rows),
                 g.excluded_not_applicable,
                 g.excluded_not_measured,
                 g.excluded_invalid

@@ -353,4 +353,4 @@ pub fn movers(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use cosinum_domain::OrgId;
 use cosinum_domain::audit::{AuditAction, FieldChange, diff};
 use cosinum_domain::demarches::demarche::{Demarche, DemarcheFields};
-use cosinum_domain::demarches::method::{parse_raw, same_value};
-use cosinum_domain::demarches::shares::DemarcheValues;
+use cosinum_domain::demarches::method::same_value;
 use serde::Serialize;
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
@@ -22,6 +21,12 @@ pub const EDITION_TYPE: &str = "demarche_edition";
 
 pub mod import;
 pub mod targets;
+mod values;
+
+pub use values::{
+    Among, administrations, edition_pair_in_chunks, edition_values, edition_values_among,
+    edition_values_in_chunks,
+};
 
 macro_rules! cols {
     () => {
@@ -311,104 +316,6 @@ pub async fn raw_values(db: &Db, date: Date) -> StoreResult<BTreeMap<(i64, Strin
          JOIN demarche_editions e ON e.id = v.edition_id WHERE e.edition_date = $1")
         .bind(date).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|(d, s, r)| ((d, s), r)).collect())
-}
-
-/// Every démarche's values in the edition dated `date`, ready for the maths,
-/// in démarche order.
-pub async fn edition_values(
-    db: &Db,
-    date: Date,
-) -> StoreResult<Option<(Edition, Vec<DemarcheValues>)>> {
-    let mut all = Vec::new();
-    // Chunks are handed over, not copied.
-    let found = edition_values_in_chunks(db, date, 4096, |chunk| all.extend(chunk)).await?;
-    all.sort_unstable_by_key(|r| r.demarche_id);
-    Ok(found.map(|edition| (edition, all)))
-}
-
-/// Every (unarchived) démarche's values in the edition dated `date`, handed
-/// to `each` in chunks of at most `chunk` rows as they are read (in no
-/// particular order): figures computed over a whole edition need not hold it
-/// (25,000 démarches at N=100 weigh ~60 MB once parsed). The edition, or
-/// `None` when there is none at `date`.
-pub async fn edition_values_in_chunks(
-    db: &Db,
-    date: Date,
-    chunk: usize,
-    mut each: impl FnMut(Vec<DemarcheValues>),
-) -> StoreResult<Option<Edition>> {
-    use futures_util::TryStreamExt;
-    let found: Option<(i64, Date, String, String)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT id, edition_date, method, source FROM demarche_editions WHERE edition_date = $1")
-        .bind(date).fetch_optional(p).await)?;
-    let Some((id, edition_date, method, source)) = found else {
-        return Ok(None);
-    };
-    // Démarches come in packets of 256, each démarche as a JSON array
-    // [id, ministry, unarchived (0/1), {slug: raw}]: an edition holds a dozen
-    // values for each of hundreds of thousands of démarches at scale, and
-    // rows, not bytes, are what reading costs (each row a message between
-    // the database's thread and ours: one row per démarche took 0.7 s per
-    // edition at N=100, packets 0.2 s). The inner grouping is by the
-    // démarche alone (its ministry and archiving follow from it), so the
-    // primary key's order serves it without a temporary B-tree.
-    let sql = match db.backend() {
-        crate::Backend::Sqlite => {
-            "SELECT json_group_array(json_array(id, org, current, json(vals))) FROM ( \
-               SELECT v.demarche_id AS id, d.organisation_id AS org, d.archived_at IS NULL AS current, \
-                      json_group_object(v.slug, v.raw) AS vals \
-               FROM demarche_values v JOIN demarches d ON d.id = v.demarche_id \
-               WHERE v.edition_id = $1 GROUP BY v.demarche_id ORDER BY v.demarche_id) \
-             GROUP BY id / 256 ORDER BY id / 256"
-        }
-        crate::Backend::Postgres => {
-            "SELECT json_agg(json_build_array(id, org, current, vals) ORDER BY id)::text FROM ( \
-               SELECT v.demarche_id AS id, d.organisation_id AS org, \
-                      (d.archived_at IS NULL)::int AS current, json_object_agg(v.slug, v.raw) AS vals \
-               FROM demarche_values v JOIN demarches d ON d.id = v.demarche_id \
-               WHERE v.edition_id = $1 GROUP BY v.demarche_id, d.id) AS per_demarche \
-             GROUP BY id / 256 ORDER BY id / 256"
-        }
-    };
-    let chunk = chunk.max(1);
-    let mut pending: Vec<DemarcheValues> = Vec::with_capacity(chunk);
-    let mut count = 0usize;
-    on_pool!(db, p => {
-        let mut packets = sqlx::query_scalar::<_, String>(sql).bind(id).fetch(p);
-        while let Some(packet) = packets.try_next().await? {
-            let demarches: Vec<(i64, i64, i64, BTreeMap<String, String>)> =
-                serde_json::from_str(&packet)
-                    .map_err(|e| anyhow::anyhow!("values of edition {edition_date}: {e}"))?;
-            for (demarche_id, org, current, values) in demarches {
-                count += 1;
-                if current == 0 {
-                    continue;
-                }
-                pending.push(DemarcheValues {
-                    demarche_id,
-                    ministry: OrgId(org),
-                    values: values
-                        .into_iter()
-                        .map(|(slug, raw)| (slug, parse_raw(&raw)))
-                        .collect(),
-                });
-                if pending.len() == chunk {
-                    each(std::mem::replace(&mut pending, Vec::with_capacity(chunk)));
-                }
-            }
-        }
-    });
-    if !pending.is_empty() {
-        each(pending);
-    }
-    Ok(Some(Edition {
-        id,
-        edition_date,
-        method,
-        source,
-        // As `editions` counts them: archived démarches too.
-        demarches: count as i64,
-    }))
 }
 
 /// One démarche's raw values in every edition, oldest first: (date, method, slug → raw).

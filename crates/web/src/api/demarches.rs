@@ -4,11 +4,9 @@
 use axum::Json;
 use axum::extract::State;
 use cosinum_domain::authz::{Actor, Owner, Resource};
-use cosinum_domain::demarches::bilan::{BilanLine, bilan};
+use cosinum_domain::demarches::bilan::{BilanLine, bilan_of};
 use cosinum_domain::demarches::method::method;
-use cosinum_domain::demarches::shares::{
-    GoalShare, OnlineShare, by_group, by_ministry, goal_shares, movers, online_share,
-};
+use cosinum_domain::demarches::shares::{GoalShare, OnlineShare, by_group};
 use cosinum_store::demarches;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -18,6 +16,7 @@ use super::ApiQuery;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
+use crate::observatory::{readable_counts, readable_movers, reads};
 
 /// A démarche belongs to its ministry, which reads and edits it; the
 /// observatory itself is the DINUM's (it measures satisfaction, availability
@@ -142,7 +141,6 @@ async fn compute_summary(
     actor: &Actor,
     edition: Option<Date>,
 ) -> Result<Summary, AppError> {
-    let db = &state.db;
     let all = state.demarche_editions().await?;
     let edition = match edition {
         Some(d) => all
@@ -153,82 +151,84 @@ async fn compute_summary(
     };
     let m = method(&edition.method)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", edition.method)))?;
-    let chosen_rows = state.demarche_rows(edition.edition_date).await?;
-    let rows = crate::cache::readable(actor, &chosen_rows);
     let previous = all
         .iter()
         .rev()
         .find(|e| e.edition_date < edition.edition_date);
-    let mut previous_by_ministry = std::collections::BTreeMap::new();
-    let (online_change, movers_up, movers_down) = match previous {
-        Some(prev) => {
-            let before_rows = state.demarche_rows(prev.edition_date).await?;
-            let before = crate::cache::readable(actor, &before_rows);
-            let pm = method(&prev.method).ok_or_else(|| {
-                AppError::Internal(anyhow::anyhow!("unknown method {}", prev.method))
-            })?;
-            let change = online_share(m, &rows)
-                .strict_share
-                .zip(online_share(pm, &before).strict_share)
-                .map(|(a, b)| a - b);
-            previous_by_ministry = by_ministry(pm, &before);
-            let (up, down) = movers(pm, &before, m, &rows);
-            let count = |v: &[cosinum_domain::demarches::shares::Mover]| {
-                v.iter()
-                    .map(|x| x.demarche_id)
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .len()
-            };
-            (change, count(&up), count(&down))
-        }
-        None => (None, 0, 0),
+    // Counts kept per ministry (and administration), summed over the
+    // ministries the caller may read: the edition itself is never held.
+    let figures = state.demarche_figures(edition).await?;
+    let digest = state.demarche_digest(edition, previous).await?;
+    let counts = readable_counts(actor, m, &figures);
+    let previous_figures = match previous {
+        Some(p) => Some((p, state.demarche_figures(p).await?)),
+        None => None,
+    };
+    let online_change = previous_figures.as_ref().and_then(|(p, before)| {
+        let pm = method(&p.method)?;
+        counts
+            .online
+            .strict_share
+            .zip(readable_counts(actor, pm, before).online.strict_share)
+            .map(|(a, b)| a - b)
+    });
+    let distinct = |v: &[(
+        cosinum_domain::OrgId,
+        cosinum_domain::demarches::shares::Mover,
+    )]| {
+        readable_movers(actor, v)
+            .map(|x| x.demarche_id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
     };
     let orgs = state.organisations(true).await?;
-    let by_ministry = by_ministry(m, &rows)
-        .into_iter()
-        .map(|(org, (online, goals))| {
-            let o = orgs.iter().find(|x| x.id == org);
-            let online_change = previous_by_ministry
-                .get(&org)
-                .and_then(|(before, _)| Some(online.strict_share? - before.strict_share?));
-            MinistrySummary {
-                code: o.map_or_else(|| org.to_string(), |o| o.code.clone()),
-                name: o.map_or_else(String::new, |o| o.name.clone()),
-                online,
-                goals,
-                online_change,
-            }
+    let org_by_id: std::collections::HashMap<_, _> = orgs.iter().map(|o| (o.id, o)).collect();
+    let code = |org: cosinum_domain::OrgId| {
+        org_by_id
+            .get(&org)
+            .map_or_else(|| org.to_string(), |o| o.code.clone())
+    };
+    let by_ministry = figures
+        .iter()
+        .filter(|(org, _)| reads(actor, **org))
+        .map(|(org, c)| MinistrySummary {
+            code: code(*org),
+            name: org_by_id
+                .get(org)
+                .map_or_else(String::new, |o| o.name.clone()),
+            online: c.online.clone(),
+            goals: c.goals.clone(),
+            online_change: previous_figures
+                .as_ref()
+                .and_then(|(_, before)| before.get(org))
+                .and_then(|b| Some(c.online.strict_share? - b.online.strict_share?)),
         })
         .collect();
-    let list = demarches::list(db).await?;
-    let by_administration = by_administration(m, &rows, &list)
-        .into_iter()
-        .map(
-            |((org, administration), (online, goals))| AdministrationSummary {
-                ministry: orgs
-                    .iter()
-                    .find(|o| o.id == org)
-                    .map_or_else(|| org.to_string(), |o| o.code.clone()),
-                administration,
-                online,
-                goals,
-            },
-        )
+    let by_administration = digest
+        .administrations
+        .iter()
+        .filter(|((org, _), _)| reads(actor, *org))
+        .map(|((org, administration), c)| AdministrationSummary {
+            ministry: code(*org),
+            administration: administration.clone(),
+            online: c.online.clone(),
+            goals: c.goals.clone(),
+        })
         .collect();
     Ok(Summary {
         edition: edition.edition_date,
         method: m.code,
         method_label: m.label_fr,
-        demarches: rows.len(),
-        online: online_share(m, &rows),
-        goals: goal_shares(m, &rows),
-        bilan: bilan(m, &rows),
+        demarches: counts.rows,
+        bilan: bilan_of(m, &counts),
+        online: counts.online,
+        goals: counts.goals,
         by_ministry,
         by_administration,
         previous_edition: previous.map(|e| e.edition_date),
         online_change,
-        movers_up,
-        movers_down,
+        movers_up: distinct(&digest.up),
+        movers_down: distinct(&digest.down),
     })
 }
 

@@ -11,7 +11,6 @@ use cosinum_domain::ValidationError;
 use cosinum_domain::authz::{Access, allows};
 use cosinum_domain::demarches::demarche::{Demarche, DemarcheFields};
 use cosinum_domain::demarches::position::{Position, ministry_position};
-use cosinum_domain::demarches::shares::movers;
 use cosinum_domain::demarches::{Assessment, Method, assess, method, method_in_force, parse_raw};
 use cosinum_store::demarches::{self, ValueWrite};
 use serde::{Deserialize, Serialize};
@@ -499,13 +498,11 @@ pub async fn edition_movers(
     let Some(previous) = previous else {
         return Ok(out);
     };
-    let pm = method(&previous.method)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method")))?;
-    let before_rows = state.demarche_rows(previous.edition_date).await?;
-    let after_rows = state.demarche_rows(e.edition_date).await?;
-    let before = crate::cache::readable(actor, &before_rows);
-    let after = crate::cache::readable(actor, &after_rows);
-    let (up, down) = movers(pm, &before, m, &after);
+    // Movers are measured once per edition, read side by side with the one
+    // before in chunks, and kept with each démarche's ministry.
+    let digest = state.demarche_digest(&e, Some(previous)).await?;
+    let up: Vec<_> = crate::observatory::readable_movers(actor, &digest.up).collect();
+    let down: Vec<_> = crate::observatory::readable_movers(actor, &digest.down).collect();
     let list = demarches::list(&state.db).await?;
     let by_id: std::collections::HashMap<i64, _> = list.iter().map(|d| (d.id, d)).collect();
     let orgs = state.organisations(true).await?;
@@ -527,8 +524,8 @@ pub async fn edition_movers(
             direction: if mv.direction > 0 { "up" } else { "down" },
         }
     };
-    out.up = up.iter().map(describe).collect();
-    out.down = down.iter().map(describe).collect();
+    out.up = up.into_iter().map(describe).collect();
+    out.down = down.into_iter().map(describe).collect();
     Ok(out)
 }
 

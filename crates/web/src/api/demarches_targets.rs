@@ -105,8 +105,8 @@ async fn compute_progress(
         let figures = state.demarche_figures(e).await?;
         let national = (stored.iter().any(|t| t.target.scope.is_none())).then(|| {
             (
-                combine_online(figures.values().map(|(o, _)| o)),
-                combine_goals(m, figures.values().map(|(_, g)| &g[..])),
+                combine_online(figures.values().map(|c| &c.online)),
+                combine_goals(m, figures.values().map(|c| &c.goals[..])),
             )
         });
         for t in &stored {
@@ -114,7 +114,7 @@ async fn compute_progress(
                 (None, Some((online, goals))) => share(&t.target.slug, online, goals),
                 (Some(org), _) => figures
                     .get(&org)
-                    .and_then(|(online, goals)| share(&t.target.slug, online, goals)),
+                    .and_then(|c| share(&t.target.slug, &c.online, &c.goals)),
                 (None, None) => None,
             };
             if let Some(s) = value {

@@ -14,7 +14,6 @@ use serde::Deserialize;
 use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
 use crate::api::demarches::demarche_resource;
-use crate::cache::readable;
 use crate::error::{AppError, PageError};
 use crate::format::number;
 use crate::identity::SignedPage;
@@ -150,8 +149,8 @@ async fn evolution(
             continue;
         };
         let figures = state.demarche_figures(e).await?;
-        let (online, goals) = crate::cache::readable_figures(actor, em, &figures);
-        editions.push((e.edition_date, em, online, goals));
+        let counts = crate::observatory::readable_counts(actor, em, &figures);
+        editions.push((e.edition_date, em, counts.online, counts.goals));
     }
     Ok(super::demarche_charts::evolution(&editions, m, shown))
 }
@@ -218,16 +217,21 @@ pub async fn dashboard(
     if let Some(org) = orgs.iter().find(|o| o.code == ministry)
         && allows(Some(page.actor()), Access::Read, &demarche_resource(org.id))
     {
-        let chosen_rows = state.demarche_rows(chosen.edition_date).await?;
-        let rows = readable(&actor, &chosen_rows);
+        // Only this ministry's démarches are read.
+        let mut mine: Vec<DemarcheValues> = Vec::new();
+        demarches::edition_values_among(
+            db,
+            chosen.edition_date,
+            demarches::Among::Ministry(org.id),
+            4096,
+            |chunk| mine.extend(chunk),
+        )
+        .await?;
         let online = m.indicators.iter().find(|i| i.slug == "online");
         let values: std::collections::HashMap<i64, &DemarcheValues> =
-            rows.iter().map(|r| (r.demarche_id, r)).collect();
-        for d in demarches::list(db)
-            .await?
-            .into_iter()
-            .filter(|d| d.organisation_id == org.id)
-        {
+            mine.iter().map(|r| (r.demarche_id, r)).collect();
+        let list = demarches::list(db).await?;
+        for d in list.iter().filter(|d| d.organisation_id == org.id) {
             let level = match (online, values.get(&d.id)) {
                 (Some(i), Some(v)) => v
                     .assess(i)
@@ -236,14 +240,13 @@ pub async fn dashboard(
                     .map_or("non mesuré", |l| l.label_fr),
                 _ => "non mesuré",
             };
-            listed.push((d.id, d.name, d.administration, level.to_owned()));
+            listed.push((
+                d.id,
+                d.name.clone(),
+                d.administration.clone(),
+                level.to_owned(),
+            ));
         }
-        let list = demarches::list(db).await?;
-        let mine: Vec<DemarcheValues> = rows
-            .iter()
-            .filter(|r| r.ministry == org.id)
-            .cloned()
-            .collect();
         for ((_, name), (online, goals)) in
             crate::api::demarches::by_administration(m, &mine, &list)
         {

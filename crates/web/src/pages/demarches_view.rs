@@ -8,9 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use cosinum_domain::authz::Actor;
-use cosinum_domain::demarches::bilan::bilan;
+use cosinum_domain::demarches::bilan::bilan_of;
 use cosinum_domain::demarches::method::{Method, method};
-use cosinum_domain::demarches::shares::{by_ministry, goal_shares};
 use cosinum_domain::organisation::Organisation;
 use cosinum_store::demarches::Edition;
 
@@ -18,10 +17,10 @@ use super::demarches::{Cell, share_cell};
 use super::fr_date;
 use crate::AppState;
 use crate::api::demarches_crud::{MoverDto, edition_movers};
-use crate::cache::readable;
 use crate::charts;
 use crate::error::AppError;
 use crate::format::number;
+use crate::observatory::{readable_counts, reads};
 
 /// The edition-wide parts of the dashboard, as shown to one reader.
 pub(crate) struct EditionView {
@@ -87,9 +86,11 @@ async fn compute(
 ) -> Result<EditionView, AppError> {
     let m = method(&chosen.method)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", chosen.method)))?;
-    let chosen_rows = state.demarche_rows(chosen.edition_date).await?;
-    let rows = readable(actor, &chosen_rows);
-    let bilan = bilan(m, &rows)
+    // Counts kept per ministry, summed over those the reader reads: the
+    // edition itself is never held.
+    let figures = state.demarche_figures(chosen).await?;
+    let counts = readable_counts(actor, m, &figures);
+    let bilan = bilan_of(m, &counts)
         .into_iter()
         .map(|l| {
             (
@@ -105,8 +106,9 @@ async fn compute(
             )
         })
         .collect();
-    let goals = goal_shares(m, &rows)
-        .into_iter()
+    let goals = counts
+        .goals
+        .iter()
         .map(|g| {
             let indicator = m.indicators.iter().find(|i| i.slug == g.slug);
             let priority = indicator.is_some_and(|i| i.priority);
@@ -126,10 +128,11 @@ async fn compute(
             (label(m, g.slug), priority, cell, excluded)
         })
         .collect();
-    let (ministries, ministry_svg) = ministries(state, all, chosen, m, &rows, shown, orgs).await?;
+    let (ministries, ministry_svg) =
+        ministries(state, actor, all, chosen, &figures, shown, orgs).await?;
     let moved = edition_movers(state, actor, Some(chosen.edition_date)).await?;
     Ok(EditionView {
-        count: rows.len(),
+        count: counts.rows,
         bilan,
         goals,
         ministries,
@@ -144,10 +147,10 @@ async fn compute(
 /// edition, then the `shown` indicators) and the bar chart of online shares.
 async fn ministries(
     state: &AppState,
+    actor: &Actor,
     all: &[Edition],
     chosen: &Edition,
-    m: &'static Method,
-    rows: &[cosinum_domain::demarches::shares::DemarcheValues],
+    figures: &crate::MinistryFigures,
     shown: &[&str],
     orgs: &[Organisation],
 ) -> Result<(Vec<(String, Vec<Cell>)>, String), AppError> {
@@ -162,9 +165,11 @@ async fn ministries(
         None => Default::default(),
     };
     let mut bars = Vec::new();
-    let table = by_ministry(m, rows)
-        .into_iter()
-        .map(|(org, (online, goals))| {
+    let table = figures
+        .iter()
+        .filter(|(org, _)| reads(actor, **org))
+        .map(|(&org, c)| {
+            let (online, goals) = (&c.online, &c.goals);
             let name = code_of
                 .get(&org)
                 .map_or_else(|| org.to_string(), |c| (*c).to_owned());
@@ -173,7 +178,7 @@ async fn ministries(
             }
             let change = before
                 .get(&org)
-                .and_then(|(b, _)| Some(online.strict_share? - b.strict_share?))
+                .and_then(|b| Some(online.strict_share? - b.online.strict_share?))
                 .map_or("—".into(), |c| {
                     format!(
                         "{}{} pt",

@@ -122,3 +122,54 @@ fn edition_for_year_end_takes_the_last_of_the_year() {
     assert!(edition_for_year_end(&eds, 2021).is_none());
     assert_eq!(year_end(2024), Some(date!(2024 - 12 - 31)));
 }
+
+proptest::proptest! {
+    /// The bilan of a set is the bilan of its parts' counts combined,
+    /// whichever way the set is split (by ministry, as the web layer keeps
+    /// it): no line, count or exclusion differs.
+    #[test]
+    fn bilan_of_combined_counts_is_the_bilan_of_all_rows(
+        rows in crate::demarches::shares::tests::arb_rows(),
+        split in 0usize..41,
+    ) {
+        for m in [&V2019, &V2023] {
+            let split = split.min(rows.len());
+            let (a, b) = rows.split_at(split);
+            let parts = [BilanCounts::of(m, a), BilanCounts::of(m, b)];
+            let combined = BilanCounts::combine(m, &parts);
+            // Grouped by ministry, each group is counted over its rows alone.
+            let per = counts_by(m, &rows, |r| Some(r.ministry));
+            proptest::prop_assert_eq!(per.values().map(|c| c.rows).sum::<usize>(), rows.len());
+            for (org, c) in &per {
+                let mine: Vec<DemarcheValues> =
+                    rows.iter().filter(|r| r.ministry == *org).cloned().collect();
+                proptest::prop_assert_eq!(c, &BilanCounts::of(m, &mine));
+            }
+            let whole = BilanCounts::of(m, &rows);
+            proptest::prop_assert_eq!(
+                (combined.rows, combined.online_or_partial, &combined.goals),
+                (whole.rows, whole.online_or_partial, &whole.goals)
+            );
+            // Weighted points (tenths, halves) add up in another order:
+            // equal to the last bits, so compared within 1e-9.
+            let (got, want) = (bilan_of(m, &combined), bilan(m, &rows));
+            proptest::prop_assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(&want) {
+                proptest::prop_assert_eq!(
+                    (&g.label_fr, &g.definition_fr, g.denominator),
+                    (&w.label_fr, &w.definition_fr, w.denominator)
+                );
+                proptest::prop_assert!((g.numerator - w.numerator).abs() < 1e-9);
+                proptest::prop_assert_eq!(g.share.is_some(), w.share.is_some());
+                proptest::prop_assert!((g.share.unwrap_or(0.0) - w.share.unwrap_or(0.0)).abs() < 1e-9);
+            }
+        }
+    }
+}
+
+#[test]
+fn bilan_of_no_part_counts_nothing() {
+    let none = BilanCounts::combine(&V2023, []);
+    assert_eq!(none, BilanCounts::of(&V2023, &Vec::<DemarcheValues>::new()));
+    assert!(bilan_of(&V2023, &none).iter().all(|l| l.share.is_none()));
+}

@@ -223,7 +223,7 @@ fn arb_cell() -> impl Strategy<Value = &'static str> {
     ])
 }
 
-fn arb_rows() -> impl Strategy<Value = Vec<DemarcheValues>> {
+pub(crate) fn arb_rows() -> impl Strategy<Value = Vec<DemarcheValues>> {
     let slugs = [
         "online",
         "satisfaction",
