@@ -219,19 +219,31 @@ impl SearchIndex {
         let mut current = self.docs.write().unwrap_or_else(|e| e.into_inner());
         writer.delete_all_documents()?;
         current.clear();
+        // A document given twice replaces the first: only the last is added.
+        let mut last: HashMap<String, usize> = HashMap::with_capacity(docs.len());
+        for (n, d) in docs.iter().enumerate() {
+            last.insert(d.key(), n);
+        }
         for (n, d) in docs.into_iter().enumerate() {
-            self.add(&writer, &d)?;
-            current.insert(d.key(), d);
+            let k = d.key();
+            if last.get(&k) == Some(&n) {
+                self.add(&writer, &d, false)?;
+                current.insert(k, d);
+            }
             progress(n + 1);
         }
         self.commit(&mut writer, stamp)?;
         Ok(current.len())
     }
 
-    fn add(&self, writer: &IndexWriter, d: &Doc) -> SearchResult<()> {
+    /// Adds `d`, removing the indexed document of the same key first when
+    /// `replacing`: a deletion is a query kept until the commit (about a
+    /// kilobyte each), so documents known to be new are added without one.
+    fn add(&self, writer: &IndexWriter, d: &Doc, replacing: bool) -> SearchResult<()> {
         let k = d.key();
-        // A document given twice replaces the first.
-        writer.delete_term(Term::from_field_text(self.fields.key, &k));
+        if replacing {
+            writer.delete_term(Term::from_field_text(self.fields.key, &k));
+        }
         let json =
             serde_json::to_string(d).map_err(|e| TantivyError::InternalError(e.to_string()))?;
         writer.add_document(doc!(
@@ -279,12 +291,17 @@ impl SearchIndex {
             update.removed += 1;
         }
         for (k, d) in fresh {
-            match current.get(&k) {
+            let replacing = match current.get(&k) {
                 Some(old) if *old == d => continue,
-                Some(_) => update.updated += 1,
-                None => update.added += 1,
+                Some(_) => true,
+                None => false,
+            };
+            if replacing {
+                update.updated += 1;
+            } else {
+                update.added += 1;
             }
-            self.add(&writer, &d)?;
+            self.add(&writer, &d, replacing)?;
             current.insert(k, d);
         }
         self.commit(&mut writer, stamp)?;

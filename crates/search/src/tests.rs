@@ -257,3 +257,15 @@ fn a_directory_holding_something_else_is_refused() {
     let err = SearchIndex::open(dir.path()).err().expect("refused");
     assert!(err.to_string().contains("not a search index"), "{err}");
 }
+
+#[test]
+fn a_document_given_twice_is_indexed_once_as_last_given() {
+    let first = d(Kind::Project, 7, "MININT", "Messagerie sécurisée", "", "");
+    let last = d(Kind::Project, 7, "MININT", "Coffre-fort numérique", "", "");
+    let i = SearchIndex::build(vec![first, last.clone()]).expect("index");
+    assert_eq!(i.len(), 1);
+    assert_eq!(i.get(Kind::Project, 7), Some(last));
+    let found = |q: &str| i.search(q, &Filter::default(), 5).expect("search").total;
+    assert_eq!(found("messagerie"), 0, "the first version is not indexed");
+    assert_eq!(found("coffre"), 1);
+}
