@@ -115,13 +115,13 @@ impl SearchIndex {
             &query,
             &TopDocs::with_limit((limit * 8).max(40)).order_by_score(),
         )?;
-        let mut found: Vec<(f32, &Doc)> = Vec::new();
+        let mut found: Vec<(f32, &crate::kept::Kept)> = Vec::new();
         for (score, addr) in top {
             let Some(d) = self.doc_of(&docs, &searcher, addr)? else {
                 continue;
             };
-            let other_ministry = d.ministry != source.ministry;
-            let allowed = visible.is_none_or(|v| v.contains(&d.ministry));
+            let other_ministry = *d.ministry != *source.ministry;
+            let allowed = crate::visible(visible, &d.ministry);
             if other_ministry && allowed && !(d.kind == source.kind && d.id == source.id) {
                 found.push((score, d));
             }
@@ -134,13 +134,13 @@ impl SearchIndex {
         let mut out: Vec<Candidate> = found
             .into_iter()
             .map(|(text_score, d)| {
-                let same_zone = !source.zone.is_empty() && source.zone == d.zone;
+                let same_zone = !source.zone.is_empty() && *source.zone == *d.zone;
                 Candidate {
                     score: w.text * text_score / best + if same_zone { w.same_zone } else { 0.0 },
                     text_score,
                     shared_terms: Vec::new(),
                     same_zone,
-                    doc: d.clone(),
+                    doc: d.to_doc(),
                 }
             })
             .collect();

@@ -18,6 +18,7 @@ use tantivy::{
     Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term, doc,
 };
 
+use crate::kept::KeptDocs;
 use crate::{Doc, Kind, SearchError, SearchResult, analyzer, key};
 
 /// Bumped whenever the schema or the analysis changes: an index written by
@@ -62,7 +63,7 @@ pub struct SearchIndex {
     pub(crate) index: Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
-    docs: RwLock<HashMap<String, Doc>>,
+    docs: RwLock<KeptDocs>,
     writer: Mutex<IndexWriter>,
     stamp: RwLock<Option<String>>,
 }
@@ -166,9 +167,9 @@ impl SearchIndex {
     }
 
     /// Every document stored in the index (when it is reopened).
-    fn stored_docs(&self) -> SearchResult<HashMap<String, Doc>> {
+    fn stored_docs(&self) -> SearchResult<KeptDocs> {
         let searcher = self.reader.searcher();
-        let mut out = HashMap::new();
+        let mut out = KeptDocs::default();
         for addr in searcher.search(&AllQuery, &DocSetCollector)? {
             let stored: TantivyDocument = searcher.doc(addr)?;
             let parsed = stored
@@ -176,7 +177,7 @@ impl SearchIndex {
                 .and_then(|v| v.as_str())
                 .and_then(|json| serde_json::from_str::<Doc>(json).ok());
             if let Some(d) = parsed {
-                out.insert(d.key(), d);
+                out.insert(d);
             }
         }
         Ok(out)
@@ -198,10 +199,10 @@ impl SearchIndex {
 
     /// A document by kind and id.
     pub fn get(&self, kind: Kind, id: i64) -> Option<Doc> {
-        self.read_docs().get(&key(kind, id)).cloned()
+        self.read_docs().get(kind, id).map(|k| k.to_doc())
     }
 
-    pub(crate) fn read_docs(&self) -> RwLockReadGuard<'_, HashMap<String, Doc>> {
+    pub(crate) fn read_docs(&self) -> RwLockReadGuard<'_, KeptDocs> {
         self.docs.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -220,18 +221,18 @@ impl SearchIndex {
         writer.delete_all_documents()?;
         current.clear();
         // A document given twice replaces the first: only the last is added.
-        let mut last: HashMap<String, usize> = HashMap::with_capacity(docs.len());
+        let mut last: HashMap<(Kind, i64), usize> = HashMap::with_capacity(docs.len());
         for (n, d) in docs.iter().enumerate() {
-            last.insert(d.key(), n);
+            last.insert((d.kind, d.id), n);
         }
         for (n, d) in docs.into_iter().enumerate() {
-            let k = d.key();
-            if last.get(&k) == Some(&n) {
+            if last.get(&(d.kind, d.id)) == Some(&n) {
                 self.add(&writer, &d, false)?;
-                current.insert(k, d);
+                current.insert(d);
             }
             progress(n + 1);
         }
+        drop(last);
         self.commit(&mut writer, stamp)?;
         Ok(current.len())
     }
@@ -275,24 +276,24 @@ impl SearchIndex {
     pub fn replace(&self, kinds: &[Kind], docs: Vec<Doc>, stamp: &str) -> SearchResult<Update> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut current = self.docs.write().unwrap_or_else(|e| e.into_inner());
-        let mut fresh: HashMap<String, Doc> = HashMap::with_capacity(docs.len());
+        let mut fresh: HashMap<(Kind, i64), Doc> = HashMap::with_capacity(docs.len());
         for d in docs {
-            fresh.insert(d.key(), d);
+            fresh.insert((d.kind, d.id), d);
         }
         let mut update = Update::default();
-        let gone: Vec<String> = current
-            .iter()
-            .filter(|(k, d)| kinds.contains(&d.kind) && !fresh.contains_key(*k))
-            .map(|(k, _)| k.clone())
+        let gone: Vec<(Kind, i64)> = current
+            .values()
+            .filter(|d| kinds.contains(&d.kind) && !fresh.contains_key(&(d.kind, d.id)))
+            .map(|d| (d.kind, d.id))
             .collect();
-        for k in gone {
-            writer.delete_term(Term::from_field_text(self.fields.key, &k));
-            current.remove(&k);
+        for (kind, id) in gone {
+            writer.delete_term(Term::from_field_text(self.fields.key, &key(kind, id)));
+            current.remove(kind, id);
             update.removed += 1;
         }
-        for (k, d) in fresh {
-            let replacing = match current.get(&k) {
-                Some(old) if *old == d => continue,
+        for ((kind, id), d) in fresh {
+            let replacing = match current.get(kind, id) {
+                Some(old) if old.is(&d) => continue,
                 Some(_) => true,
                 None => false,
             };
@@ -302,7 +303,7 @@ impl SearchIndex {
                 update.added += 1;
             }
             self.add(&writer, &d, replacing)?;
-            current.insert(k, d);
+            current.insert(d);
         }
         self.commit(&mut writer, stamp)?;
         Ok(update)

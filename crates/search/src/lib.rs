@@ -14,9 +14,10 @@ mod analyzer;
 pub mod eval;
 mod finder;
 mod index;
+mod kept;
 mod pairs;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::TopDocs;
@@ -96,6 +97,12 @@ fn key(kind: Kind, id: i64) -> String {
     format!("{}:{id}", kind.as_str())
 }
 
+/// The kind and id a [`key`] names.
+fn parse_key(key: &str) -> Option<(Kind, i64)> {
+    let (kind, id) = key.split_once(':')?;
+    Some((Kind::parse(kind)?, id.parse().ok()?))
+}
+
 /// Search errors: an index that cannot be written is a bug or a full
 /// disk, not user input — except an index directory held by another
 /// process, which says so.
@@ -125,15 +132,18 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn accepts(&self, d: &Doc) -> bool {
-        self.ministry.as_ref().is_none_or(|m| *m == d.ministry)
+    fn accepts(&self, d: &kept::Kept) -> bool {
+        self.ministry.as_ref().is_none_or(|m| **m == *d.ministry)
             && self.kind.is_none_or(|k| k == d.kind)
-            && self.zone.as_ref().is_none_or(|z| *z == d.zone)
-            && self
-                .visible
-                .as_ref()
-                .is_none_or(|v| v.contains(&d.ministry))
+            && self.zone.as_ref().is_none_or(|z| **z == *d.zone)
+            && visible(self.visible.as_deref(), &d.ministry)
     }
+}
+
+/// Whether a document of `ministry` is among the `visible` ministries (all
+/// when `None`).
+fn visible(visible: Option<&[String]>, ministry: &str) -> bool {
+    visible.is_none_or(|v| v.iter().any(|m| m == ministry))
 }
 
 /// One result of a search.
@@ -159,14 +169,15 @@ impl SearchIndex {
     /// the searcher was taken).
     fn doc_of<'a>(
         &self,
-        docs: &'a HashMap<String, Doc>,
+        docs: &'a kept::KeptDocs,
         searcher: &tantivy::Searcher,
         addr: tantivy::DocAddress,
-    ) -> SearchResult<Option<&'a Doc>> {
+    ) -> SearchResult<Option<&'a kept::Kept>> {
         let d: TantivyDocument = searcher.doc(addr)?;
         Ok(d.get_first(self.fields.key)
             .and_then(|v| v.as_str())
-            .and_then(|k| docs.get(k)))
+            .and_then(parse_key)
+            .and_then(|(kind, id)| docs.get(kind, id)))
     }
 
     /// Free-text search (words in any order, accents and endings ignored;
@@ -202,14 +213,14 @@ impl SearchIndex {
                 continue;
             }
             out.total += 1;
-            *out.by_ministry.entry(d.ministry.clone()).or_default() += 1;
+            *out.by_ministry.entry(d.ministry.to_string()).or_default() += 1;
             *out.by_kind.entry(d.kind).or_default() += 1;
             if !d.zone.is_empty() {
-                *out.by_zone.entry(d.zone.clone()).or_default() += 1;
+                *out.by_zone.entry(d.zone.to_string()).or_default() += 1;
             }
             if out.hits.len() < limit {
                 out.hits.push(Hit {
-                    doc: d.clone(),
+                    doc: d.to_doc(),
                     score,
                 });
             }

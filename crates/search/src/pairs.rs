@@ -87,8 +87,8 @@ impl SearchIndex {
             let all = self.read_docs();
             let mut v: Vec<Doc> = all
                 .values()
-                .filter(|d| visible.is_none_or(|v| v.contains(&d.ministry)))
-                .cloned()
+                .filter(|d| crate::visible(visible, &d.ministry))
+                .map(|d| d.to_doc())
                 .collect();
             v.sort_by_key(|d| (d.kind, d.id));
             v

@@ -100,11 +100,21 @@ impl SearchState {
             Some(at) => kinds_written(&audit::types_since(db, at).await?),
             None => Kind::ALL.to_vec(),
         };
-        if !kinds.is_empty() {
-            let docs = documents_of(db, &kinds).await?;
+        // One kind at a time: only one kind's documents are held at once
+        // (700,000 documents at scale). Until the last kind is done, each
+        // commit carries the stamp the index had, so an index left half
+        // updated is brought up to date again from there.
+        let before = since.map(|at| at.stamp()).unwrap_or_default();
+        for (n, kind) in kinds.iter().enumerate() {
+            let docs = documents_of(db, &[*kind]).await?;
             let index = index.clone();
-            let stamp = now.stamp();
-            let update = tokio::task::spawn_blocking(move || index.replace(&kinds, docs, &stamp))
+            let stamp = if n + 1 == kinds.len() {
+                now.stamp()
+            } else {
+                before.clone()
+            };
+            let kind = *kind;
+            let update = tokio::task::spawn_blocking(move || index.replace(&[kind], docs, &stamp))
                 .await
                 .map_err(|e| AppError::Internal(e.into()))?
                 .map_err(|e| AppError::Internal(e.into()))?;
