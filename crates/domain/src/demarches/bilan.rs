@@ -15,7 +15,7 @@ use time::{Date, Month};
 use super::method::{Indicator, Method};
 use super::shares::{
     DemarcheValues, GoalShare, ONLINE, OnlineShare, combine_goals, combine_online, goal_shares,
-    online_share, online_weight,
+    grouped, online_share, online_weight,
 };
 
 /// One line of the bilan.
@@ -162,13 +162,7 @@ pub fn counts_by<K: Ord>(
     rows: &[DemarcheValues],
     key: impl Fn(&DemarcheValues) -> Option<K>,
 ) -> BTreeMap<K, BilanCounts> {
-    let mut groups: BTreeMap<K, Vec<&DemarcheValues>> = BTreeMap::new();
-    for row in rows {
-        if let Some(k) = key(row) {
-            groups.entry(k).or_default().push(row);
-        }
-    }
-    groups
+    grouped(rows, key)
         .into_iter()
         .map(|(k, rows)| (k, BilanCounts::of(method, &rows)))
         .collect()

@@ -211,7 +211,18 @@ pub fn by_group<K: Ord>(
     rows: &[DemarcheValues],
     key: impl Fn(&DemarcheValues) -> Option<K>,
 ) -> BTreeMap<K, (OnlineShare, Vec<GoalShare>)> {
-    // Grouped by reference: a group's rows are read, never copied.
+    grouped(rows, key)
+        .into_iter()
+        .map(|(k, rows)| (k, (online_share(method, &rows), goal_shares(method, &rows))))
+        .collect()
+}
+
+/// `rows` by group, as `key` names each row's (`None`: in no group), by
+/// reference: a group's rows are read, never copied.
+pub fn grouped<K: Ord>(
+    rows: &[DemarcheValues],
+    key: impl Fn(&DemarcheValues) -> Option<K>,
+) -> BTreeMap<K, Vec<&DemarcheValues>> {
     let mut groups: BTreeMap<K, Vec<&DemarcheValues>> = BTreeMap::new();
     for row in rows {
         if let Some(k) = key(row) {
@@ -219,9 +230,6 @@ pub fn by_group<K: Ord>(
         }
     }
     groups
-        .into_iter()
-        .map(|(k, rows)| (k, (online_share(method, &rows), goal_shares(method, &rows))))
-        .collect()
 }
 
 /// The online rate of the union of disjoint sets of démarches, from each
