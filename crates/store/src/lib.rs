@@ -8,6 +8,7 @@
 
 #[macro_use]
 mod db;
+pub mod among;
 pub mod audit;
 pub mod backup;
 pub mod campaigns;

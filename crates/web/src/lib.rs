@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod charts;
 pub mod charts_stats;
 pub mod cloud_import;
+pub mod cloud_overview;
 pub mod committee;
 pub mod config;
 mod csrf;
@@ -72,8 +73,6 @@ pub struct AppState {
     pub demarche_figures: Arc<cache::KeyedCache<time::Date, MinistryFigures>>,
     /// The editions looked at last: counts per administration and movers.
     pub demarche_digests: Arc<cache::KeyedCache<time::Date, observatory::EditionDigest>>,
-    /// The cloud inventory evaluated as of a day, as the DINUM sees it.
-    pub cloud_evaluations: Arc<cache::KeyedCache<time::Date, api::cloud::Evaluated>>,
     /// Funds' reports as the DINUM sees them, by fund code and day.
     pub fund_reports:
         Arc<cache::KeyedCache<(Option<String>, time::Date), api::funding::FundReportFor>>,
@@ -100,8 +99,8 @@ pub struct AppState {
     /// The talent summary as the DINUM sees it with the configured alert
     /// bands, by period (`None`: the latest).
     pub talent_summaries: Arc<cache::KeyedCache<Option<String>, talent_report::TalentSummary>>,
-    /// The cloud dashboard's figures as the DINUM sees them, by day.
-    pub cloud_overviews: Arc<cache::KeyedCache<time::Date, pages::CloudOverview>>,
+    /// The cloud inventory's figures as the DINUM sees them, by day.
+    pub cloud_overviews: Arc<cache::KeyedCache<time::Date, cloud_overview::CloudOverview>>,
     /// The organisations, with the archived ones (`true`) or without.
     pub organisations:
         Arc<cache::KeyedCache<bool, Vec<cosinum_domain::organisation::Organisation>>>,
@@ -173,7 +172,6 @@ impl AppState {
                 cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES).keeping(4),
             ),
             demarche_figures: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
-            cloud_evaluations: Arc::default(),
             fund_reports: Arc::default(),
             demarche_evolutions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             portfolio_trends: Arc::default(),

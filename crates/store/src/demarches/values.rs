@@ -15,16 +15,7 @@ use super::Edition;
 use crate::db::Db;
 use crate::error::StoreResult;
 
-/// Which démarches of an edition are read.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Among {
-    /// All of them.
-    All,
-    /// Those whose id is in this range, both ends included.
-    Ids(i64, i64),
-    /// Those of one organisation.
-    Ministry(OrgId),
-}
+pub use crate::among::Among;
 
 /// Every démarche's values in the edition dated `date`, ready for the maths,
 /// in démarche order.

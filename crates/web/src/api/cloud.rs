@@ -2,13 +2,12 @@
 //! "Cloud au centre" verdict as of a date, and the compliance summary per
 //! ministry.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
 use axum::extract::State;
-use cosinum_domain::authz::{Access, Actor, Owner, Resource, allows};
-use cosinum_domain::cloud::compliance::{Evaluation, Verdict, evaluate};
+use cosinum_domain::authz::{Actor, Owner, Resource};
+use cosinum_domain::cloud::compliance::Evaluation;
 use cosinum_domain::cloud::types::{AppFacts, CloudApplication, Offer};
+use cosinum_store::among::Among;
 use cosinum_store::cloud;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -16,6 +15,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::{ApiPath, ApiQuery};
 use crate::AppState;
+pub use crate::cloud_overview::evaluated;
+use crate::cloud_overview::evaluated_among;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
 
@@ -41,48 +42,6 @@ pub async fn check_project(state: &AppState, a: &CloudApplication) -> Result<(),
             })?;
     }
     Ok(())
-}
-
-/// Every application `actor` reads, with its facts and its evaluation on `day`.
-/// The offers, and the applications `actor` may read each with its facts
-/// and its evaluation as of a day.
-pub type Evaluated = (Vec<Offer>, Vec<(CloudApplication, AppFacts, Evaluation)>);
-
-pub async fn evaluated(
-    state: &AppState,
-    actor: &Actor,
-    day: Date,
-) -> Result<std::sync::Arc<Evaluated>, AppError> {
-    if actor.sees_everything() {
-        // The same for whoever sees everything: kept while nothing is written.
-        return state
-            .cloud_evaluations
-            .get(&state.db, day, || evaluate_all(state, actor, day))
-            .await;
-    }
-    Ok(std::sync::Arc::new(evaluate_all(state, actor, day).await?))
-}
-
-async fn evaluate_all(state: &AppState, actor: &Actor, day: Date) -> Result<Evaluated, AppError> {
-    let offers = cloud::offers(&state.db).await?;
-    let mut facts = cloud::facts(&state.db).await?;
-    let out = cloud::applications(&state.db)
-        .await?
-        .into_iter()
-        .filter(|a| {
-            allows(
-                Some(actor),
-                Access::Read,
-                &cloud_resource(a.organisation_id),
-            )
-        })
-        .filter_map(|a| {
-            let f = facts.remove(&a.id)?;
-            let e = evaluate(&f, &offers, day);
-            Some((a, f, e))
-        })
-        .collect();
-    Ok((offers, out))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -119,62 +78,15 @@ pub struct Compliance {
     pub by_ministry: Vec<MinistryCompliance>,
 }
 
-fn count(c: &mut MinistryCompliance, v: Verdict) {
-    c.applications += 1;
-    match v {
-        Verdict::Compliant => c.compliant += 1,
-        Verdict::NonCompliant => c.non_compliant += 1,
-        Verdict::UnderDerogation => c.under_derogation += 1,
-        Verdict::NotApplicable => c.not_applicable += 1,
-    }
-    let applicable = c.applications - c.not_applicable;
-    c.compliance_rate = (applicable > 0).then(|| c.compliant as f64 / applicable as f64);
-}
-
 /// The compliance of the applications `actor` reads, per ministry, on `as_of`.
 pub async fn compliance_on(
     state: &AppState,
     actor: &Actor,
     as_of: Date,
 ) -> Result<Compliance, AppError> {
-    let shared = evaluated(state, actor, as_of).await?;
-    let (_, apps) = &*shared;
+    let overview = crate::cloud_overview::overview(state, actor, as_of).await?;
     let orgs = state.organisations(true).await?;
-    Ok(compliance_of(apps, &orgs, as_of))
-}
-
-/// Compliance per ministry of applications already evaluated as of `as_of`.
-pub fn compliance_of(
-    apps: &[(CloudApplication, AppFacts, Evaluation)],
-    orgs: &[cosinum_domain::organisation::Organisation],
-    as_of: Date,
-) -> Compliance {
-    let codes: std::collections::HashMap<cosinum_domain::OrgId, &str> =
-        orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
-    let mut by: BTreeMap<String, MinistryCompliance> = BTreeMap::new();
-    let mut total = MinistryCompliance {
-        ministry: "Ensemble".into(),
-        ..Default::default()
-    };
-    for (a, _, e) in apps {
-        let code = codes
-            .get(&a.organisation_id)
-            .map_or_else(|| a.organisation_id.to_string(), |c| (*c).to_owned());
-        let c = by
-            .entry(code.clone())
-            .or_insert_with(|| MinistryCompliance {
-                ministry: code,
-                ..Default::default()
-            });
-        count(c, e.verdict);
-        count(&mut total, e.verdict);
-    }
-    Compliance {
-        as_of,
-        doctrine: cosinum_domain::cloud::types::Doctrine::in_force(as_of).map(|d| d.as_str()),
-        total,
-        by_ministry: by.into_values().collect(),
-    }
+    Ok(overview.compliance(&orgs))
 }
 
 /// Compliance with the "Cloud au centre" doctrine per ministry, as of a date
@@ -208,13 +120,12 @@ pub async fn list(
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<AsOf>,
 ) -> Result<Json<Vec<CloudApplicationDto>>, ApiError> {
-    let shared = evaluated(&state, caller.actor(), day(&p)).await?;
-    let (_, apps) = &*shared;
+    let (_, apps) = evaluated(&state, caller.actor(), day(&p)).await?;
     Ok(Json(
-        apps.iter()
+        apps.into_iter()
             .map(|(application, _, evaluation)| CloudApplicationDto {
-                application: application.clone(),
-                evaluation: evaluation.clone(),
+                application,
+                evaluation,
             })
             .collect(),
     ))
@@ -238,18 +149,14 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<AsOf>,
 ) -> Result<Json<CloudApplicationDetail>, ApiError> {
-    let shared = evaluated(&state, caller.actor(), day(&p)).await?;
-    let (_, apps) = &*shared;
-    let (application, facts, evaluation) = apps
-        .iter()
-        .find(|(a, ..)| a.id == id)
-        .ok_or(AppError::NotFound)?;
+    let (_, apps) = evaluated_among(&state, caller.actor(), Among::Ids(id, id), day(&p)).await?;
+    let (application, facts, evaluation) = apps.into_iter().next().ok_or(AppError::NotFound)?;
     Ok(Json(CloudApplicationDetail {
         base: CloudApplicationDto {
-            application: application.clone(),
-            evaluation: evaluation.clone(),
+            application,
+            evaluation,
         },
-        facts: facts.clone(),
+        facts,
     }))
 }
 

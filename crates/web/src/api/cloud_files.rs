@@ -45,8 +45,7 @@ pub async fn export(
     let as_of = p
         .as_of
         .unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
-    let shared = evaluated(&state, caller.actor(), as_of).await?;
-    let (offers, apps) = &*shared;
+    let (offers, apps) = evaluated(&state, caller.actor(), as_of).await?;
     let orgs = state.organisations(true).await?;
     let mut head: Vec<&str> = HEADER.iter().map(|(h, _)| *h).collect();
     head.extend(DERIVED);

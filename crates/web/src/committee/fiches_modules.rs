@@ -1,7 +1,6 @@
 //! The sheets of the démarches, funding and cloud modules, each from the
 //! module's own report builder as of the session's cut-off.
 
-use cosinum_domain::cloud::compliance::Verdict;
 use cosinum_domain::committee::fiche::Unit::{Count, Meur, Ratio};
 use cosinum_domain::committee::fiche::{Fiche, Unit};
 use cosinum_domain::committee::{ObjectRef, Topic};
@@ -365,13 +364,12 @@ pub(super) async fn cloud(
             "Aucune application n'est inventoriée.",
         ));
     }
-    let shared = crate::api::cloud::evaluated(state, &reader, as_of).await?;
-    let (_, apps) = &*shared;
+    let overview = crate::cloud_overview::overview(state, &reader, as_of).await?;
     let orgs = state.organisations(true).await?;
-    let flagged: Vec<ObjectRef> = apps
+    let flagged: Vec<ObjectRef> = overview
+        .sensitive_breaches
         .iter()
-        .filter(|(_, _, e)| e.verdict == Verdict::NonCompliant && e.sensitive == Some(true))
-        .map(|(a, _, _)| object("application", a.id, a.name.clone()))
+        .map(|a| object("application", a.id, a.name.clone()))
         .collect();
     let doctrine = cosinum_domain::cloud::types::Doctrine::in_force(as_of);
     let mut fiche = sheet(
@@ -444,6 +442,7 @@ pub(super) async fn cloud(
         .filter(|o| o.kind == "application")
         .map(|o| o.id)
         .collect();
+    let apps = crate::cloud_overview::evaluated_ids(state, &reader, &wanted, as_of).await?;
     fiche.tables = vec![
         table(
             "Conformité par ministère",
@@ -483,7 +482,6 @@ pub(super) async fn cloud(
                 "Règles non respectées",
             ],
             apps.iter()
-                .filter(|(a, _, _)| wanted.contains(&a.id))
                 .map(|(a, _, e)| {
                     let rules = e.breached_rules();
                     vec![

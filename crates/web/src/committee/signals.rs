@@ -12,7 +12,6 @@
 use std::collections::HashMap;
 
 use cosinum_domain::OrgId;
-use cosinum_domain::cloud::compliance::Verdict;
 use cosinum_domain::committee::ObjectRef;
 use cosinum_domain::committee::decisions::Alert;
 use cosinum_domain::committee::rules::{ProjectFacts, Rule, Signal, Thresholds, project_signals};
@@ -268,13 +267,12 @@ async fn cloud(
     as_of: Date,
     orgs: &[Organisation],
 ) -> Result<Vec<Signal>, AppError> {
-    let shared = crate::api::cloud::evaluated(state, &committee_reader(), as_of).await?;
-    let (_, apps) = &*shared;
-    Ok(apps
+    let overview = crate::cloud_overview::overview(state, &committee_reader(), as_of).await?;
+    Ok(overview
+        .sensitive_breaches
         .iter()
-        .filter(|(_, _, e)| e.verdict == Verdict::NonCompliant && e.sensitive == Some(true))
-        .map(|(a, _, e)| {
-            let rules = e.breached_rules();
+        .map(|a| {
+            let rules = &a.rules;
             Signal {
                 rule: Rule::SensitiveNonCompliant,
                 object: object("application", a.id, a.name.clone()),
@@ -282,7 +280,7 @@ async fn cloud(
                     "{} ({}) : données d'une sensibilité particulière, hébergement non conforme \
                      à la doctrine « Cloud au centre » (règle{} {} non respectée{})",
                     a.name,
-                    code_of(orgs, a.organisation_id),
+                    code_of(orgs, a.ministry),
                     fiches::plural(rules.len()),
                     rules.join(", "),
                     fiches::plural(rules.len()),

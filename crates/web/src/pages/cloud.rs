@@ -3,21 +3,19 @@
 //! are not compliant and why, derogations ending within 90 days, and the
 //! pipeline of planned migrations.
 
-use std::collections::BTreeMap;
-
 use askama::Template;
 use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
-use cosinum_domain::cloud::compliance::{Status, Verdict, hosting_on};
+use cosinum_domain::cloud::compliance::hosting_on;
 use cosinum_domain::cloud::types::{Environment, OfferKind};
+use cosinum_store::among::Among;
 use serde::Deserialize;
-use time::Duration;
 
 use super::pager::Pager;
 use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
-use crate::api::cloud::{compliance_of, evaluated};
 use crate::charts;
+use crate::cloud_overview::{code_of, evaluated_among, overview};
 use crate::error::{AppError, PageError};
 use crate::format::number;
 use crate::identity::SignedPage;
@@ -79,31 +77,24 @@ pub async fn dashboard(
             .map_err(|_| AppError::BadRequest(format!("Date invalide : {d}")))?,
         None => today,
     };
-    let shared = evaluated(&state, page.actor(), as_of).await?;
+    let overview = overview(&state, page.actor(), as_of).await?;
     let orgs = state.organisations(true).await?;
-    let overview = if page.actor().sees_everything() {
-        // The same for whoever sees everything, kept while nothing is written
-        // (it goes through every application).
-        state
-            .cloud_overviews
-            .get(&state.db, as_of, || async {
-                Ok(CloudOverview::new(&shared, &orgs, as_of))
-            })
-            .await?
-    } else {
-        std::sync::Arc::new(CloudOverview::new(&shared, &orgs, as_of))
-    };
-    let (offers, apps) = &*shared;
-    let CloudOverview {
-        c,
-        rate_svg,
-        mix,
-        hosted,
-        pipeline,
-        sensitive_breaches,
-        expiring,
-    } = &*overview;
-    let hosted = *hosted;
+    let c = overview.compliance(&orgs);
+    let code = |id| code_of(&orgs, id);
+    let bars: Vec<(String, f64)> = c
+        .by_ministry
+        .iter()
+        .filter_map(|m| Some((m.ministry.clone(), m.compliance_rate? * 100.0)))
+        .collect();
+    let rate_svg = charts::bar_chart(
+        "conformite",
+        "Taux de conformité à la doctrine « Cloud au centre », par ministère",
+        "Pour chaque ministère, part des applications dans le champ de la doctrine qui la respectent, sans dérogation.",
+        &bars,
+        |v| format!("{} %", number(v, 0)),
+        |v| v < 50.0,
+    );
+    let (mix, hosted, pipeline) = (&overview.mix, overview.hosted, &overview.pipeline);
     // Each long table turns with a parameter of its own.
     let pager =
         |param, anchor, label, total| Pager::new(raw, param, "/hebergement", anchor, label, total);
@@ -111,16 +102,36 @@ pub async fn dashboard(
         "page_sensibles",
         "sensibles",
         "applications sensibles non conformes",
-        sensitive_breaches.len(),
+        overview.sensitive_breaches.len(),
     );
-    let sensitive_breaches = sensitive_breaches[breaches_pager.range()].to_vec();
+    let sensitive_breaches = overview.sensitive_breaches[breaches_pager.range()]
+        .iter()
+        .map(|b| Line {
+            id: b.id,
+            name: b.name.clone(),
+            ministry: code(b.ministry),
+            cells: vec![b.reasons.join(" ; ")],
+        })
+        .collect();
     let expiring_pager = pager(
         "page_derogations",
         "derogations",
         "dérogations arrivant à échéance",
-        expiring.len(),
+        overview.expiring.len(),
     );
-    let expiring = expiring[expiring_pager.range()].to_vec();
+    let expiring = overview.expiring[expiring_pager.range()]
+        .iter()
+        .map(|d| Line {
+            id: d.id,
+            name: d.name.clone(),
+            ministry: code(d.ministry),
+            cells: vec![
+                format!("{:?}", d.rule),
+                fr_date(d.end),
+                d.granted_by.clone(),
+            ],
+        })
+        .collect();
     let ministries_pager = pager(
         "page_ministeres",
         "par-ministere",
@@ -128,11 +139,11 @@ pub async fn dashboard(
         c.by_ministry.len(),
     );
     let ministry = q.ministere.clone().unwrap_or_default();
-    let wanted = orgs.iter().find(|o| o.code == ministry).map(|o| o.id);
-    let listed: Vec<_> = apps
-        .iter()
-        .filter(|(a, ..)| wanted == Some(a.organisation_id))
-        .collect();
+    // The inventory of the ministry asked for, read for it alone.
+    let (offers, listed) = match orgs.iter().find(|o| o.code == ministry) {
+        Some(o) => evaluated_among(&state, page.actor(), Among::Ministry(o.id), as_of).await?,
+        None => (Vec::new(), Vec::new()),
+    };
     let inventory_pager = pager("page", "inventaire", "inventaire", listed.len());
     let inventory = listed[inventory_pager.range()]
         .iter()
@@ -189,7 +200,7 @@ pub async fn dashboard(
             t.under_derogation,
             pct(t.compliance_rate),
         ),
-        rate_svg: rate_svg.clone(),
+        rate_svg,
         ministries: c.by_ministry[ministries_pager.range()]
             .iter()
             .map(|m| {
@@ -229,110 +240,4 @@ pub async fn dashboard(
         inventory,
         inventory_pager,
     })
-}
-
-/// The dashboard's figures over the whole inventory (the page shows pages of
-/// its lists).
-pub struct CloudOverview {
-    c: crate::api::cloud::Compliance,
-    rate_svg: String,
-    mix: BTreeMap<&'static str, usize>,
-    hosted: usize,
-    pipeline: BTreeMap<String, usize>,
-    sensitive_breaches: Vec<Line>,
-    expiring: Vec<Line>,
-}
-
-impl CloudOverview {
-    fn new(
-        shared: &crate::api::cloud::Evaluated,
-        orgs: &[cosinum_domain::organisation::Organisation],
-        as_of: time::Date,
-    ) -> CloudOverview {
-        let (offers, apps) = shared;
-        let c = compliance_of(apps, orgs, as_of);
-        let codes: std::collections::HashMap<cosinum_domain::OrgId, &str> =
-            orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
-        let code = |id: cosinum_domain::OrgId| {
-            codes
-                .get(&id)
-                .map_or_else(|| id.to_string(), |c| (*c).to_owned())
-        };
-        let bars: Vec<(String, f64)> = c
-            .by_ministry
-            .iter()
-            .filter_map(|m| Some((m.ministry.clone(), m.compliance_rate? * 100.0)))
-            .collect();
-        let rate_svg = charts::bar_chart(
-            "conformite",
-            "Taux de conformité à la doctrine « Cloud au centre », par ministère",
-            "Pour chaque ministère, part des applications dans le champ de la doctrine qui la respectent, sans dérogation.",
-            &bars,
-            |v| format!("{} %", number(v, 0)),
-            |v| v < 50.0,
-        );
-        // Hosting mix of production, by kind of offer.
-        let mut mix: BTreeMap<&'static str, usize> = BTreeMap::new();
-        let mut hosted = 0;
-        let mut pipeline: BTreeMap<String, usize> = BTreeMap::new();
-        let mut sensitive_breaches = Vec::new();
-        let mut expiring = Vec::new();
-        for (a, f, e) in apps {
-            if let Some(h) = hosting_on(&f.hostings, as_of).get(&Environment::Production)
-                && let Some(o) = offers.iter().find(|o| o.id == h.offer_id)
-            {
-                *mix.entry(o.kind.label_fr()).or_default() += 1;
-                hosted += 1;
-            }
-            for h in f
-                .hostings
-                .iter()
-                .filter(|h| h.since > as_of && h.environment == Environment::Production)
-            {
-                let quarter = format!(
-                    "{} T{}",
-                    h.since.year(),
-                    (u8::from(h.since.month()) - 1) / 3 + 1
-                );
-                *pipeline.entry(quarter).or_default() += 1;
-            }
-            if e.sensitive == Some(true) && e.verdict == Verdict::NonCompliant {
-                let reasons: Vec<String> = e
-                    .findings
-                    .iter()
-                    .filter(|f| f.status == Status::Breached)
-                    .map(|f| format!("{} : {}", f.rule, f.message))
-                    .collect();
-                sensitive_breaches.push(Line {
-                    id: a.id,
-                    name: a.name.clone(),
-                    ministry: code(a.organisation_id),
-                    cells: vec![reasons.join(" ; ")],
-                });
-            }
-            for d in &f.derogations {
-                if let Some(end) = d.end
-                    && end >= as_of
-                    && end <= as_of + Duration::days(90)
-                {
-                    expiring.push(Line {
-                        id: a.id,
-                        name: a.name.clone(),
-                        ministry: code(a.organisation_id),
-                        cells: vec![format!("{:?}", d.rule), fr_date(end), d.granted_by.clone()],
-                    });
-                }
-            }
-        }
-        expiring.sort_by(|a, b| a.cells[1].cmp(&b.cells[1]));
-        CloudOverview {
-            c,
-            rate_svg,
-            mix,
-            hosted,
-            pipeline,
-            sensitive_breaches,
-            expiring,
-        }
-    }
 }

@@ -76,9 +76,9 @@ pub async fn show(
         None => today,
     };
     let offers = cloud::offers(&state.db).await?;
-    let f = cloud::facts(&state.db)
+    let (_, f) = cloud::evaluable(&state.db, cosinum_store::among::Among::Ids(id, id))
         .await?
-        .remove(&id)
+        .pop()
         .ok_or(AppError::NotFound)?;
     let e = evaluate(&f, &offers, as_of);
     let org = cosinum_store::organisations::get(&state.db, a.organisation_id).await?;

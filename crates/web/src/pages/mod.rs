@@ -45,7 +45,6 @@ mod project_import;
 mod project_page;
 mod projects;
 mod projects_view;
-pub use cloud::CloudOverview;
 pub use projects_view::PortfolioView;
 mod public_data;
 mod public_observatoire;

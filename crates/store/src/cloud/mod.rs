@@ -3,13 +3,13 @@
 //! a later one supersedes an earlier one from its date, so the verdict as of
 //! any past date can be recomputed). Every write is audited.
 
-use std::collections::BTreeMap;
+pub use facts::{evaluable, evaluable_in_chunks, facts};
 
 use cosinum_domain::OrgId;
 use cosinum_domain::audit::{AuditAction, FieldChange, diff};
 use cosinum_domain::cloud::types::{
-    AppFacts, AppStatus, Assessment, Classification, CloudApplication, Derogation, Environment,
-    Hosting, Offer, OfferKind, Qualification, Rule, SecurityNeeds,
+    AppStatus, Assessment, Classification, CloudApplication, Derogation, Hosting, Offer, OfferKind,
+    Qualification, Rule, SecurityNeeds,
 };
 use cosinum_domain::money::Euros;
 use serde_json::{Value, json};
@@ -349,79 +349,5 @@ pub async fn add_derogation(
     .await
 }
 
-/// Every application's facts for the engine, by application id.
-pub async fn facts(db: &Db) -> StoreResult<BTreeMap<i64, AppFacts>> {
-    let mut out: BTreeMap<i64, AppFacts> = applications(db)
-        .await?
-        .into_iter()
-        .map(|a| {
-            (
-                a.id,
-                AppFacts {
-                    status: a.status,
-                    new_or_major: a.new_or_major,
-                    full_cost: a.full_cost,
-                    classification: a.classification,
-                    assessments: Vec::new(),
-                    hostings: Vec::new(),
-                    derogations: Vec::new(),
-                },
-            )
-        })
-        .collect();
-    let rows: Vec<(i64, Date, String, String)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT application_id, assessed_on, assessed_by, answers FROM cloud_assessments ORDER BY assessed_on, id")
-        .fetch_all(p).await)?;
-    for (app, date, by, answers) in rows {
-        if let (Some(f), Ok(answers)) = (out.get_mut(&app), serde_json::from_str(&answers)) {
-            f.assessments.push(Assessment {
-                date,
-                assessed_by: by,
-                answers,
-            });
-        }
-    }
-    let rows: Vec<(i64, String, i64, Date)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT application_id, environment, offer_id, since FROM cloud_hostings ORDER BY since, id")
-        .fetch_all(p).await)?;
-    for (app, env, offer_id, since) in rows {
-        if let (Some(f), Some(environment)) = (out.get_mut(&app), Environment::parse(&env)) {
-            f.hostings.push(Hosting {
-                environment,
-                offer_id,
-                since,
-            });
-        }
-    }
-    type DerogationRow = (
-        i64,
-        String,
-        String,
-        bool,
-        String,
-        bool,
-        Date,
-        Option<Date>,
-        Option<Date>,
-    );
-    let rows: Vec<DerogationRow> = on_pool!(db, p => sqlx::query_as(
-        "SELECT application_id, rule, justification, comparative_study, granted_by, pm_validated, start_date, end_date, \
-         acceptable_offer_since FROM cloud_derogations ORDER BY start_date, id")
-        .fetch_all(p).await)?;
-    for r in rows {
-        let rule = if r.1 == "R6" { Rule::R6 } else { Rule::R9 };
-        if let Some(f) = out.get_mut(&r.0) {
-            f.derogations.push(Derogation {
-                rule,
-                justification: r.2,
-                comparative_study: r.3,
-                granted_by: r.4,
-                pm_validated: r.5,
-                start: r.6,
-                end: r.7,
-                acceptable_offer_since: r.8,
-            });
-        }
-    }
-    Ok(out)
-}
+// After `app_cols!`, which it reads.
+mod facts;
