@@ -26,7 +26,8 @@ pub struct WebConfig {
     /// share above `external_high`, too low with high outsourcing.
     pub talent_bands: cosinum_domain::talent::dispersion::Bands,
     /// Where the search index is kept (created if missing; rebuilt from
-    /// scratch with `cosinum reindex`). Unset: in memory, rebuilt at start.
+    /// scratch with `cosinum reindex`). Unset: a temporary directory, rebuilt
+    /// at start and removed at exit.
     pub search_index_dir: Option<std::path::PathBuf>,
     /// When the data propose a point for the committee's agenda: the drift
     /// (`drift`, 0.2 = +20 %) and the DINUM rating (`red_rating`, 1–4).

@@ -21,6 +21,8 @@ use crate::error::AppError;
 #[derive(Default)]
 pub struct SearchState {
     dir: Option<std::path::PathBuf>,
+    /// The temporary directory of the index when no directory is set.
+    scratch: std::sync::OnceLock<tempfile::TempDir>,
     current: Mutex<Option<(Position, Arc<SearchIndex>)>>,
     /// The duplicates of the whole portfolio, by index stamp and threshold:
     /// the report is costly (a search per document) and asked for often.
@@ -35,6 +37,7 @@ impl SearchState {
     pub fn new(dir: Option<&Path>) -> SearchState {
         SearchState {
             dir: dir.map(Path::to_path_buf),
+            scratch: std::sync::OnceLock::new(),
             current: Mutex::default(),
             pairs: Mutex::default(),
         }
@@ -126,8 +129,12 @@ impl SearchState {
 
     fn open(&self) -> Result<SearchIndex, AppError> {
         let memory = || SearchIndex::in_memory().map_err(|e| AppError::Internal(e.into()));
-        let Some(dir) = &self.dir else {
-            return memory();
+        let dir = match &self.dir {
+            Some(dir) => dir.as_path(),
+            None => match self.scratch() {
+                Some(dir) => dir,
+                None => return memory(),
+            },
         };
         match SearchIndex::open(dir) {
             Ok(index) => Ok(index),
@@ -139,6 +146,27 @@ impl SearchState {
             }
             Err(e) => Err(AppError::Internal(e.into())),
         }
+    }
+}
+
+impl SearchState {
+    /// The temporary directory of the index, created on first use; `None`
+    /// when none can be created (the index is then kept in memory).
+    fn scratch(&self) -> Option<&Path> {
+        if self.scratch.get().is_none() {
+            match tempfile::Builder::new().prefix("cosinum-search-").tempdir() {
+                Ok(dir) => {
+                    let _ = self.scratch.set(dir);
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "no temporary directory for the search index ({e}): kept in memory"
+                    );
+                    return None;
+                }
+            }
+        }
+        self.scratch.get().map(tempfile::TempDir::path)
     }
 }
 
