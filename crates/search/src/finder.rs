@@ -115,7 +115,7 @@ impl SearchIndex {
             &query,
             &TopDocs::with_limit((limit * 8).max(40)).order_by_score(),
         )?;
-        let mut found: Vec<(f32, &crate::kept::Kept)> = Vec::new();
+        let mut found: Vec<(f32, &crate::kept::Kept, tantivy::DocAddress)> = Vec::new();
         for (score, addr) in top {
             let Some(d) = self.doc_of(&docs, &searcher, addr)? else {
                 continue;
@@ -123,7 +123,7 @@ impl SearchIndex {
             let other_ministry = *d.ministry != *source.ministry;
             let allowed = crate::visible(visible, &d.ministry);
             if other_ministry && allowed && !(d.kind == source.kind && d.id == source.id) {
-                found.push((score, d));
+                found.push((score, d, addr));
             }
         }
         let best = found
@@ -131,19 +131,20 @@ impl SearchIndex {
             .map(|f| f.0)
             .fold(0.0_f32, f32::max)
             .max(f32::EPSILON);
-        let mut out: Vec<Candidate> = found
-            .into_iter()
-            .map(|(text_score, d)| {
-                let same_zone = !source.zone.is_empty() && *source.zone == *d.zone;
-                Candidate {
-                    score: w.text * text_score / best + if same_zone { w.same_zone } else { 0.0 },
-                    text_score,
-                    shared_terms: Vec::new(),
-                    same_zone,
-                    doc: d.to_doc(),
-                }
-            })
-            .collect();
+        let mut out: Vec<Candidate> = Vec::with_capacity(found.len());
+        for (text_score, d, addr) in found {
+            let same_zone = !source.zone.is_empty() && *source.zone == *d.zone;
+            let Some(doc) = self.stored(&searcher, addr)? else {
+                continue;
+            };
+            out.push(Candidate {
+                score: w.text * text_score / best + if same_zone { w.same_zone } else { 0.0 },
+                text_score,
+                shared_terms: Vec::new(),
+                same_zone,
+                doc,
+            });
+        }
         out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.id.cmp(&b.doc.id)));
         out.truncate(limit);
         // The explanation, for the candidates kept only (analysing every

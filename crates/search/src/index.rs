@@ -171,12 +171,7 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut out = KeptDocs::default();
         for addr in searcher.search(&AllQuery, &DocSetCollector)? {
-            let stored: TantivyDocument = searcher.doc(addr)?;
-            let parsed = stored
-                .get_first(self.fields.doc)
-                .and_then(|v| v.as_str())
-                .and_then(|json| serde_json::from_str::<Doc>(json).ok());
-            if let Some(d) = parsed {
+            if let Some(d) = self.stored(&searcher, addr)? {
                 out.insert(d);
             }
         }
@@ -197,9 +192,47 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    /// A document by kind and id.
+    /// A document by kind and id (its texts read from the index).
     pub fn get(&self, kind: Kind, id: i64) -> Option<Doc> {
-        self.read_docs().get(kind, id).map(|k| k.to_doc())
+        self.read_docs().get(kind, id)?;
+        let searcher = self.reader.searcher();
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.key, &key(kind, id)),
+            IndexRecordOption::Basic,
+        );
+        let top = searcher
+            .search(
+                &query,
+                &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+            )
+            .ok()?;
+        let (_, addr) = top.into_iter().next()?;
+        self.stored(&searcher, addr).ok().flatten()
+    }
+
+    /// The document stored at `addr`.
+    pub(crate) fn stored(
+        &self,
+        searcher: &tantivy::Searcher,
+        addr: tantivy::DocAddress,
+    ) -> SearchResult<Option<Doc>> {
+        let stored: TantivyDocument = searcher.doc(addr)?;
+        Ok(stored
+            .get_first(self.fields.doc)
+            .and_then(|v| v.as_str())
+            .and_then(|json| serde_json::from_str::<Doc>(json).ok()))
+    }
+
+    /// Every document stored in the index, in no particular order.
+    pub(crate) fn all_stored(&self) -> SearchResult<Vec<Doc>> {
+        let searcher = self.reader.searcher();
+        let mut out = Vec::new();
+        for addr in searcher.search(&AllQuery, &DocSetCollector)? {
+            if let Some(d) = self.stored(&searcher, addr)? {
+                out.push(d);
+            }
+        }
+        Ok(out)
     }
 
     pub(crate) fn read_docs(&self) -> RwLockReadGuard<'_, KeptDocs> {

@@ -1,9 +1,11 @@
 //! The documents as the index keeps them in memory beside tantivy's own
 //! index: searches count facets (ministry, kind, zone) over every match
-//! from them, and hits are built from them. At a thousand States' worth of
-//! data that is 700,000 documents, so each is held compactly (issue #11):
-//! its title, body and URL in one allocation, its ministry code and zone
-//! shared with every document of the same, no key string (kind and id).
+//! from them. At a thousand States' worth of data that is 700,000
+//! documents, so each is held compactly (issue #11): its ministry code and
+//! zone shared with every document of the same, no key string (kind and
+//! id), and its texts (title, body, URL) only as a digest, to tell whether
+//! a document given again changed; the texts are stored in the index (on
+//! disk) and read from it for the documents shown.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -18,49 +20,33 @@ pub(crate) struct Kept {
     pub amount: Option<i64>,
     pub ministry: Arc<str>,
     pub zone: Arc<str>,
-    /// Title, body and URL one after the other.
-    text: Box<str>,
-    title_end: usize,
-    body_end: usize,
+    /// Of the title, body and url.
+    digest: [u8; 16],
+}
+
+/// A digest of the texts of `d` (128 bits of SHA-256: telling a changed
+/// document from an unchanged one without keeping its texts).
+fn digest(d: &Doc) -> [u8; 16] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for part in [&d.title, &d.body, &d.url] {
+        h.update((part.len() as u64).to_le_bytes());
+        h.update(part.as_bytes());
+    }
+    let full = h.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    out
 }
 
 impl Kept {
-    pub fn title(&self) -> &str {
-        &self.text[..self.title_end]
-    }
-
-    pub fn body(&self) -> &str {
-        &self.text[self.title_end..self.body_end]
-    }
-
-    pub fn url(&self) -> &str {
-        &self.text[self.body_end..]
-    }
-
-    /// The document itself.
-    pub fn to_doc(&self) -> Doc {
-        Doc {
-            kind: self.kind,
-            id: self.id,
-            ministry: self.ministry.to_string(),
-            title: self.title().to_owned(),
-            body: self.body().to_owned(),
-            zone: self.zone.to_string(),
-            url: self.url().to_owned(),
-            amount: self.amount,
-        }
-    }
-
-    /// Whether this is `d`, field for field.
     pub fn is(&self, d: &Doc) -> bool {
         self.kind == d.kind
             && self.id == d.id
             && self.amount == d.amount
             && *self.ministry == *d.ministry
             && *self.zone == *d.zone
-            && self.title() == d.title
-            && self.body() == d.body
-            && self.url() == d.url
+            && self.digest == digest(d)
     }
 }
 
@@ -86,11 +72,7 @@ impl KeptDocs {
     pub fn insert(&mut self, d: Doc) {
         let ministry = self.name(&d.ministry);
         let zone = self.name(&d.zone);
-        let (title_end, body_end) = (d.title.len(), d.title.len() + d.body.len());
-        let mut text = String::with_capacity(body_end + d.url.len());
-        text.push_str(&d.title);
-        text.push_str(&d.body);
-        text.push_str(&d.url);
+        let digest = digest(&d);
         self.by_key.insert(
             (d.kind, d.id),
             Kept {
@@ -99,9 +81,7 @@ impl KeptDocs {
                 amount: d.amount,
                 ministry,
                 zone,
-                text: text.into_boxed_str(),
-                title_end,
-                body_end,
+                digest,
             },
         );
     }
@@ -146,7 +126,7 @@ mod tests {
     }
 
     #[test]
-    fn a_kept_document_gives_back_every_field_and_shares_its_names() {
+    fn a_kept_document_tells_a_change_of_any_field_and_shares_its_names() {
         let mut kept = KeptDocs::default();
         let (a, b) = (
             doc(
@@ -163,19 +143,37 @@ mod tests {
             kept.get(Kind::Project, 1).unwrap(),
             kept.get(Kind::Project, 2).unwrap(),
         );
-        assert_eq!(ka.to_doc(), a);
-        assert_eq!(kb.to_doc(), b);
-        assert!(ka.is(&a) && !ka.is(&b));
+        assert_eq!(
+            (ka.id, &*ka.ministry, &*ka.zone, ka.amount),
+            (1, "MININT", "Titres", Some(9_000_000))
+        );
+        assert!(ka.is(&a) && !ka.is(&b) && kb.is(&b));
         assert!(
             Arc::ptr_eq(&ka.ministry, &kb.ministry),
             "one copy of MININT"
         );
+        for change in [
+            |d: &mut Doc| d.title.push('!'),
+            |d: &mut Doc| d.body.push('!'),
+            |d: &mut Doc| d.url.push('!'),
+            // The same texts cut elsewhere are another document.
+            |d: &mut Doc| {
+                let last = d.title.pop().unwrap();
+                d.body.insert(0, last);
+            },
+            |d: &mut Doc| d.zone.push('!'),
+            |d: &mut Doc| d.amount = None,
+        ] {
+            let mut changed = a.clone();
+            change(&mut changed);
+            assert!(!ka.is(&changed), "{changed:?}");
+        }
         let mut changed = a.clone();
         changed.body.push('!');
-        assert!(!ka.is(&changed));
         kept.insert(changed.clone());
         assert_eq!(kept.len(), 2);
-        assert_eq!(kept.get(Kind::Project, 1).unwrap().to_doc(), changed);
+        let kc = kept.get(Kind::Project, 1).unwrap();
+        assert!(kc.is(&changed) && !kc.is(&a));
         kept.remove(Kind::Project, 1);
         assert!(kept.get(Kind::Project, 1).is_none());
     }

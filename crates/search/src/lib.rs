@@ -218,11 +218,10 @@ impl SearchIndex {
             if !d.zone.is_empty() {
                 *out.by_zone.entry(d.zone.to_string()).or_default() += 1;
             }
-            if out.hits.len() < limit {
-                out.hits.push(Hit {
-                    doc: d.to_doc(),
-                    score,
-                });
+            if out.hits.len() < limit
+                && let Some(doc) = self.stored(&searcher, addr)?
+            {
+                out.hits.push(Hit { doc, score });
             }
         }
         Ok(out)

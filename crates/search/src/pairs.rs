@@ -84,11 +84,10 @@ impl SearchIndex {
     ) -> SearchResult<Vec<Pair>> {
         let searcher = self.reader.searcher();
         let docs: Vec<Doc> = {
-            let all = self.read_docs();
-            let mut v: Vec<Doc> = all
-                .values()
+            let mut v: Vec<Doc> = self
+                .all_stored()?
+                .into_iter()
                 .filter(|d| crate::visible(visible, &d.ministry))
-                .map(|d| d.to_doc())
                 .collect();
             v.sort_by_key(|d| (d.kind, d.id));
             v
