@@ -116,8 +116,9 @@ impl SearchIndex {
             &TopDocs::with_limit((limit * 8).max(40)).order_by_score(),
         )?;
         let mut found: Vec<(f32, &crate::kept::Kept, tantivy::DocAddress)> = Vec::new();
+        let mut idents = crate::Idents::new(&searcher);
         for (score, addr) in top {
-            let Some(d) = self.doc_of(&docs, &searcher, addr)? else {
+            let Some(d) = Self::doc_of(&docs, &mut idents, addr)? else {
                 continue;
             };
             let other_ministry = *d.ministry != *source.ministry;

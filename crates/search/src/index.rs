@@ -12,7 +12,7 @@ use tantivy::collector::DocSetCollector;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::AllQuery;
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{
     Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term, doc,
@@ -23,11 +23,15 @@ use crate::{Doc, Kind, SearchError, SearchResult, analyzer, key};
 
 /// Bumped whenever the schema or the analysis changes: an index written by
 /// another format is rebuilt from scratch rather than read wrongly.
-const FORMAT: u32 = 1;
+// 2: documents' kinds and ids in a fast field (`ident`).
+const FORMAT: u32 = 2;
 
 /// Memory the writer may use before it flushes a segment (tantivy's floor
 /// is 15 MB per thread).
 const WRITER_BYTES: usize = 30_000_000;
+
+/// The name of the fast field of kinds and ids.
+pub(crate) const IDENT: &str = "ident";
 
 pub(crate) struct Fields {
     pub key: Field,
@@ -35,6 +39,9 @@ pub(crate) struct Fields {
     pub body: Field,
     /// The whole [`Doc`] as JSON, so a directory reopens without the database.
     pub doc: Field,
+    /// Kind and id ([`crate::ident`]), a fast field: a search tells which
+    /// documents matched from it without reading their stored JSON.
+    pub ident: Field,
 }
 
 /// What the commit carries besides the documents.
@@ -80,6 +87,7 @@ fn schema() -> (Schema, Fields) {
         title: schema.add_text_field("title", text.clone()),
         body: schema.add_text_field("body", text),
         doc: schema.add_text_field("doc", STORED),
+        ident: schema.add_u64_field(IDENT, FAST),
     };
     (schema.build(), fields)
 }
@@ -285,6 +293,7 @@ impl SearchIndex {
             self.fields.title => d.title.as_str(),
             self.fields.body => d.body.as_str(),
             self.fields.doc => json,
+            self.fields.ident => crate::ident(d.kind, d.id),
         ))?;
         Ok(())
     }

@@ -20,10 +20,10 @@ mod pairs;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use tantivy::Term;
 use tantivy::collector::TopDocs;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
 
 pub use finder::{Candidate, SimilarityWeights};
 pub use index::{SearchIndex, Update};
@@ -97,10 +97,50 @@ fn key(kind: Kind, id: i64) -> String {
     format!("{}:{id}", kind.as_str())
 }
 
-/// The kind and id a [`key`] names.
-fn parse_key(key: &str) -> Option<(Kind, i64)> {
-    let (kind, id) = key.split_once(':')?;
-    Some((Kind::parse(kind)?, id.parse().ok()?))
+/// A document's kind and id as one number: the kind's place in
+/// [`Kind::ALL`] in the top byte, the id below (ids are positive and far
+/// below 2⁵⁶).
+fn ident(kind: Kind, id: i64) -> u64 {
+    let place = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0) as u64;
+    (place << 56) | (id as u64 & ((1 << 56) - 1))
+}
+
+/// The kind and id an [`ident`] names.
+fn parse_ident(ident: u64) -> Option<(Kind, i64)> {
+    let kind = *Kind::ALL.get((ident >> 56) as usize)?;
+    Some((kind, (ident & ((1 << 56) - 1)) as i64))
+}
+
+/// Reads matched documents' kinds and ids from the `ident` fast field, one
+/// column per segment opened once.
+struct Idents<'s> {
+    searcher: &'s tantivy::Searcher,
+    columns: Vec<Option<tantivy::columnar::Column<u64>>>,
+}
+
+impl<'s> Idents<'s> {
+    fn new(searcher: &'s tantivy::Searcher) -> Self {
+        Idents {
+            searcher,
+            columns: vec![None; searcher.segment_readers().len()],
+        }
+    }
+
+    fn of(&mut self, addr: tantivy::DocAddress) -> SearchResult<Option<(Kind, i64)>> {
+        let slot = addr.segment_ord as usize;
+        if self.columns[slot].is_none() {
+            let column = self
+                .searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64(index::IDENT)?;
+            self.columns[slot] = Some(column);
+        }
+        Ok(self.columns[slot]
+            .as_ref()
+            .and_then(|c| c.first(addr.doc_id))
+            .and_then(parse_ident))
+    }
 }
 
 /// Search errors: an index that cannot be written is a bug or a full
@@ -168,16 +208,11 @@ impl SearchIndex {
     /// The document behind a search result (`None` for one removed since
     /// the searcher was taken).
     fn doc_of<'a>(
-        &self,
         docs: &'a kept::KeptDocs,
-        searcher: &tantivy::Searcher,
+        idents: &mut Idents,
         addr: tantivy::DocAddress,
     ) -> SearchResult<Option<&'a kept::Kept>> {
-        let d: TantivyDocument = searcher.doc(addr)?;
-        Ok(d.get_first(self.fields.key)
-            .and_then(|v| v.as_str())
-            .and_then(parse_key)
-            .and_then(|(kind, id)| docs.get(kind, id)))
+        Ok(idents.of(addr)?.and_then(|(kind, id)| docs.get(kind, id)))
     }
 
     /// Free-text search (words in any order, accents and endings ignored;
@@ -205,8 +240,9 @@ impl SearchIndex {
             by_kind: BTreeMap::new(),
             by_zone: BTreeMap::new(),
         };
+        let mut idents = Idents::new(&searcher);
         for (score, addr) in top {
-            let Some(d) = self.doc_of(&docs, &searcher, addr)? else {
+            let Some(d) = Self::doc_of(&docs, &mut idents, addr)? else {
                 continue;
             };
             if !filter.accepts(d) {

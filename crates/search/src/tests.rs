@@ -269,3 +269,66 @@ fn a_document_given_twice_is_indexed_once_as_last_given() {
     assert_eq!(found("messagerie"), 0, "the first version is not indexed");
     assert_eq!(found("coffre"), 1);
 }
+
+#[test]
+fn an_ident_names_its_kind_and_id_back() {
+    for kind in Kind::ALL {
+        for id in [1, 42, 700_000, (1 << 56) - 1] {
+            assert_eq!(
+                parse_ident(ident(kind, id)),
+                Some((kind, id)),
+                "{kind:?} {id}"
+            );
+        }
+    }
+    let (a, b) = (ident(Kind::ALL[0], 7), ident(Kind::ALL[1], 7));
+    assert_ne!(a, b, "the same id of two kinds is two documents");
+    assert_eq!(parse_ident(u64::MAX), None, "no fifth kind");
+}
+
+#[test]
+fn a_search_finds_documents_from_several_segments_by_their_idents() {
+    // Each `replace` commits a segment of its own: the idents are read from
+    // the segment of each match.
+    let index = SearchIndex::build(vec![d(
+        Kind::Project,
+        5,
+        "MININT",
+        "Portail des titres",
+        "",
+        "Titres",
+    )])
+    .unwrap();
+    index
+        .replace(
+            &[Kind::PlanLine],
+            vec![d(
+                Kind::PlanLine,
+                5,
+                "MJ",
+                "Portail des juridictions",
+                "",
+                "Justice",
+            )],
+            "s1",
+        )
+        .unwrap();
+    let r = index.search("portail", &Filter::default(), 10).unwrap();
+    let mut found: Vec<(Kind, i64, String)> = r
+        .hits
+        .iter()
+        .map(|h| (h.doc.kind, h.doc.id, h.doc.ministry.clone()))
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        (Kind::Project, 5, "MININT".to_owned()),
+        (Kind::PlanLine, 5, "MJ".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+    assert_eq!(r.total, 2);
+    assert_eq!(
+        index.get(Kind::PlanLine, 5).unwrap().title,
+        "Portail des juridictions"
+    );
+}
