@@ -20,6 +20,7 @@ use time::{Date, Duration};
 
 use crate::AppState;
 use crate::api::cloud::{Compliance, MinistryCompliance, cloud_resource};
+use crate::committee::signals::code_of;
 use crate::error::AppError;
 
 /// Application ids read at a time when the whole inventory is gone through.
@@ -172,15 +173,8 @@ impl CloudOverview {
     }
 }
 
-/// An organisation's code, or its id when it is unknown.
-pub fn code_of(orgs: &[Organisation], id: OrgId) -> String {
-    orgs.iter()
-        .find(|o| o.id == id)
-        .map_or_else(|| id.to_string(), |o| o.code.clone())
-}
-
 /// Counts one verdict.
-pub fn count(c: &mut MinistryCompliance, v: Verdict) {
+fn count(c: &mut MinistryCompliance, v: Verdict) {
     c.applications += 1;
     match v {
         Verdict::Compliant => c.compliant += 1,

@@ -49,7 +49,8 @@ pub async fn gather(
     Ok(out)
 }
 
-fn code_of(orgs: &[Organisation], id: OrgId) -> String {
+/// An organisation's code, or its id when it is unknown.
+pub(crate) fn code_of(orgs: &[Organisation], id: OrgId) -> String {
     orgs.iter()
         .find(|o| o.id == id)
         .map_or_else(|| id.to_string(), |o| o.code.clone())
