@@ -316,6 +316,31 @@ impl SearchIndex {
     /// changed ones re-indexed, missing ones removed; the others are not
     /// touched. One commit, carrying `stamp`, makes it all visible at once.
     pub fn replace(&self, kinds: &[Kind], docs: Vec<Doc>, stamp: &str) -> SearchResult<Update> {
+        self.replace_where(|kind, _| kinds.contains(&kind), docs, stamp)
+    }
+
+    /// Makes the documents of `kind` whose ids lie in `lo..=hi` exactly
+    /// `docs`, as [`SearchIndex::replace`] does for whole kinds: a caller
+    /// walks a large kind range by range, holding one range's documents at
+    /// a time (issue #11).
+    pub fn replace_range(
+        &self,
+        kind: Kind,
+        (lo, hi): (i64, i64),
+        docs: Vec<Doc>,
+        stamp: &str,
+    ) -> SearchResult<Update> {
+        self.replace_where(|k, id| k == kind && (lo..=hi).contains(&id), docs, stamp)
+    }
+
+    /// Makes the documents `covers` takes exactly `docs` (which should all
+    /// be covered: one that is not is added all the same).
+    fn replace_where(
+        &self,
+        covers: impl Fn(Kind, i64) -> bool,
+        docs: Vec<Doc>,
+        stamp: &str,
+    ) -> SearchResult<Update> {
         let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut current = self.docs.write().unwrap_or_else(|e| e.into_inner());
         let mut fresh: HashMap<(Kind, i64), Doc> = HashMap::with_capacity(docs.len());
@@ -325,7 +350,7 @@ impl SearchIndex {
         let mut update = Update::default();
         let gone: Vec<(Kind, i64)> = current
             .values()
-            .filter(|d| kinds.contains(&d.kind) && !fresh.contains_key(&(d.kind, d.id)))
+            .filter(|d| covers(d.kind, d.id) && !fresh.contains_key(&(d.kind, d.id)))
             .map(|d| (d.kind, d.id))
             .collect();
         for (kind, id) in gone {
@@ -347,7 +372,11 @@ impl SearchIndex {
             self.add(&writer, &d, replacing)?;
             current.insert(d);
         }
-        self.commit(&mut writer, stamp)?;
+        // Nothing to write and the same stamp: no commit (a kind walked
+        // range by range mostly finds its ranges unchanged).
+        if !update.is_empty() || self.stamp().as_deref() != Some(stamp) {
+            self.commit(&mut writer, stamp)?;
+        }
         Ok(update)
     }
 }

@@ -206,6 +206,41 @@ fn replace_adds_updates_and_removes_only_the_kinds_given() {
 }
 
 #[test]
+fn a_range_replaced_touches_only_its_kind_and_ids() {
+    let i = index();
+    let before = i.len();
+    // Plan lines 1 to 2: line 1 changes, line 2 is gone; line 3 (outside
+    // the range) and the other kinds stay whatever their ids.
+    let mut line = i.get(Kind::PlanLine, 1).expect("line 1");
+    line.body = "Rappel par courriel.".into();
+    let u = i
+        .replace_range(Kind::PlanLine, (1, 2), vec![line.clone()], "50")
+        .expect("replace");
+    assert_eq!(
+        u,
+        Update {
+            added: 0,
+            updated: 1,
+            removed: 1
+        }
+    );
+    assert_eq!(i.len(), before - 1);
+    assert_eq!(i.get(Kind::PlanLine, 1), Some(line));
+    assert!(i.get(Kind::PlanLine, 2).is_none());
+    assert!(i.get(Kind::PlanLine, 3).is_some());
+    assert!(i.get(Kind::Project, 4).is_some());
+    assert_eq!(i.stamp().as_deref(), Some("50"));
+    // Applications 1 to 4: none, and plan line 1 is of another kind.
+    let u = i
+        .replace_range(Kind::Application, (1, 4), Vec::new(), "51")
+        .expect("replace");
+    assert!(u.is_empty());
+    assert_eq!(i.len(), before - 1);
+    assert!(i.get(Kind::PlanLine, 1).is_some());
+    assert!(i.get(Kind::Application, 5).is_some());
+}
+
+#[test]
 fn a_directory_index_reopens_with_its_documents_and_stamp_and_is_locked_while_open() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("index");

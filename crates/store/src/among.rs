@@ -4,6 +4,9 @@
 
 use cosinum_domain::OrgId;
 
+use crate::db::Db;
+use crate::error::StoreResult;
+
 /// Which objects are read, by their ids or their organisation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Among {
@@ -13,4 +16,56 @@ pub enum Among {
     Ids(i64, i64),
     /// Those of one organisation.
     Ministry(OrgId),
+}
+
+impl Among {
+    /// The condition after `WHERE` that takes these rows, `id` and `org`
+    /// naming the columns of the object's id and organisation; its
+    /// parameters ($1, $2) are bound by [`bind_among!`].
+    pub(crate) fn condition(self, id: &str, org: &str) -> String {
+        match self {
+            Among::All => "TRUE".to_owned(),
+            Among::Ids(..) => format!("{id} BETWEEN $1 AND $2"),
+            Among::Ministry(_) => format!("{org} = $1"),
+        }
+    }
+}
+
+/// Binds the parameters of [`Among::condition`] to a query.
+macro_rules! bind_among {
+    ($q:expr, $among:expr) => {
+        match $among {
+            $crate::among::Among::All => $q,
+            $crate::among::Among::Ids(lo, hi) => $q.bind(lo).bind(hi),
+            $crate::among::Among::Ministry(org) => $q.bind(org.0),
+        }
+    };
+}
+pub(crate) use bind_among;
+
+/// The smallest and largest ids of `table` (`None` when it is empty): the
+/// span a read range by range walks through.
+pub async fn id_span(db: &Db, table: Table) -> StoreResult<Option<(i64, i64)>> {
+    let sql = format!("SELECT MIN(id), MAX(id) FROM {}", table.name());
+    let (lo, hi): (Option<i64>, Option<i64>) =
+        on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).fetch_one(p).await)?;
+    Ok(lo.zip(hi))
+}
+
+/// The tables read range by range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    Projects,
+    CloudApplications,
+    FundingApplications,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Projects => "projects",
+            Table::CloudApplications => "cloud_applications",
+            Table::FundingApplications => "funding_applications",
+        }
+    }
 }

@@ -328,3 +328,107 @@ pub async fn evaluated_ids(
     out.sort_by(|(a, ..), (b, ..)| (&a.name, a.id).cmp(&(&b.name, b.id)));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosinum_domain::organisation::OrgKind;
+    use proptest::prelude::*;
+    use time::macros::date;
+
+    const VERDICTS: [Verdict; 4] = [
+        Verdict::Compliant,
+        Verdict::NonCompliant,
+        Verdict::UnderDerogation,
+        Verdict::NotApplicable,
+    ];
+
+    fn org(id: i64, code: &str) -> Organisation {
+        Organisation {
+            id: OrgId(id),
+            code: code.into(),
+            name: code.into(),
+            kind: OrgKind::Ministry,
+            parent_id: None,
+            valid_from: date!(2020 - 01 - 01),
+            valid_to: None,
+            archived: false,
+            version: 1,
+        }
+    }
+
+    /// Counts `verdicts` (ministry, verdict index) into an overview.
+    fn counted(verdicts: &[(i64, usize)]) -> CloudOverview {
+        let mut o = CloudOverview::new(date!(2026 - 06 - 30));
+        for &(m, v) in verdicts {
+            count(o.by_ministry.entry(OrgId(m)).or_default(), VERDICTS[v]);
+        }
+        o
+    }
+
+    #[test]
+    fn compliance_counts_each_verdict_and_rates_the_applicable_ones() {
+        let o = counted(&[(1, 0), (1, 0), (1, 1), (1, 3), (2, 3), (3, 2)]);
+        let orgs = [org(1, "MEF"), org(2, "MI"), org(3, "MJ")];
+        let c = o.compliance(&orgs);
+        let codes: Vec<&str> = c.by_ministry.iter().map(|m| m.ministry.as_str()).collect();
+        assert_eq!(codes, ["MEF", "MI", "MJ"]);
+        let mef = &c.by_ministry[0];
+        assert_eq!(
+            (mef.applications, mef.compliant, mef.non_compliant),
+            (4, 2, 1)
+        );
+        assert_eq!(mef.compliance_rate, Some(2.0 / 3.0));
+        // Nothing applies to MI: no rate rather than 0 %.
+        assert_eq!(c.by_ministry[1].compliance_rate, None);
+        assert_eq!(c.by_ministry[2].compliance_rate, Some(0.0));
+        assert_eq!(c.total.ministry, "Ensemble");
+        assert_eq!(c.total.applications, 6);
+        assert_eq!(c.total.compliance_rate, Some(2.0 / 4.0));
+    }
+
+    proptest! {
+        /// Counting range by range (as the inventory is read) and merging
+        /// gives the counts of one pass; the total is the sum of the
+        /// ministries; two organisations sharing a code are one line.
+        #[test]
+        fn counts_merge_whatever_the_ranges(
+            verdicts in proptest::collection::vec((1i64..6, 0usize..4), 0..200),
+            cut in 0usize..200,
+        ) {
+            let cut = cut.min(verdicts.len());
+            let whole = counted(&verdicts);
+            let (a, b) = (counted(&verdicts[..cut]), counted(&verdicts[cut..]));
+            let mut merged = a.by_ministry.clone();
+            for (m, c) in &b.by_ministry {
+                merge(merged.entry(*m).or_default(), c);
+            }
+            prop_assert_eq!(&merged, &whole.by_ministry);
+
+            // Organisations 4 and 5 both answer to "MX".
+            let orgs = [org(1, "A"), org(2, "B"), org(3, "C"), org(4, "MX"), org(5, "MX")];
+            let c = whole.compliance(&orgs);
+            prop_assert_eq!(c.total.applications, verdicts.len());
+            for (i, v) in VERDICTS.iter().enumerate() {
+                let n = verdicts.iter().filter(|(_, x)| *x == i).count();
+                let got = match v {
+                    Verdict::Compliant => c.total.compliant,
+                    Verdict::NonCompliant => c.total.non_compliant,
+                    Verdict::UnderDerogation => c.total.under_derogation,
+                    Verdict::NotApplicable => c.total.not_applicable,
+                };
+                prop_assert_eq!(got, n);
+            }
+            let sum: usize = c.by_ministry.iter().map(|m| m.applications).sum();
+            prop_assert_eq!(sum, verdicts.len());
+            let mx = verdicts.iter().filter(|(m, _)| *m >= 4).count();
+            let line = c.by_ministry.iter().find(|m| m.ministry == "MX");
+            prop_assert_eq!(line.map_or(0, |m| m.applications), mx);
+            for m in c.by_ministry.iter().chain([&c.total]) {
+                let applicable = m.applications - m.not_applicable;
+                let expected = (applicable > 0).then(|| m.compliant as f64 / applicable as f64);
+                prop_assert_eq!(m.compliance_rate, expected);
+            }
+        }
+    }
+}

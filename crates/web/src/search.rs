@@ -6,12 +6,14 @@
 //! `web.search_index_dir` so that a large portfolio is not re-indexed at
 //! every start (`cosinum reindex` rebuilds it from scratch).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use cosinum_domain::OrgId;
 use cosinum_search::{Doc, Kind, Pair, PairOptions, SearchIndex, Update};
 use cosinum_store::Db;
+use cosinum_store::among::{Among, Table};
 use cosinum_store::audit::{self, Position};
 use tokio::sync::Mutex;
 
@@ -103,26 +105,37 @@ impl SearchState {
             Some(at) => kinds_written(&audit::types_since(db, at).await?),
             None => Kind::ALL.to_vec(),
         };
-        // One kind at a time: only one kind's documents are held at once
-        // (700,000 documents at scale). Until the last kind is done, each
-        // commit carries the stamp the index had, so an index left half
-        // updated is brought up to date again from there.
+        // One range of one kind at a time: only one range's documents are
+        // held at once (700,000 documents at scale). Until the last range
+        // is done, each commit carries the stamp the index had, so an index
+        // left half updated is brought up to date again from there.
         let before = since.map(|at| at.stamp()).unwrap_or_default();
-        for (n, kind) in kinds.iter().enumerate() {
-            let docs = documents_of(db, &[*kind]).await?;
+        let lookups = Lookups::read(db).await?;
+        let mut steps = Vec::new();
+        for kind in kinds {
+            for range in ranges(db, kind).await? {
+                steps.push((kind, range));
+            }
+        }
+        let mut total = Update::default();
+        for (n, &(kind, range)) in steps.iter().enumerate() {
+            let docs = documents_among(db, kind, Among::Ids(range.0, range.1), &lookups).await?;
             let index = index.clone();
-            let stamp = if n + 1 == kinds.len() {
+            let stamp = if n + 1 == steps.len() {
                 now.stamp()
             } else {
                 before.clone()
             };
-            let kind = *kind;
-            let update = tokio::task::spawn_blocking(move || index.replace(&[kind], docs, &stamp))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?
-                .map_err(|e| AppError::Internal(e.into()))?;
-            log_update(update);
+            let update =
+                tokio::task::spawn_blocking(move || index.replace_range(kind, range, docs, &stamp))
+                    .await
+                    .map_err(|e| AppError::Internal(e.into()))?
+                    .map_err(|e| AppError::Internal(e.into()))?;
+            total.added += update.added;
+            total.updated += update.updated;
+            total.removed += update.removed;
         }
+        log_update(total);
         *guard = Some((now, index.clone()));
         Ok(index)
     }
@@ -211,98 +224,168 @@ pub fn kinds_written(object_types: &[String]) -> Vec<Kind> {
     kinds.into_iter().collect()
 }
 
-/// Every searchable object, as documents.
-pub async fn documents(db: &Db) -> Result<Vec<Doc>, AppError> {
-    documents_of(db, &Kind::ALL).await
+/// Ids read at a time when a kind is (re)indexed: one range's documents
+/// are held at once (hundreds of thousands of funding requests at scale).
+const RANGE_IDS: i64 = 25_000;
+
+/// What documents borrow from other objects: their ministry's code, and
+/// for applications and funding requests their project's functional zone.
+pub struct Lookups {
+    codes: HashMap<OrgId, String>,
+    zones: HashMap<i64, String>,
 }
 
-/// The documents of the given kinds.
-pub async fn documents_of(db: &Db, kinds: &[Kind]) -> Result<Vec<Doc>, AppError> {
-    let orgs = cosinum_store::organisations::list(db, true).await?;
-    let codes: std::collections::HashMap<cosinum_domain::OrgId, &str> =
-        orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
-    let code =
-        |id: cosinum_domain::OrgId| codes.get(&id).map_or_else(String::new, |c| (*c).to_owned());
-    let projects = cosinum_store::projects::list(db, false).await?;
-    // Applications name their project: looked up, not searched for (280,000
-    // applications and 50,000 projects at scale).
-    let zones: std::collections::HashMap<i64, &str> = projects
-        .iter()
-        .map(|p| (p.id, p.functional_zone.as_str()))
-        .collect();
-    let zone_of = |project: Option<i64>| {
+impl Lookups {
+    pub async fn read(db: &Db) -> Result<Lookups, AppError> {
+        let codes = cosinum_store::organisations::list(db, true)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.code))
+            .collect();
+        let zones = cosinum_store::projects::zones(db).await?;
+        Ok(Lookups { codes, zones })
+    }
+
+    fn code(&self, id: OrgId) -> String {
+        self.codes.get(&id).cloned().unwrap_or_default()
+    }
+
+    fn zone(&self, project: Option<i64>) -> String {
         project
-            .and_then(|id| zones.get(&id))
-            .map_or_else(String::new, |z| (*z).to_owned())
-    };
-    let mut out: Vec<Doc> = Vec::new();
-    if kinds.contains(&Kind::Project) {
-        // The latest known cost of each project (reviews come in date order).
-        let mut cost = std::collections::HashMap::new();
-        for r in cosinum_store::projects::reviews::list_all_figures(db).await? {
-            match r.cost {
-                // Withheld figures are not shown, here as on the project page.
-                _ if r.figures_withheld => cost.remove(&r.project_id),
-                Some(c) => cost.insert(r.project_id, c.0),
-                None => None,
-            };
-        }
-        out.extend(projects.iter().map(|p| Doc {
-            kind: Kind::Project,
-            id: p.id,
-            ministry: code(p.organisation_id),
-            title: p.name.clone(),
-            body: p.description.clone(),
-            zone: p.functional_zone.clone(),
-            url: format!("/projets/{}", p.id),
-            amount: cost.get(&p.id).copied(),
-        }));
+            .and_then(|id| self.zones.get(&id))
+            .cloned()
+            .unwrap_or_default()
     }
-    if kinds.contains(&Kind::Application) {
-        out.extend(
-            cosinum_store::cloud::applications(db)
-                .await?
-                .into_iter()
-                .map(|a| Doc {
-                    kind: Kind::Application,
-                    id: a.id,
-                    ministry: code(a.organisation_id),
-                    zone: zone_of(a.project_id),
-                    title: a.name,
-                    body: a.description,
-                    url: format!("/hebergement/applications/{}", a.id),
-                    amount: a.full_cost.map(|c| c.0),
-                }),
-        );
-    }
-    if kinds.contains(&Kind::FundingApplication) {
-        out.extend(
-            cosinum_store::funding::applications::list(db)
-                .await?
-                .into_iter()
-                .map(|a| Doc {
-                    kind: Kind::FundingApplication,
-                    id: a.id,
-                    ministry: code(a.fields.organisation_id),
-                    zone: zone_of(a.fields.project_id),
-                    title: a.fields.title,
-                    body: a.fields.description,
-                    url: format!("/financements/dossiers/{}", a.id),
-                    amount: Some(a.fields.requested.0),
-                }),
-        );
-    }
-    if kinds.contains(&Kind::PlanLine) {
-        out.extend(plan_line_documents(db, &code).await?);
+}
+
+/// Every searchable object, as documents.
+pub async fn documents(db: &Db) -> Result<Vec<Doc>, AppError> {
+    let lookups = Lookups::read(db).await?;
+    let mut out = Vec::new();
+    for kind in Kind::ALL {
+        out.extend(documents_among(db, kind, Among::All, &lookups).await?);
     }
     Ok(out)
 }
 
-/// The lines of each ministry's latest revision per year.
-async fn plan_line_documents(
+/// The id ranges a kind is indexed by, in order: [`RANGE_IDS`] ids at a
+/// time over its table's ids, the first range open downwards and the last
+/// upwards so that the documents of objects since deleted go too. Plan
+/// lines (a few thousand, read with their plans) are one range.
+async fn ranges(db: &Db, kind: Kind) -> Result<Vec<(i64, i64)>, AppError> {
+    let table = match kind {
+        Kind::Project => Table::Projects,
+        Kind::Application => Table::CloudApplications,
+        Kind::FundingApplication => Table::FundingApplications,
+        Kind::PlanLine => return Ok(vec![(i64::MIN, i64::MAX)]),
+    };
+    Ok(ranges_over(
+        cosinum_store::among::id_span(db, table).await?,
+        RANGE_IDS,
+    ))
+}
+
+/// Ranges of `size` ids over `span` (the smallest and largest ids, if any),
+/// the first open downwards and the last upwards: together they take every
+/// id once.
+fn ranges_over(span: Option<(i64, i64)>, size: i64) -> Vec<(i64, i64)> {
+    let Some((lo, hi)) = span else {
+        return vec![(i64::MIN, i64::MAX)];
+    };
+    let size = size.max(1);
+    let mut out = Vec::new();
+    let mut start = lo;
+    loop {
+        let end = start.saturating_add(size - 1);
+        if end >= hi {
+            out.push((start, i64::MAX));
+            break;
+        }
+        out.push((start, end));
+        start = end + 1;
+    }
+    out[0].0 = i64::MIN;
+    out
+}
+
+/// The documents of one kind among the objects `among` names.
+pub async fn documents_among(
     db: &Db,
-    code: &impl Fn(cosinum_domain::OrgId) -> String,
+    kind: Kind,
+    among: Among,
+    lookups: &Lookups,
 ) -> Result<Vec<Doc>, AppError> {
+    Ok(match kind {
+        Kind::Project => project_documents(db, among, lookups).await?,
+        Kind::Application => cosinum_store::cloud::applications_among(db, among)
+            .await?
+            .into_iter()
+            .map(|a| Doc {
+                kind: Kind::Application,
+                id: a.id,
+                ministry: lookups.code(a.organisation_id),
+                zone: lookups.zone(a.project_id),
+                title: a.name,
+                body: a.description,
+                url: format!("/hebergement/applications/{}", a.id),
+                amount: a.full_cost.map(|c| c.0),
+            })
+            .collect(),
+        Kind::FundingApplication => cosinum_store::funding::applications::list_among(db, among)
+            .await?
+            .into_iter()
+            .map(|a| Doc {
+                kind: Kind::FundingApplication,
+                id: a.id,
+                ministry: lookups.code(a.fields.organisation_id),
+                zone: lookups.zone(a.fields.project_id),
+                title: a.fields.title,
+                body: a.fields.description,
+                url: format!("/financements/dossiers/{}", a.id),
+                amount: Some(a.fields.requested.0),
+            })
+            .collect(),
+        Kind::PlanLine => plan_line_documents(db, lookups)
+            .await?
+            .into_iter()
+            .filter(|d| match among {
+                Among::All => true,
+                Among::Ids(lo, hi) => (lo..=hi).contains(&d.id),
+                Among::Ministry(org) => d.ministry == lookups.code(org),
+            })
+            .collect(),
+    })
+}
+
+/// Projects not archived, with the latest known cost of each (withheld
+/// figures are not shown, here as on the project page).
+async fn project_documents(db: &Db, among: Among, lookups: &Lookups) -> Result<Vec<Doc>, AppError> {
+    let mut cost = HashMap::new();
+    for r in cosinum_store::projects::reviews::cost_lines(db, among).await? {
+        match r.cost_eur {
+            _ if r.figures_withheld => cost.remove(&r.project_id),
+            Some(c) => cost.insert(r.project_id, c),
+            None => None,
+        };
+    }
+    Ok(cosinum_store::projects::list_among(db, false, among)
+        .await?
+        .into_iter()
+        .map(|p| Doc {
+            kind: Kind::Project,
+            id: p.id,
+            ministry: lookups.code(p.organisation_id),
+            url: format!("/projets/{}", p.id),
+            amount: cost.get(&p.id).copied(),
+            title: p.name,
+            body: p.description,
+            zone: p.functional_zone,
+        })
+        .collect())
+}
+
+/// The lines of each ministry's latest revision per year.
+async fn plan_line_documents(db: &Db, lookups: &Lookups) -> Result<Vec<Doc>, AppError> {
     let plans = cosinum_store::plans::plans(db).await?;
     let mut latest: std::collections::HashMap<_, i32> = std::collections::HashMap::new();
     for p in &plans {
@@ -319,7 +402,7 @@ async fn plan_line_documents(
         out.extend(p.lines.iter().map(|l| Doc {
             kind: Kind::PlanLine,
             id: l.id,
-            ministry: code(p.organisation_id),
+            ministry: lookups.code(p.organisation_id),
             title: l.title.clone(),
             body: l.description.clone(),
             zone: l.functional_zone.clone(),
@@ -328,4 +411,44 @@ async fn plan_line_documents(
         }));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn ranges_cut_the_span_and_open_at_both_ends() {
+        assert_eq!(ranges_over(None, 10), [(i64::MIN, i64::MAX)]);
+        assert_eq!(ranges_over(Some((5, 5)), 10), [(i64::MIN, i64::MAX)]);
+        assert_eq!(
+            ranges_over(Some((1, 25)), 10),
+            [(i64::MIN, 10), (11, 20), (21, i64::MAX)]
+        );
+        assert_eq!(
+            ranges_over(Some((1, 20)), 10),
+            [(i64::MIN, 10), (11, i64::MAX)]
+        );
+    }
+
+    proptest! {
+        /// Every id falls in exactly one range, ranges follow each other,
+        /// and each but the ends spans `size` ids.
+        #[test]
+        fn ranges_take_every_id_once(lo in -1000i64..1000, len in 0i64..5000, size in 1i64..700) {
+            let hi = lo + len;
+            let r = ranges_over(Some((lo, hi)), size);
+            prop_assert_eq!(r[0].0, i64::MIN);
+            prop_assert_eq!(r[r.len() - 1].1, i64::MAX);
+            for w in r.windows(2) {
+                prop_assert_eq!(w[0].1 + 1, w[1].0);
+                prop_assert!(w[0].0 <= w[0].1);
+            }
+            for (a, b) in r.iter().skip(1).take(r.len().saturating_sub(2)) {
+                prop_assert_eq!(b - a + 1, size);
+            }
+            prop_assert_eq!(r.len() as i64, (len / size) + 1);
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! ministry, the year-end forecast of payments, the lagging applications and
 //! the monthly curve of amounts granted, engaged and paid.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 
 use serde::Serialize;
 use time::{Date, Month};
@@ -58,9 +59,42 @@ pub struct FundReport {
     pub curve: Vec<MonthPoint>,
 }
 
+/// The movements of a fund's applications, each application's together
+/// (in the order given) and looked up by application: held once, however
+/// many groups and month ends read them (a fund has about a million
+/// movements at scale).
+struct ByApplication {
+    movements: Vec<Movement>,
+    /// Application id → its movements' place in `movements`.
+    places: HashMap<i64, Range<usize>>,
+}
+
+impl ByApplication {
+    /// The movements of the applications of `ids`, others dropped.
+    fn new(mut movements: Vec<Movement>, ids: &HashSet<i64>) -> ByApplication {
+        movements.retain(|m| ids.contains(&m.application_id));
+        // Stable: an application's movements keep their order.
+        movements.sort_by_key(|m| m.application_id);
+        let mut places: HashMap<i64, Range<usize>> = HashMap::new();
+        for (i, m) in movements.iter().enumerate() {
+            places
+                .entry(m.application_id)
+                .and_modify(|r| r.end = i + 1)
+                .or_insert(i..i + 1);
+        }
+        ByApplication { movements, places }
+    }
+
+    fn of(&self, application_id: i64) -> &[Movement] {
+        self.places
+            .get(&application_id)
+            .map_or(&[][..], |r| &self.movements[r.clone()])
+    }
+}
+
 fn figures(
     apps: &[&Application],
-    movements: &BTreeMap<i64, Vec<Movement>>,
+    movements: &ByApplication,
     as_of: Date,
     target_days: u32,
 ) -> Figures {
@@ -69,11 +103,7 @@ fn figures(
             Some(Status::Granted) => a.granted.unwrap_or(Euros(0)),
             _ => Euros(0),
         };
-        consumption(
-            granted,
-            movements.get(&a.id).map_or(&[][..], Vec::as_slice),
-            as_of,
-        )
+        consumption(granted, movements.of(a.id), as_of)
     });
     Figures {
         decisions: decision_stats(apps.iter().copied(), as_of, target_days),
@@ -102,12 +132,13 @@ fn month_ends(from: Date, to: Date) -> Vec<Date> {
 }
 
 /// The report of `fund` as of `as_of`. `apps` are the fund's applications
-/// (those of its windows); `movements` any movements (others are ignored).
+/// (those of other funds' windows are ignored); `movements` any movements
+/// (those of other applications are ignored).
 pub fn fund_report(
     fund: &Fund,
     windows: &[Window],
     apps: &[Application],
-    movements: &[Movement],
+    movements: Vec<Movement>,
     as_of: Date,
 ) -> FundReport {
     let window_ids: Vec<i64> = windows
@@ -121,13 +152,9 @@ pub fn fund_report(
         .collect();
     // A set, not a scan of the applications per movement: both grow with
     // the portfolio, and the scan made the report quadratic.
-    let mine_ids: std::collections::HashSet<i64> = mine.iter().map(|a| a.id).collect();
-    let mut by_app: BTreeMap<i64, Vec<Movement>> = BTreeMap::new();
-    for m in movements {
-        if mine_ids.contains(&m.application_id) {
-            by_app.entry(m.application_id).or_default().push(m.clone());
-        }
-    }
+    let mine_ids: HashSet<i64> = mine.iter().map(|a| a.id).collect();
+    let by_app = ByApplication::new(movements, &mine_ids);
+    drop(mine_ids);
     let target = fund.decision_target_days;
     let overall = figures(&mine, &by_app, as_of, target);
     let by_window = windows
@@ -165,7 +192,6 @@ pub fn fund_report(
         .filter(|(s, _)| s.bounds().0 <= as_of)
         .map(|(s, these)| (s, figures(&these, &by_app, as_of, target)))
         .collect();
-    let all_movements: Vec<Movement> = by_app.values().flatten().cloned().collect();
     let lagging = mine
         .iter()
         .filter(|a| a.status_on(as_of) == Some(Status::Granted))
@@ -173,7 +199,7 @@ pub fn fund_report(
             let granted = a.granted?;
             let l = lag(
                 granted,
-                by_app.get(&a.id).map_or(&[][..], Vec::as_slice),
+                by_app.of(a.id),
                 (a.fields.planned_start, a.fields.planned_end),
                 as_of,
                 LAG_TOLERANCE,
@@ -214,7 +240,7 @@ pub fn fund_report(
         envelope: fund.envelope,
         envelope_granted_rate: (fund.envelope.0 > 0)
             .then(|| overall.decisions.granted_amount.0 as f64 / fund.envelope.0 as f64),
-        paid_forecast_year_end: year_end_forecast(&all_movements, MovementKind::Payment, as_of),
+        paid_forecast_year_end: year_end_forecast(&by_app.movements, MovementKind::Payment, as_of),
         overall,
         by_window,
         by_ministry,
@@ -315,7 +341,13 @@ mod tests {
             pay(2, Commitment, date!(2021 - 03 - 01), 1000),
             pay(4, Payment, date!(2021 - 03 - 01), 9999),
         ];
-        let r = fund_report(&fund(), &windows, &apps, &movements, date!(2021 - 08 - 31));
+        let r = fund_report(
+            &fund(),
+            &windows,
+            &apps,
+            movements.to_vec(),
+            date!(2021 - 08 - 31),
+        );
         assert_eq!(r.overall.decisions.applications, 3);
         assert_eq!(r.overall.decisions.granted_amount, Euros(3000));
         assert_eq!(r.envelope_granted_rate, Some(0.3));
@@ -341,7 +373,13 @@ mod tests {
         );
         assert_eq!(r.curve.first().unwrap().month_end, date!(2021 - 01 - 31));
         // Before any decision, nothing granted yet.
-        let early = fund_report(&fund(), &windows, &apps, &movements, date!(2021 - 02 - 01));
+        let early = fund_report(
+            &fund(),
+            &windows,
+            &apps,
+            movements.to_vec(),
+            date!(2021 - 02 - 01),
+        );
         assert_eq!(early.overall.decisions.granted_amount, Euros(0));
         assert_eq!(early.overall.decisions.pending, 3);
     }
@@ -358,5 +396,31 @@ mod tests {
                 date!(2022 - 02 - 10)
             ]
         );
+    }
+
+    proptest::proptest! {
+        /// Each application's movements are its own, in the order given,
+        /// and only those of the applications asked for are kept.
+        #[test]
+        fn movements_by_application_keep_their_order(
+            given in proptest::collection::vec((0i64..8, 1i64..1000), 0..60),
+            kept in proptest::collection::hash_set(0i64..8, 0..8),
+        ) {
+            let movements: Vec<Movement> = given
+                .iter()
+                .map(|&(app, amount)| pay(app, MovementKind::Payment, date!(2021 - 03 - 01), amount))
+                .collect();
+            let by = ByApplication::new(movements.clone(), &kept);
+            for id in 0..8 {
+                let expected: Vec<&Movement> = movements
+                    .iter()
+                    .filter(|m| m.application_id == id && kept.contains(&id))
+                    .collect();
+                let got: Vec<&Movement> = by.of(id).iter().collect();
+                proptest::prop_assert_eq!(got, expected);
+            }
+            let total = movements.iter().filter(|m| kept.contains(&m.application_id)).count();
+            proptest::prop_assert_eq!(by.movements.len(), total);
+        }
     }
 }

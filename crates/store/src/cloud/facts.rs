@@ -13,7 +13,7 @@ use cosinum_domain::cloud::types::{
 use time::Date;
 
 use super::AppRow;
-use crate::among::Among;
+use crate::among::{Among, bind_among};
 use crate::db::Db;
 use crate::error::StoreResult;
 
@@ -29,16 +29,6 @@ fn condition(among: Among, column: &str) -> String {
     }
 }
 
-macro_rules! bind {
-    ($q:expr, $among:expr) => {
-        match $among {
-            Among::All => $q,
-            Among::Ids(lo, hi) => $q.bind(lo).bind(hi),
-            Among::Ministry(org) => $q.bind(org.0),
-        }
-    };
-}
-
 /// The applications `among` names, each with its facts, by name then id
 /// (the inventory's order). `Among::Ids(id, id)` reads one application.
 pub async fn evaluable(db: &Db, among: Among) -> StoreResult<Vec<(CloudApplication, AppFacts)>> {
@@ -47,7 +37,7 @@ pub async fn evaluable(db: &Db, among: Among) -> StoreResult<Vec<(CloudApplicati
         app_cols!(),
         condition(among, "id")
     );
-    let rows: Vec<AppRow> = on_pool!(db, p => bind!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
+    let rows: Vec<AppRow> = on_pool!(db, p => bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
         .fetch_all(p).await)?;
     let apps: Vec<CloudApplication> = rows.into_iter().map(AppRow::into_domain).collect();
     let mut facts = facts_of(db, among, &apps).await?;
@@ -130,7 +120,7 @@ async fn facts_of(
         "SELECT application_id, assessed_on, assessed_by, answers FROM cloud_assessments \
          WHERE {which} ORDER BY assessed_on, id"
     );
-    let rows: Vec<(i64, Date, String, String)> = on_pool!(db, p => bind!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
+    let rows: Vec<(i64, Date, String, String)> = on_pool!(db, p => bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
         .fetch_all(p).await)?;
     for (app, date, by, answers) in rows {
         if let (Some(f), Ok(answers)) = (out.get_mut(&app), serde_json::from_str(&answers)) {
@@ -145,7 +135,7 @@ async fn facts_of(
         "SELECT application_id, environment, offer_id, since FROM cloud_hostings \
          WHERE {which} ORDER BY since, id"
     );
-    let rows: Vec<(i64, String, i64, Date)> = on_pool!(db, p => bind!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
+    let rows: Vec<(i64, String, i64, Date)> = on_pool!(db, p => bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
         .fetch_all(p).await)?;
     for (app, env, offer_id, since) in rows {
         if let (Some(f), Some(environment)) = (out.get_mut(&app), Environment::parse(&env)) {
@@ -161,7 +151,7 @@ async fn facts_of(
          start_date, end_date, acceptable_offer_since FROM cloud_derogations \
          WHERE {which} ORDER BY start_date, id"
     );
-    let rows: Vec<DerogationRow> = on_pool!(db, p => bind!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
+    let rows: Vec<DerogationRow> = on_pool!(db, p => bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
         .fetch_all(p).await)?;
     for r in rows {
         let rule = if r.1 == "R6" { Rule::R6 } else { Rule::R9 };

@@ -15,6 +15,7 @@ use cosinum_domain::money::Euros;
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
+use crate::among::{Among, bind_among};
 use crate::audit::{self, AuditCtx};
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
@@ -173,7 +174,17 @@ fn view(a: &CloudApplication) -> Value {
 
 /// The inventory.
 pub async fn applications(db: &Db) -> StoreResult<Vec<CloudApplication>> {
-    let rows: Vec<AppRow> = on_pool!(db, p => sqlx::query_as(concat!("SELECT ", app_cols!(), " FROM cloud_applications ORDER BY name, id"))
+    applications_among(db, Among::All).await
+}
+
+/// The applications `among` names, by name (without their facts).
+pub async fn applications_among(db: &Db, among: Among) -> StoreResult<Vec<CloudApplication>> {
+    let sql = format!(
+        "SELECT {} FROM cloud_applications WHERE {} ORDER BY name, id",
+        app_cols!(),
+        among.condition("id", "organisation_id")
+    );
+    let rows: Vec<AppRow> = on_pool!(db, p => bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
         .fetch_all(p).await)?;
     Ok(rows.into_iter().map(AppRow::into_domain).collect())
 }

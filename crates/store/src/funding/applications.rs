@@ -11,6 +11,7 @@ use cosinum_domain::{OrgId, ValidationError};
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
+use crate::among::Among;
 use crate::audit::{self, AuditCtx};
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
@@ -90,10 +91,64 @@ fn view(a: &Application) -> Value {
     })
 }
 
-async fn workloads(db: &Db) -> StoreResult<BTreeMap<i64, Vec<(Semester, f64)>>> {
-    let rows: Vec<(i64, String, f64)> = on_pool!(db, p => sqlx::query_as(
-        "SELECT application_id, semester, person_months FROM funding_workloads ORDER BY application_id, semester")
-        .fetch_all(p).await)?;
+/// Which applications a read takes: some of all, or one fund's.
+#[derive(Clone, Copy)]
+enum Which {
+    Among(Among),
+    Fund(i64),
+}
+
+impl Which {
+    /// The condition on `funding_applications` (aliased `a`) and on rows
+    /// whose `application_id` names an application.
+    fn conditions(self) -> (String, String) {
+        const OF_APP: &str =
+            "(SELECT organisation_id FROM funding_applications o WHERE o.id = application_id)";
+        match self {
+            Which::Among(among) => (
+                among.condition("a.id", "a.organisation_id"),
+                among.condition("application_id", OF_APP),
+            ),
+            Which::Fund(_) => (
+                "a.window_id IN (SELECT id FROM funding_windows WHERE fund_id = $1)".to_owned(),
+                "application_id IN (SELECT f.id FROM funding_applications f \
+                 JOIN funding_windows w ON w.id = f.window_id WHERE w.fund_id = $1)"
+                    .to_owned(),
+            ),
+        }
+    }
+
+    /// The parameters of [`Which::conditions`], in order.
+    fn params(self) -> Vec<i64> {
+        match self {
+            Which::Among(Among::All) => vec![],
+            Which::Among(Among::Ids(lo, hi)) => vec![lo, hi],
+            Which::Among(Among::Ministry(org)) => vec![org.0],
+            Which::Fund(id) => vec![id],
+        }
+    }
+}
+
+/// Runs `sql` with the parameters of `which` bound, fetching every row.
+macro_rules! fetch_which {
+    ($db:expr, $sql:expr, $which:expr) => {
+        on_pool!($db, p => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe($sql));
+            for v in $which.params() {
+                q = q.bind(v);
+            }
+            q.fetch_all(p).await
+        })
+    };
+}
+
+async fn workloads(db: &Db, which: Which) -> StoreResult<BTreeMap<i64, Vec<(Semester, f64)>>> {
+    let sql = format!(
+        "SELECT application_id, semester, person_months FROM funding_workloads WHERE {} \
+         ORDER BY application_id, semester",
+        which.conditions().1
+    );
+    let rows: Vec<(i64, String, f64)> = fetch_which!(db, sql.as_str(), which)?;
     let mut out: BTreeMap<i64, Vec<(Semester, f64)>> = BTreeMap::new();
     for (id, s, pm) in rows {
         if let Some(s) = Semester::parse(&s) {
@@ -105,10 +160,27 @@ async fn workloads(db: &Db) -> StoreResult<BTreeMap<i64, Vec<(Semester, f64)>>> 
 
 /// Every application, oldest submission first.
 pub async fn list(db: &Db) -> StoreResult<Vec<Application>> {
-    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(concat!(
-        "SELECT ", cols!(), " FROM funding_applications ORDER BY submitted_on, id"))
-        .fetch_all(p).await)?;
-    let mut w = workloads(db).await?;
+    list_among(db, Among::All).await
+}
+
+/// The applications `among` names, oldest submission first.
+pub async fn list_among(db: &Db, among: Among) -> StoreResult<Vec<Application>> {
+    read(db, Which::Among(among)).await
+}
+
+/// The applications to the windows of one fund, oldest submission first.
+pub async fn of_fund(db: &Db, fund_id: i64) -> StoreResult<Vec<Application>> {
+    read(db, Which::Fund(fund_id)).await
+}
+
+async fn read(db: &Db, which: Which) -> StoreResult<Vec<Application>> {
+    let sql = format!(
+        "SELECT {} FROM funding_applications a WHERE {} ORDER BY submitted_on, id",
+        cols!(),
+        which.conditions().0
+    );
+    let rows: Vec<Row> = fetch_which!(db, sql.as_str(), which)?;
+    let mut w = workloads(db, which).await?;
     rows.into_iter()
         .map(|r| {
             let wl = w.remove(&r.id).unwrap_or_default();

@@ -46,6 +46,18 @@ pub async fn list(db: &Db) -> StoreResult<Vec<Movement>> {
     Ok(rows.into_iter().filter_map(Row::into_domain).collect())
 }
 
+/// The movements of the applications to one fund's windows, by
+/// application then date.
+pub async fn of_fund(db: &Db, fund_id: i64) -> StoreResult<Vec<Movement>> {
+    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
+        "SELECT application_id, kind, movement_date, amount, reference FROM credit_movements \
+         WHERE application_id IN (SELECT a.id FROM funding_applications a \
+         JOIN funding_windows w ON w.id = a.window_id WHERE w.fund_id = $1) \
+         ORDER BY application_id, movement_date, id")
+        .bind(fund_id).fetch_all(p).await)?;
+    Ok(rows.into_iter().filter_map(Row::into_domain).collect())
+}
+
 /// One application's movements, by date.
 pub async fn of_application(db: &Db, application_id: i64) -> StoreResult<Vec<Movement>> {
     let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(

@@ -11,6 +11,8 @@ mod import_write;
 pub mod merge;
 pub mod reviews;
 
+use std::collections::HashMap;
+
 use cosinum_domain::OrgId;
 use cosinum_domain::audit::{AuditAction, diff};
 use cosinum_domain::projects::Phase;
@@ -18,6 +20,7 @@ use cosinum_domain::projects::project::{Project, ProjectFields};
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
+use crate::among::{Among, bind_among};
 use crate::audit::{self, AuditCtx};
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
@@ -95,8 +98,21 @@ fn audit_view(p: &Project) -> Value {
 
 /// Every project (archived ones only when asked), by name.
 pub async fn list(db: &Db, include_archived: bool) -> StoreResult<Vec<Project>> {
-    let rows: Vec<ProjectRow> = on_pool!(db, p => sqlx::query_as(concat!(
-        "SELECT ", cols!(), " FROM projects ORDER BY name, id"))
+    list_among(db, include_archived, Among::All).await
+}
+
+/// The projects `among` names (archived ones only when asked), by name.
+pub async fn list_among(
+    db: &Db,
+    include_archived: bool,
+    among: Among,
+) -> StoreResult<Vec<Project>> {
+    let sql = format!(
+        "SELECT {} FROM projects WHERE {} ORDER BY name, id",
+        cols!(),
+        among.condition("id", "organisation_id")
+    );
+    let rows: Vec<ProjectRow> = on_pool!(db, p => bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
         .fetch_all(p)
         .await)?;
     let all = rows
@@ -107,6 +123,17 @@ pub async fn list(db: &Db, include_archived: bool) -> StoreResult<Vec<Project>> 
         .into_iter()
         .filter(|p| include_archived || !p.archived)
         .collect())
+}
+
+/// The functional zone of every project not archived, by id: what
+/// applications and funding requests borrow from their project, without
+/// reading every project's texts.
+pub async fn zones(db: &Db) -> StoreResult<HashMap<i64, String>> {
+    let rows: Vec<(i64, String)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT id, functional_zone FROM projects WHERE archived_at IS NULL")
+        .fetch_all(p)
+        .await)?;
+    Ok(rows.into_iter().collect())
 }
 
 pub async fn get(db: &Db, id: i64) -> StoreResult<Project> {

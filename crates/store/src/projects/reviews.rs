@@ -141,6 +141,33 @@ pub async fn list_all_figures(db: &Db) -> StoreResult<Vec<Review>> {
         .collect()
 }
 
+/// A review's cost as it bears on what is shown of its project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct CostLine {
+    pub project_id: i64,
+    pub cost_eur: Option<i64>,
+    pub figures_withheld: bool,
+}
+
+/// The costs of the reviews (archived ones aside) of the projects `among`
+/// names, by project then in review order (date, then id): a project's
+/// latest known cost without reading every review's narrative.
+pub async fn cost_lines(db: &Db, among: crate::among::Among) -> StoreResult<Vec<CostLine>> {
+    let sql = format!(
+        "SELECT project_id, cost_eur, figures_withheld FROM project_reviews \
+         WHERE archived_at IS NULL AND {} ORDER BY project_id, review_date, id",
+        among.condition(
+            "project_id",
+            "(SELECT organisation_id FROM projects WHERE projects.id = project_id)"
+        )
+    );
+    Ok(
+        on_pool!(db, p => crate::among::bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
+        .fetch_all(p)
+        .await)?,
+    )
+}
+
 /// Every project's figures as reviewed (archived reviews aside), by project,
 /// each list in review order (date, then id): what the portfolio maths
 /// reads. One row per project, its reviews gathered as JSON: reading costs

@@ -56,7 +56,7 @@ fn day(p: &AsOf) -> Date {
 }
 
 /// One ministry's compliance.
-#[derive(Debug, Default, Clone, Serialize, ToSchema)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, ToSchema)]
 pub struct MinistryCompliance {
     pub ministry: String,
     pub applications: usize,

@@ -54,14 +54,16 @@ pub async fn readable_applications(
     Ok(applications::list(&state.db)
         .await?
         .into_iter()
-        .filter(|a| {
-            allows(
-                Some(actor),
-                Access::Read,
-                &application_resource(a.fields.organisation_id),
-            )
-        })
+        .filter(|a| reads_application(actor, a))
         .collect())
+}
+
+fn reads_application(actor: &Actor, a: &Application) -> bool {
+    allows(
+        Some(actor),
+        Access::Read,
+        &application_resource(a.fields.organisation_id),
+    )
 }
 
 /// A fund and its windows.
@@ -352,9 +354,15 @@ async fn build_report(
     }
     .ok_or(AppError::NotFound)?;
     let windows = funding::windows(&state.db).await?;
-    let apps = readable_applications(state, actor).await?;
-    let moves = movements::list(&state.db).await?;
-    let report = fund_report(&fund, &windows, &apps, &moves, as_of);
+    // The fund's applications only, with their movements: a portfolio at
+    // scale has hundreds of thousands of both over its funds.
+    let apps: Vec<Application> = applications::of_fund(&state.db, fund.id)
+        .await?
+        .into_iter()
+        .filter(|a| reads_application(actor, a))
+        .collect();
+    let moves = movements::of_fund(&state.db, fund.id).await?;
+    let report = fund_report(&fund, &windows, &apps, moves, as_of);
     Ok((fund, windows, report))
 }
 

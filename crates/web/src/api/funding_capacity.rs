@@ -61,11 +61,9 @@ pub async fn ministry_loads(
     as_of: Date,
     extra: &[(Semester, f64)],
 ) -> Result<Vec<LoadLine>, AppError> {
-    let apps = applications::list(&state.db).await?;
-    let apps: Vec<&Application> = apps
-        .iter()
-        .filter(|a| a.fields.organisation_id == org)
-        .collect();
+    let apps =
+        applications::list_among(&state.db, cosinum_store::among::Among::Ministry(org)).await?;
+    let apps: Vec<&Application> = apps.iter().collect();
     let caps: Vec<(Capacity, i64)> = capacities::list(&state.db)
         .await?
         .into_iter()

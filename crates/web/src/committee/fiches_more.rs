@@ -370,7 +370,7 @@ pub(super) async fn reuse(
         .iter()
         .filter(|f| f.verdict == ReuseVerdict::Committee)
         .collect();
-    let docs = signals::documents(state).await?;
+    let docs = signals::documents(state, signals::named_by(&committee)).await?;
     let doc = |kind: &str, id: i64| docs.get(&(kind.to_owned(), id));
     let threshold = format::number(f64::from(report.threshold) * 100.0, 0);
     let mut fiche = sheet(

@@ -369,15 +369,33 @@ async fn talent(
 
 // -------------------------------------------------------------------- reuse
 
-/// Labels and ministries of the searchable objects (`kind:id` → doc).
-pub(super) async fn documents(
+/// Labels and ministries of the searchable objects that reuse verdicts
+/// name (`kind`, id → doc), as the search index holds them: a handful of
+/// objects, looked up rather than every document read again.
+pub(super) async fn documents<'a>(
     state: &AppState,
+    named: impl IntoIterator<Item = (&'a str, i64)>,
 ) -> Result<HashMap<(String, i64), cosinum_search::Doc>, AppError> {
-    Ok(crate::search::documents(&state.db)
-        .await?
+    let index = state.search.index(&state.db).await?;
+    Ok(named
         .into_iter()
-        .map(|d| ((d.kind.as_str().to_owned(), d.id), d))
+        .filter_map(|(kind, id)| {
+            let doc = index.get(cosinum_search::Kind::parse(kind)?, id)?;
+            Some(((kind.to_owned(), id), doc))
+        })
         .collect())
+}
+
+/// The objects each reuse verdict names, both sides.
+pub(super) fn named_by<'a>(
+    feedback: &'a [&'a cosinum_store::reuse_feedback::Feedback],
+) -> impl Iterator<Item = (&'a str, i64)> {
+    feedback.iter().flat_map(|f| {
+        [
+            (f.source_kind.as_str(), f.source_id),
+            (f.candidate_kind.as_str(), f.candidate_id),
+        ]
+    })
 }
 
 async fn reuse(state: &AppState, as_of: Date) -> Result<Vec<Signal>, AppError> {
@@ -389,7 +407,7 @@ async fn reuse(state: &AppState, as_of: Date) -> Result<Vec<Signal>, AppError> {
     if flagged.is_empty() {
         return Ok(vec![]);
     }
-    let docs = documents(state).await?;
+    let docs = documents(state, named_by(&flagged.iter().collect::<Vec<_>>())).await?;
     let name = |kind: &str, id: i64| {
         docs.get(&(kind.to_owned(), id)).map_or_else(
             || (format!("{} {id}", fiches::kind_label(kind)), String::new()),
