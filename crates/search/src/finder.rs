@@ -115,14 +115,14 @@ impl SearchIndex {
             &query,
             &TopDocs::with_limit((limit * 8).max(40)).order_by_score(),
         )?;
-        let mut found: Vec<(f32, &crate::kept::Kept, tantivy::DocAddress)> = Vec::new();
+        let mut found: Vec<(f32, crate::kept::KeptRef<'_>, tantivy::DocAddress)> = Vec::new();
         let mut idents = crate::Idents::new(&searcher);
         for (score, addr) in top {
             let Some(d) = Self::doc_of(&docs, &mut idents, addr)? else {
                 continue;
             };
-            let other_ministry = *d.ministry != *source.ministry;
-            let allowed = crate::visible(visible, &d.ministry);
+            let other_ministry = d.ministry != source.ministry;
+            let allowed = crate::visible(visible, d.ministry);
             if other_ministry && allowed && !(d.kind == source.kind && d.id == source.id) {
                 found.push((score, d, addr));
             }
@@ -134,7 +134,7 @@ impl SearchIndex {
             .max(f32::EPSILON);
         let mut out: Vec<Candidate> = Vec::with_capacity(found.len());
         for (text_score, d, addr) in found {
-            let same_zone = !source.zone.is_empty() && *source.zone == *d.zone;
+            let same_zone = !source.zone.is_empty() && source.zone == d.zone;
             let Some(doc) = self.stored(&searcher, addr)? else {
                 continue;
             };

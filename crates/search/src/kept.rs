@@ -1,26 +1,38 @@
 //! The documents as the index keeps them in memory beside tantivy's own
 //! index: searches count facets (ministry, kind, zone) over every match
 //! from them. At a thousand States' worth of data that is 700,000
-//! documents, so each is held compactly (issue #11): its ministry code and
-//! zone shared with every document of the same, no key string (kind and
-//! id), and its texts (title, body, URL) only as a digest, to tell whether
-//! a document given again changed; the texts are stored in the index (on
-//! disk) and read from it for the documents shown.
+//! documents, so each is held compactly (issue #11): 48 bytes with its key,
+//! where it took 96 — kind and id as one 64-bit key ([`crate::ident`]), its
+//! ministry code and zone as indices into one list of names, and its texts
+//! (title, body, URL) only as a digest, to tell whether a document given
+//! again changed; the texts are stored in the index (on disk) and read
+//! from it for the documents shown.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::{Doc, Kind};
+use crate::{Doc, Kind, ident, parse_ident};
 
-/// One document, compactly.
+/// One document, compactly (its kind and id are its key: database ids,
+/// positive and far below the 2^56 an ident holds).
 #[derive(Debug)]
-pub(crate) struct Kept {
+struct Kept {
+    amount: Option<i64>,
+    /// Indices into [`KeptDocs::names`].
+    ministry: u32,
+    zone: u32,
+    /// Of the title, body and url.
+    digest: [u8; 16],
+}
+
+/// A document kept, as read: what searches filter and count on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeptRef<'a> {
     pub kind: Kind,
     pub id: i64,
     pub amount: Option<i64>,
-    pub ministry: Arc<str>,
-    pub zone: Arc<str>,
-    /// Of the title, body and url.
+    pub ministry: &'a str,
+    pub zone: &'a str,
     digest: [u8; 16],
 }
 
@@ -39,13 +51,14 @@ fn digest(d: &Doc) -> [u8; 16] {
     out
 }
 
-impl Kept {
+impl KeptRef<'_> {
+    /// Whether `d` is this document unchanged.
     pub fn is(&self, d: &Doc) -> bool {
         self.kind == d.kind
             && self.id == d.id
             && self.amount == d.amount
-            && *self.ministry == *d.ministry
-            && *self.zone == *d.zone
+            && self.ministry == d.ministry
+            && self.zone == d.zone
             && self.digest == digest(d)
     }
 }
@@ -53,19 +66,34 @@ impl Kept {
 /// Every document kept, by kind and id.
 #[derive(Debug, Default)]
 pub(crate) struct KeptDocs {
-    by_key: HashMap<(Kind, i64), Kept>,
-    /// One copy of each ministry code and zone.
-    names: HashSet<Arc<str>>,
+    by_key: HashMap<u64, Kept>,
+    /// Each ministry code and zone once, and its place in `names`.
+    names: Vec<Arc<str>>,
+    places: HashMap<Arc<str>, u32>,
 }
 
 impl KeptDocs {
-    fn name(&mut self, s: &str) -> Arc<str> {
-        if let Some(n) = self.names.get(s) {
-            return n.clone();
+    fn name(&mut self, s: &str) -> u32 {
+        if let Some(n) = self.places.get(s) {
+            return *n;
         }
-        let n: Arc<str> = Arc::from(s);
-        self.names.insert(n.clone());
+        let n = u32::try_from(self.names.len()).expect("fewer than 4 billion names");
+        let name: Arc<str> = Arc::from(s);
+        self.names.push(name.clone());
+        self.places.insert(name, n);
         n
+    }
+
+    fn view(&self, key: u64, k: &Kept) -> Option<KeptRef<'_>> {
+        let (kind, id) = parse_ident(key)?;
+        Some(KeptRef {
+            kind,
+            id,
+            amount: k.amount,
+            ministry: &self.names[k.ministry as usize],
+            zone: &self.names[k.zone as usize],
+            digest: k.digest,
+        })
     }
 
     /// Keeps `d`, in place of the document of the same kind and id if any.
@@ -74,10 +102,8 @@ impl KeptDocs {
         let zone = self.name(&d.zone);
         let digest = digest(&d);
         self.by_key.insert(
-            (d.kind, d.id),
+            ident(d.kind, d.id),
             Kept {
-                kind: d.kind,
-                id: d.id,
                 amount: d.amount,
                 ministry,
                 zone,
@@ -86,12 +112,13 @@ impl KeptDocs {
         );
     }
 
-    pub fn get(&self, kind: Kind, id: i64) -> Option<&Kept> {
-        self.by_key.get(&(kind, id))
+    pub fn get(&self, kind: Kind, id: i64) -> Option<KeptRef<'_>> {
+        let key = ident(kind, id);
+        self.view(key, self.by_key.get(&key)?)
     }
 
     pub fn remove(&mut self, kind: Kind, id: i64) {
-        self.by_key.remove(&(kind, id));
+        self.by_key.remove(&ident(kind, id));
     }
 
     pub fn len(&self) -> usize {
@@ -101,10 +128,11 @@ impl KeptDocs {
     pub fn clear(&mut self) {
         self.by_key.clear();
         self.names.clear();
+        self.places.clear();
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &Kept> {
-        self.by_key.values()
+    pub fn values(&self) -> impl Iterator<Item = KeptRef<'_>> {
+        self.by_key.iter().filter_map(|(key, k)| self.view(*key, k))
     }
 }
 
@@ -144,14 +172,11 @@ mod tests {
             kept.get(Kind::Project, 2).unwrap(),
         );
         assert_eq!(
-            (ka.id, &*ka.ministry, &*ka.zone, ka.amount),
-            (1, "MININT", "Titres", Some(9_000_000))
+            (ka.kind, ka.id, ka.ministry, ka.zone, ka.amount),
+            (Kind::Project, 1, "MININT", "Titres", Some(9_000_000))
         );
         assert!(ka.is(&a) && !ka.is(&b) && kb.is(&b));
-        assert!(
-            Arc::ptr_eq(&ka.ministry, &kb.ministry),
-            "one copy of MININT"
-        );
+        assert_eq!(kept.names.len(), 2, "one copy of MININT and of Titres");
         for change in [
             |d: &mut Doc| d.title.push('!'),
             |d: &mut Doc| d.body.push('!'),
@@ -162,6 +187,9 @@ mod tests {
                 d.body.insert(0, last);
             },
             |d: &mut Doc| d.zone.push('!'),
+            |d: &mut Doc| d.ministry.push('!'),
+            |d: &mut Doc| d.id += 1,
+            |d: &mut Doc| d.kind = Kind::PlanLine,
             |d: &mut Doc| d.amount = None,
         ] {
             let mut changed = a.clone();

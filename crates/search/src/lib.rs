@@ -172,11 +172,11 @@ pub struct Filter {
 }
 
 impl Filter {
-    fn accepts(&self, d: &kept::Kept) -> bool {
-        self.ministry.as_ref().is_none_or(|m| **m == *d.ministry)
+    fn accepts(&self, d: &kept::KeptRef<'_>) -> bool {
+        self.ministry.as_ref().is_none_or(|m| m == d.ministry)
             && self.kind.is_none_or(|k| k == d.kind)
-            && self.zone.as_ref().is_none_or(|z| **z == *d.zone)
-            && visible(self.visible.as_deref(), &d.ministry)
+            && self.zone.as_ref().is_none_or(|z| z == d.zone)
+            && visible(self.visible.as_deref(), d.ministry)
     }
 }
 
@@ -211,7 +211,7 @@ impl SearchIndex {
         docs: &'a kept::KeptDocs,
         idents: &mut Idents,
         addr: tantivy::DocAddress,
-    ) -> SearchResult<Option<&'a kept::Kept>> {
+    ) -> SearchResult<Option<kept::KeptRef<'a>>> {
         Ok(idents.of(addr)?.and_then(|(kind, id)| docs.get(kind, id)))
     }
 
@@ -245,7 +245,7 @@ impl SearchIndex {
             let Some(d) = Self::doc_of(&docs, &mut idents, addr)? else {
                 continue;
             };
-            if !filter.accepts(d) {
+            if !filter.accepts(&d) {
                 continue;
             }
             out.total += 1;
