@@ -29,6 +29,18 @@ impl Among {
             Among::Ministry(_) => format!("{org} = $1"),
         }
     }
+
+    /// The same condition on rows that name their object in `column`
+    /// (an id of `table`, whose rows carry `organisation_id`): a ministry's
+    /// ids are looked up once, not the owner of each row.
+    pub(crate) fn condition_on(self, column: &str, table: &str) -> String {
+        match self {
+            Among::Ministry(_) => {
+                format!("{column} IN (SELECT id FROM {table} WHERE organisation_id = $1)")
+            }
+            _ => self.condition(column, ""),
+        }
+    }
 }
 
 /// Binds the parameters of [`Among::condition`] to a query.

@@ -18,15 +18,9 @@ use crate::db::Db;
 use crate::error::StoreResult;
 
 /// The ids of applications a read takes, as a condition on `column` (an
-/// application id) after `WHERE`, whose parameters `bind!` adds.
+/// application id) after `WHERE`, whose parameters `bind_among!` adds.
 fn condition(among: Among, column: &str) -> String {
-    match among {
-        Among::All => "TRUE".to_owned(),
-        Among::Ids(..) => format!("{column} BETWEEN $1 AND $2"),
-        Among::Ministry(_) => {
-            format!("{column} IN (SELECT id FROM cloud_applications WHERE organisation_id = $1)")
-        }
-    }
+    among.condition_on(column, "cloud_applications")
 }
 
 /// The applications `among` names, each with its facts, by name then id

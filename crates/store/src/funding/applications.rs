@@ -102,12 +102,10 @@ impl Which {
     /// The condition on `funding_applications` (aliased `a`) and on rows
     /// whose `application_id` names an application.
     fn conditions(self) -> (String, String) {
-        const OF_APP: &str =
-            "(SELECT organisation_id FROM funding_applications o WHERE o.id = application_id)";
         match self {
             Which::Among(among) => (
                 among.condition("a.id", "a.organisation_id"),
-                among.condition("application_id", OF_APP),
+                among.condition_on("application_id", "funding_applications"),
             ),
             Which::Fund(_) => (
                 "a.window_id IN (SELECT id FROM funding_windows WHERE fund_id = $1)".to_owned(),

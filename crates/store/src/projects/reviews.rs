@@ -156,10 +156,7 @@ pub async fn cost_lines(db: &Db, among: crate::among::Among) -> StoreResult<Vec<
     let sql = format!(
         "SELECT project_id, cost_eur, figures_withheld FROM project_reviews \
          WHERE archived_at IS NULL AND {} ORDER BY project_id, review_date, id",
-        among.condition(
-            "project_id",
-            "(SELECT organisation_id FROM projects WHERE projects.id = project_id)"
-        )
+        among.condition_on("project_id", "projects")
     );
     Ok(
         on_pool!(db, p => crate::among::bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
