@@ -9,6 +9,7 @@ use clap::Subcommand;
 use cosinum_io::{PanoramaRow, read_panorama};
 use cosinum_store::Db;
 use cosinum_store::projects::import::{EditionLine, apply_edition};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use super::users::cli_ctx;
 
@@ -134,7 +135,13 @@ pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
     let mut editions = Vec::new();
     let mut problems = Vec::new();
     for path in &files {
-        match read_panorama(path) {
+        // A file of a million lines takes seconds to read and check.
+        let spinner = ProgressBar::new_spinner()
+            .with_message(format!("lecture et contrôle de {}…", path.display()));
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        let read = read_panorama(path);
+        spinner.finish_and_clear();
+        match read {
             Ok(file) => match forced.or(file.publication_date) {
                 Some(date) => editions.push((date, file)),
                 None => problems.push(format!(
@@ -155,16 +162,29 @@ pub async fn run(db: &Db, cmd: ImportCommand) -> anyhow::Result<()> {
     let ctx = cli_ctx();
     let mut tx = db.begin().await?;
     let mut report = Vec::new();
+    let total: usize = editions.iter().map(|(_, f)| f.rows.len()).sum();
+    let bar = ProgressBar::new(total as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} lignes ({elapsed}, reste ~{eta}) {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut done = 0u64;
     for (date, file) in editions {
         let name = std::path::Path::new(&file.path)
             .file_name()
             .map_or_else(|| file.path.clone(), |n| n.to_string_lossy().into_owned());
-        let outcome = apply_edition(&mut tx, &ctx, date, &name, &lines(file.rows, date))
-            .await
-            .map_err(|e| anyhow::anyhow!("{name} : {e}"))?;
+        bar.set_message(format!("{date} {name}"));
+        let lines = lines(file.rows, date);
+        let outcome = apply_edition(&mut tx, &ctx, date, &name, &lines, &mut |n| {
+            bar.set_position(done + n as u64);
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{name} : {e}"))?;
+        done += lines.len() as u64;
         report.push((date, name, outcome));
     }
+    bar.set_message("validation de la transaction…");
     tx.commit().await?;
+    bar.finish_and_clear();
     for (date, name, o) in report {
         println!(
             "{date} {name} : {} lignes ; {} projets créés, {} entrés, {} sortis ; revues {} créées, {} modifiées, {} inchangées ; {} références reconstituées{}{}",

@@ -380,3 +380,47 @@ async fn panorama_large_editions(app: &TestApp) {
     fresh.drop_schema().await;
 }
 dual_test!(panorama_large_editions);
+
+/// The import tells its progress batch by batch, ending on the line count,
+/// and a batch boundary changes nothing written (every line is a project).
+async fn panorama_import_reports_its_progress(app: &TestApp) {
+    use cosinum_store::projects::import::{EditionLine, apply_edition};
+    let fresh = TestDb::new(app.backend()).await;
+    let db = fresh.connect().await;
+    let lines: Vec<EditionLine> = (0..12_345)
+        .map(|i| EditionLine {
+            line: i + 2,
+            ministry_code: ["MEF", "MJ"][i % 2].to_owned(),
+            ministry_name: String::new(),
+            name: format!("Projet de mesure n° {i:05}"),
+            interministerial: false,
+            description: String::new(),
+            links: Vec::new(),
+            functional_zone: String::new(),
+            funding: String::new(),
+            estimate: None,
+        })
+        .collect();
+    let mut told = Vec::new();
+    let mut tx = db.begin().await.expect("begin");
+    let outcome = apply_edition(
+        &mut tx,
+        &cosinum_store::AuditCtx::system("test"),
+        date!(2021 - 06 - 30),
+        "mesure.csv",
+        &lines,
+        &mut |n| told.push(n),
+    )
+    .await
+    .expect("import");
+    tx.commit().await.expect("commit");
+    assert_eq!(told, [5_000, 10_000, 12_345]);
+    assert_eq!(outcome.projects_created, 12_345);
+    assert_eq!(
+        tally(&db).await.split(' ').take(2).collect::<Vec<_>>(),
+        ["organisations=2", "projects=12345"]
+    );
+    db.close().await;
+    fresh.drop_schema().await;
+}
+dual_test!(panorama_import_reports_its_progress);

@@ -193,6 +193,9 @@ pub fn read_panorama(path: &Path) -> Result<PanoramaFile, ImportErrors> {
         TableError::File(msg) => fail(msg),
         TableError::Located(errs) => ImportErrors(errs),
     })?;
+    // The cells own their text: the file's bytes (up to 512 MiB) can go
+    // before the rows are built.
+    drop(bytes);
 
     let (rows, publication_date) = read_rows(&file, &header, data, &mut errors);
     if !errors.is_empty() {

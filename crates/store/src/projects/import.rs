@@ -155,12 +155,14 @@ fn changes_json(changes: &[FieldChange]) -> StoreResult<String> {
 /// ordinary audited functions would (same rows, same ids, same audit lines
 /// in the same order), and the rows are written in bulk every few thousand
 /// lines. Existing rows are only updated where something changed.
+/// `progress` is told how many lines are decided and written, batch by batch.
 pub async fn apply_edition(
     tx: &mut Tx,
     ctx: &AuditCtx,
     as_of: Date,
     source: &str,
     lines: &[EditionLine],
+    progress: &mut (dyn FnMut(usize) + Send),
 ) -> StoreResult<ImportOutcome> {
     let mut outcome = ImportOutcome {
         lines: lines.len(),
@@ -175,6 +177,7 @@ pub async fn apply_edition(
     for (n, line) in lines.iter().enumerate() {
         if n % BATCH_LINES == 0 && n > 0 {
             out.flush(tx, ctx, &mut state).await?;
+            progress(n);
         }
         let code = canonical_code(&line.ministry_code);
         let org = match orgs.get(&code) {
@@ -318,6 +321,7 @@ pub async fn apply_edition(
     }
     out.flush(tx, ctx, &mut state).await?;
     update_projects(tx, &mut state).await?;
+    progress(lines.len());
     Ok(outcome)
 }
 
