@@ -13,6 +13,11 @@ pub struct WebConfig {
     pub session_ttl_hours: u32,
     /// Requests taking longer are cut with 408.
     pub request_timeout_secs: u64,
+    /// How long a dashboard whose figures are still being computed (the
+    /// démarches' at scale, after start-up or a write) is waited for before
+    /// a page saying so answers in its place, reloading itself; the
+    /// computation goes on meanwhile.
+    pub page_patience_secs: u64,
     /// Largest accepted request body, in bytes (uploads included).
     pub max_body_bytes: usize,
     /// A review whose drift against the baseline in force exceeds this ratio
@@ -52,6 +57,7 @@ impl Default for WebConfig {
             public_url: None,
             session_ttl_hours: 12,
             request_timeout_secs: 60,
+            page_patience_secs: 20,
             max_body_bytes: 20 * 1024 * 1024,
             narrative_drift_threshold: 0.10,
             rating_labels: ["Ensoleillé", "Nuageux", "Pluvieux", "Orageux"].map(String::from),

@@ -390,3 +390,50 @@ async fn movers_come_from_editions_read_side_by_side(app: &TestApp) {
     }
 }
 dual_test!(movers_come_from_editions_read_side_by_side);
+
+/// A dashboard whose figures take longer than the configured patience
+/// answers at once with a page saying so (503, Retry-After) and a link back
+/// to the same view, instead of holding the request until it times out.
+async fn demarches_dashboard_says_when_its_figures_are_on_their_way(backend: Backend) {
+    let config = cosinum_web::WebConfig {
+        page_patience_secs: 0,
+        ..Default::default()
+    };
+    let app = TestApp::start_with(backend, config).await;
+    let (dinum, _) = app.login(STEERING).await;
+    let res = dinum
+        .get(app.url("/demarches?edition=2022-12-31"))
+        .send()
+        .await
+        .expect("dashboard");
+    assert_eq!(res.status(), 503);
+    assert_eq!(
+        res.headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("15")
+    );
+    let html = res.text().await.expect("page");
+    assert!(html.contains("Indicateurs en cours de calcul"), "{html}");
+    assert!(
+        html.contains("href=\"/demarches?edition=2022-12-31\""),
+        "a link to the same view"
+    );
+    // Signed out, the sign-in comes first, as on every page.
+    assert_eq!(app.status(&app.client(), "/demarches").await, 303);
+    app.finish().await;
+}
+
+mod patience {
+    use crate::harness::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::demarches_dashboard_says_when_its_figures_are_on_their_way(Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::demarches_dashboard_says_when_its_figures_are_on_their_way(Backend::Postgres).await;
+    }
+}

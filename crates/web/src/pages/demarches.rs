@@ -155,11 +155,66 @@ async fn evolution(
     Ok(super::demarche_charts::evolution(&editions, m, shown))
 }
 
+/// The dashboard, or, when its figures take longer than
+/// `web.page_patience_secs` to compute (an edition's worth of a thousand
+/// States' démarches, after start-up or a write), a page saying so with a
+/// link to reload it (no automatic refresh: RGAA 13.1 leaves the user in
+/// control of time). The computation runs on as a task of its own, so the
+/// work is kept for the reload instead of being cut by the request timeout.
 pub async fn dashboard(
     State(state): State<AppState>,
     page: SignedPage,
     Query(q): Query<DashboardQuery>,
     RawQuery(raw): RawQuery,
+) -> Result<Response, PageError> {
+    let ctx = crate::identity::PageCtx {
+        identity: page.ctx.identity.clone(),
+        path: page.ctx.path.clone(),
+        request_id: page.ctx.request_id.clone(),
+    };
+    let again = match raw.as_deref() {
+        Some(query) if !query.is_empty() => format!("/demarches?{query}"),
+        _ => "/demarches".to_owned(),
+    };
+    let patience = std::time::Duration::from_secs(state.config.page_patience_secs);
+    let task = tokio::spawn(full_dashboard(state, page, q, raw));
+    match tokio::time::timeout(patience, task).await {
+        Ok(Ok(page)) => page,
+        Ok(Err(e)) => Err(AppError::Internal(anyhow::anyhow!("dashboard task: {e}")).into()),
+        Err(_) => preparing(&ctx, again),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "demarches/preparing.html")]
+struct PreparingPage {
+    layout: Layout,
+    seconds: u64,
+    /// This page again, with its query.
+    again: String,
+}
+
+/// 503 with `Retry-After`: the figures are on their way.
+fn preparing(ctx: &crate::identity::PageCtx, again: String) -> Result<Response, PageError> {
+    const RELOAD_SECS: u64 = 15;
+    let mut res = render(&PreparingPage {
+        layout: Layout::new(ctx, "Qualité des démarches en ligne", vec![]),
+        seconds: RELOAD_SECS,
+        again,
+    })?;
+    *res.status_mut() = axum::http::StatusCode::SERVICE_UNAVAILABLE;
+    res.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(RELOAD_SECS),
+    );
+    Ok(res)
+}
+
+async fn full_dashboard(
+    state: AppState,
+    page: SignedPage,
+    q: DashboardQuery,
+    raw: Option<String>,
 ) -> Result<Response, PageError> {
     let db = &state.db;
     let all = state.demarche_editions().await?;
