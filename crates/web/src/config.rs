@@ -15,8 +15,8 @@ pub struct WebConfig {
     pub request_timeout_secs: u64,
     /// How long a dashboard whose figures are still being computed (the
     /// démarches' at scale, after start-up or a write) is waited for before
-    /// a page saying so answers in its place, reloading itself; the
-    /// computation goes on meanwhile.
+    /// a page saying so answers in its place (503, with a link to reload);
+    /// the computation goes on meanwhile.
     pub page_patience_secs: u64,
     /// Largest accepted request body, in bytes (uploads included).
     pub max_body_bytes: usize,
