@@ -209,23 +209,6 @@ mod with_mail {
         l.local_addr().expect("addr").port()
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn digests_sqlite() {
-        run(Backend::Sqlite, true).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn digests_postgres() {
-        run(Backend::Postgres, true).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn retry_sqlite() {
-        run(Backend::Sqlite, false).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn retry_postgres() {
-        run(Backend::Postgres, false).await;
-    }
+    dual_backend_test!(digests => run, true);
+    dual_backend_test!(retry => run, false);
 }

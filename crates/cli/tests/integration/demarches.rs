@@ -424,16 +424,4 @@ async fn demarches_dashboard_says_when_its_figures_are_on_their_way(backend: Bac
     app.finish().await;
 }
 
-mod patience {
-    use crate::harness::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::demarches_dashboard_says_when_its_figures_are_on_their_way(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::demarches_dashboard_says_when_its_figures_are_on_their_way(Backend::Postgres).await;
-    }
-}
+dual_backend_test!(patience => demarches_dashboard_says_when_its_figures_are_on_their_way);

@@ -82,19 +82,7 @@ async fn hsts_when_served_over_tls(backend: Backend) {
     app.finish().await;
 }
 
-mod hsts {
-    use crate::harness::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::hsts_when_served_over_tls(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::hsts_when_served_over_tls(Backend::Postgres).await;
-    }
-}
+dual_backend_test!(hsts => hsts_when_served_over_tls);
 
 /// One sign-in attempt with a fresh client: (status, page, Retry-After).
 async fn attempt(

@@ -43,6 +43,27 @@ macro_rules! dual_test {
     };
 }
 
+/// Runs an `async fn name(backend: Backend, args…)` that starts its own app
+/// (with a `WebConfig` of its own, say) once on SQLite and once on
+/// PostgreSQL, as the tests `module::sqlite` and `module::postgres`.
+macro_rules! dual_backend_test {
+    ($module:ident => $name:ident $(, $arg:expr)* $(,)?) => {
+        mod $module {
+            use $crate::harness::Backend;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Backend::Sqlite $(, $arg)*).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Backend::Postgres $(, $arg)*).await;
+            }
+        }
+    };
+}
+
 pub const DEMO_PASSWORD: &str = demo::DEMO_PASSWORD;
 pub const ADMIN: &str = "admin@demo.cosinum.fr";
 pub const STEERING: &str = "pilotage@demo.cosinum.fr";

@@ -451,15 +451,7 @@ async fn oidc_sign_in(backend: Backend) {
     app.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite() {
-    oidc_sign_in(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres() {
-    oidc_sign_in(Backend::Postgres).await;
-}
+dual_backend_test!(sign_in => oidc_sign_in);
 
 async fn no_provider(app: &TestApp) {
     without_provider_the_routes_do_not_exist(app).await;

@@ -491,16 +491,4 @@ async fn rating_labels_are_configurable(backend: Backend) {
     app.finish().await;
 }
 
-mod rating_labels {
-    use crate::harness::Backend;
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        super::rating_labels_are_configurable(Backend::Sqlite).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        super::rating_labels_are_configurable(Backend::Postgres).await;
-    }
-}
+dual_backend_test!(rating_labels => rating_labels_are_configurable);

@@ -222,12 +222,4 @@ async fn index_on_disk_follows_writes_and_reindex_rebuilds(backend: Backend) {
     app.finish().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn index_on_disk_follows_writes_and_reindex_rebuilds_sqlite() {
-    index_on_disk_follows_writes_and_reindex_rebuilds(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn index_on_disk_follows_writes_and_reindex_rebuilds_postgres() {
-    index_on_disk_follows_writes_and_reindex_rebuilds(Backend::Postgres).await;
-}
+dual_backend_test!(index_on_disk => index_on_disk_follows_writes_and_reindex_rebuilds);
