@@ -114,7 +114,12 @@ pub(crate) async fn stored_returns_in_tx(tx: &mut Tx) -> StoreResult<Vec<StoredR
 
 /// Every return, by period then organisation and region.
 pub async fn returns(db: &Db) -> StoreResult<Vec<HrReturn>> {
-    Ok(stored_returns(db).await?.into_iter().map(|s| s.r).collect())
+    let mut returns: Vec<HrReturn> = stored_returns(db).await?.into_iter().map(|s| s.r).collect();
+    // Collected in place, the list keeps the rows' larger allocation (three
+    // times its size: 69 MiB for 144,000 returns at N=1000, issue #11), and
+    // the talent dashboard keeps the list.
+    returns.shrink_to_fit();
+    Ok(returns)
 }
 
 /// One return.

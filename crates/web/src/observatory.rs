@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use cosinum_domain::OrgId;
 use cosinum_domain::authz::{Access, Actor, allows};
-use cosinum_domain::demarches::bilan::{BilanCounts, counts_by};
+use cosinum_domain::demarches::bilan::{BilanCounts, PackedCounts, counts_by};
 use cosinum_domain::demarches::method::{Method, method};
 use cosinum_domain::demarches::shares::{Mover, movers};
 use cosinum_store::demarches::{self, Edition};
@@ -21,8 +21,9 @@ use time::Date;
 use crate::AppState;
 use crate::error::AppError;
 
-/// An edition's counts per ministry.
-pub type MinistryFigures = BTreeMap<OrgId, BilanCounts>;
+/// An edition's counts per ministry, packed (unpack them under the
+/// edition's method).
+pub type MinistryFigures = BTreeMap<OrgId, PackedCounts>;
 
 /// Démarches read at a time when an edition is read in chunks.
 const CHUNK: usize = 2048;
@@ -33,8 +34,9 @@ const SPAN: i64 = 4096;
 /// ministry: its counts per administration and its movers since the
 /// edition before.
 pub struct EditionDigest {
-    /// Counts per ministry and administration of the démarche.
-    pub administrations: BTreeMap<(OrgId, String), BilanCounts>,
+    /// Counts per ministry and administration of the démarche, packed
+    /// under the edition's method.
+    pub administrations: BTreeMap<(OrgId, String), PackedCounts>,
     /// The edition the movers are measured from.
     pub previous: Option<Date>,
     /// Démarches whose level rose (fell) on an indicator, with their
@@ -56,7 +58,7 @@ pub fn reads(actor: &Actor, org: OrgId) -> bool {
 /// The counts over the ministries `actor` may read (all of them for whoever
 /// sees everything).
 pub fn readable_counts(actor: &Actor, m: &Method, figures: &MinistryFigures) -> BilanCounts {
-    BilanCounts::combine(
+    PackedCounts::sum(
         m,
         figures
             .iter()
@@ -76,14 +78,12 @@ pub fn readable_movers<'a>(
         .map(|(_, m)| m)
 }
 
-/// Merges `part`'s counts into `into`, group by group.
-fn merge<K: Ord>(m: &Method, into: &mut BTreeMap<K, BilanCounts>, part: BTreeMap<K, BilanCounts>) {
+/// Adds `part`'s counts to `into`'s, group by group, packed.
+fn merge<K: Ord>(m: &Method, into: &mut BTreeMap<K, PackedCounts>, part: BTreeMap<K, BilanCounts>) {
     for (k, counts) in part {
-        let merged = match into.remove(&k) {
-            Some(before) => BilanCounts::combine(m, [&before, &counts]),
-            None => counts,
-        };
-        into.insert(k, merged);
+        into.entry(k)
+            .or_default()
+            .add(&PackedCounts::pack(m, &counts));
     }
 }
 

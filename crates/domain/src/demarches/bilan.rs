@@ -12,6 +12,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use time::{Date, Month};
 
+mod packed;
+
+pub use packed::PackedCounts;
+
 use super::method::{Indicator, Method};
 use super::shares::{
     DemarcheValues, GoalShare, ONLINE, OnlineShare, combine_goals, combine_online, goal_shares,

@@ -191,28 +191,35 @@ async fn compute_summary(
     let by_ministry = figures
         .iter()
         .filter(|(org, _)| reads(actor, **org))
-        .map(|(org, c)| MinistrySummary {
-            code: code(*org),
-            name: org_by_id
-                .get(org)
-                .map_or_else(String::new, |o| o.name.clone()),
-            online: c.online.clone(),
-            goals: c.goals.clone(),
-            online_change: previous_figures
+        .map(|(org, c)| {
+            let c = c.unpack(m);
+            let online_change = previous_figures
                 .as_ref()
                 .and_then(|(_, before)| before.get(org))
-                .and_then(|b| Some(c.online.strict_share? - b.online.strict_share?)),
+                .and_then(|b| Some(c.online.strict_share? - b.online_share().strict_share?));
+            MinistrySummary {
+                code: code(*org),
+                name: org_by_id
+                    .get(org)
+                    .map_or_else(String::new, |o| o.name.clone()),
+                online: c.online,
+                goals: c.goals,
+                online_change,
+            }
         })
         .collect();
     let by_administration = digest
         .administrations
         .iter()
         .filter(|((org, _), _)| reads(actor, *org))
-        .map(|((org, administration), c)| AdministrationSummary {
-            ministry: code(*org),
-            administration: administration.clone(),
-            online: c.online.clone(),
-            goals: c.goals.clone(),
+        .map(|((org, administration), c)| {
+            let c = c.unpack(m);
+            AdministrationSummary {
+                ministry: code(*org),
+                administration: administration.clone(),
+                online: c.online,
+                goals: c.goals,
+            }
         })
         .collect();
     Ok(Summary {

@@ -9,10 +9,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use cosinum_domain::authz::{Access, Actor, Owner, Resource, allows};
+use cosinum_domain::demarches::bilan::PackedCounts;
 use cosinum_domain::demarches::method;
-use cosinum_domain::demarches::shares::{
-    GoalShare, ONLINE, OnlineShare, combine_goals, combine_online,
-};
+use cosinum_domain::demarches::shares::{GoalShare, ONLINE, OnlineShare};
 use cosinum_domain::demarches::targets::{ProgressStatus, Target, progress};
 use cosinum_domain::{OrgId, ValidationError};
 use cosinum_store::demarches::targets;
@@ -103,18 +102,15 @@ async fn compute_progress(
         // sum, a ministry's target its own (a share is over every démarche
         // in the scope, whoever asks).
         let figures = state.demarche_figures(e).await?;
-        let national = (stored.iter().any(|t| t.target.scope.is_none())).then(|| {
-            (
-                combine_online(figures.values().map(|c| &c.online)),
-                combine_goals(m, figures.values().map(|c| &c.goals[..])),
-            )
-        });
+        let national = (stored.iter().any(|t| t.target.scope.is_none()))
+            .then(|| PackedCounts::sum(m, figures.values()));
         for t in &stored {
             let value = match (t.target.scope, &national) {
-                (None, Some((online, goals))) => share(&t.target.slug, online, goals),
-                (Some(org), _) => figures
-                    .get(&org)
-                    .and_then(|c| share(&t.target.slug, &c.online, &c.goals)),
+                (None, Some(c)) => share(&t.target.slug, &c.online, &c.goals),
+                (Some(org), _) => figures.get(&org).and_then(|c| {
+                    let c = c.unpack(m);
+                    share(&t.target.slug, &c.online, &c.goals)
+                }),
                 (None, None) => None,
             };
             if let Some(s) = value {

@@ -154,6 +154,9 @@ async fn ministries(
     shown: &[&str],
     orgs: &[Organisation],
 ) -> Result<(Vec<(String, Vec<Cell>)>, String), AppError> {
+    // The method the figures were packed under.
+    let m = method(&chosen.method)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", chosen.method)))?;
     let code_of: HashMap<_, _> = orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
     let previous = all
         .iter()
@@ -169,6 +172,7 @@ async fn ministries(
         .iter()
         .filter(|(org, _)| reads(actor, **org))
         .map(|(&org, c)| {
+            let c = c.unpack(m);
             let (online, goals) = (&c.online, &c.goals);
             let name = code_of
                 .get(&org)
@@ -178,7 +182,7 @@ async fn ministries(
             }
             let change = before
                 .get(&org)
-                .and_then(|b| Some(online.strict_share? - b.online.strict_share?))
+                .and_then(|b| Some(online.strict_share? - b.online_share().strict_share?))
                 .map_or("—".into(), |c| {
                     format!(
                         "{}{} pt",

@@ -167,6 +167,40 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    /// Packed counts unpack to the counts they were packed from, and add up
+    /// to the combined counts, shares included (the observatory keeps them
+    /// packed: issue #11).
+    #[test]
+    fn packed_counts_unpack_and_add_up_like_counts(
+        rows in crate::demarches::shares::tests::arb_rows(),
+        split in 0usize..41,
+    ) {
+        for m in [&V2019, &V2023] {
+            let split = split.min(rows.len());
+            let (a, b) = rows.split_at(split);
+            let parts = [BilanCounts::of(m, a), BilanCounts::of(m, b)];
+            for p in &parts {
+                proptest::prop_assert_eq!(&PackedCounts::pack(m, p).unpack(m), p);
+            }
+            let packed = parts.iter().map(|p| PackedCounts::pack(m, p)).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(PackedCounts::sum(m, &packed), BilanCounts::combine(m, &parts));
+            proptest::prop_assert_eq!(
+                packed[0].online_share(),
+                BilanCounts::of(m, a).online
+            );
+        }
+    }
+}
+
+#[test]
+fn packed_counts_of_nothing_are_the_counts_of_nothing() {
+    let none = BilanCounts::of(&V2023, &Vec::<DemarcheValues>::new());
+    assert_eq!(PackedCounts::sum(&V2023, []), none);
+    assert_eq!(PackedCounts::default().unpack(&V2023), none);
+    assert_eq!(PackedCounts::pack(&V2023, &none).unpack(&V2023), none);
+}
+
 #[test]
 fn bilan_of_no_part_counts_nothing() {
     let none = BilanCounts::combine(&V2023, []);
