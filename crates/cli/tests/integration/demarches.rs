@@ -356,6 +356,20 @@ async fn movers_come_from_editions_read_side_by_side(app: &TestApp) {
         !up.is_empty() && !down.is_empty(),
         "the demo moves both ways"
     );
+    let named: std::collections::HashMap<i64, (String, cosinum_domain::OrgId)> =
+        demarches::list(&app.db)
+            .await
+            .expect("démarches")
+            .into_iter()
+            .map(|d| (d.id, (d.name, d.organisation_id)))
+            .collect();
+    let code_of: std::collections::HashMap<cosinum_domain::OrgId, String> =
+        cosinum_store::organisations::list(&app.db, true)
+            .await
+            .expect("organisations")
+            .into_iter()
+            .map(|o| (o.id, o.code))
+            .collect();
     let minint = app.org("MININT").await;
     for (email, keep) in [(STEERING, None), (READER_MININT, Some(minint.id))] {
         let token = app.token(email, false).await;
@@ -386,6 +400,12 @@ async fn movers_come_from_editions_read_side_by_side(app: &TestApp) {
                 .collect();
             assert!(!want.is_empty(), "{email} {side}: something to compare");
             assert_eq!(got, want, "{email} {side}");
+            // Each mover is named, with its ministry's code.
+            for x in listed[side].as_array().expect("list") {
+                let (name, org) = &named[&x["demarche_id"].as_i64().expect("id")];
+                assert_eq!(x["name"].as_str(), Some(name.as_str()), "{x}");
+                assert_eq!(x["ministry"].as_str(), Some(code_of[org].as_str()), "{x}");
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ mod values;
 
 pub use values::{
     Among, administrations, edition_pair_in_chunks, edition_values, edition_values_among,
-    edition_values_in_chunks,
+    edition_values_in_chunks, names,
 };
 
 macro_rules! cols {

@@ -197,6 +197,20 @@ async fn read_packets(
     Ok(count)
 }
 
+/// The name and ministry of every démarche not archived, by id: what a list
+/// of movers shows of them. (Whole démarches, read to name a few thousand
+/// movers, held 90 MiB while an edition's movers were described at N=1000:
+/// issue #11.)
+pub async fn names(db: &Db) -> StoreResult<std::collections::HashMap<i64, (String, OrgId)>> {
+    let rows: Vec<(i64, String, i64)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT id, name, organisation_id FROM demarches WHERE archived_at IS NULL")
+        .fetch_all(p).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, org)| (id, (name, OrgId(org))))
+        .collect())
+}
+
 /// Every démarche's administration, by démarche id (archived ones too): the
 /// observatory groups an edition's figures by it.
 pub async fn administrations(db: &Db) -> StoreResult<Vec<(i64, String)>> {

@@ -503,19 +503,18 @@ pub async fn edition_movers(
     let digest = state.demarche_digest(&e, Some(previous)).await?;
     let up: Vec<_> = crate::observatory::readable_movers(actor, &digest.up).collect();
     let down: Vec<_> = crate::observatory::readable_movers(actor, &digest.down).collect();
-    let list = demarches::list(&state.db).await?;
-    let by_id: std::collections::HashMap<i64, _> = list.iter().map(|d| (d.id, d)).collect();
+    let names = demarches::names(&state.db).await?;
     let orgs = state.organisations(true).await?;
     let org_by_id: std::collections::HashMap<_, _> = orgs.iter().map(|o| (o.id, o)).collect();
     let describe = |mv: &cosinum_domain::demarches::shares::Mover| {
-        let d = by_id.get(&mv.demarche_id).copied();
+        let d = names.get(&mv.demarche_id);
         let i = m.indicator(mv.slug);
         let label = |a: &Assessment| a.code().and_then(|c| i?.level(c)).map(|l| l.label_fr);
         MoverDto {
             demarche_id: mv.demarche_id,
-            name: d.map_or_else(String::new, |d| d.name.clone()),
+            name: d.map_or_else(String::new, |(name, _)| name.clone()),
             ministry: d
-                .and_then(|d| org_by_id.get(&d.organisation_id).copied())
+                .and_then(|(_, org)| org_by_id.get(org).copied())
                 .map_or_else(String::new, |o| o.code.clone()),
             slug: mv.slug,
             indicator: i.map_or(mv.slug, |i| i.label_fr),
