@@ -124,9 +124,9 @@ fn edition_for_year_end_takes_the_last_of_the_year() {
 }
 
 proptest::proptest! {
-    /// The bilan of a set is the bilan of its parts' counts combined,
-    /// whichever way the set is split (by ministry, as the web layer keeps
-    /// it): no line, count or exclusion differs.
+    /// The bilan of a set is the bilan of its parts' counts combined (or
+    /// packed and summed), whichever way the set is split (by ministry, as
+    /// the web layer keeps it): no line, count or exclusion differs.
     #[test]
     fn bilan_of_combined_counts_is_the_bilan_of_all_rows(
         rows in crate::demarches::shares::tests::arb_rows(),
@@ -137,6 +137,14 @@ proptest::proptest! {
             let (a, b) = rows.split_at(split);
             let parts = [BilanCounts::of(m, a), BilanCounts::of(m, b)];
             let combined = BilanCounts::combine(m, &parts);
+            // Packed as the observatory keeps them (issue #11), counts unpack
+            // to themselves and add up to the combined counts, shares included.
+            for p in &parts {
+                proptest::prop_assert_eq!(&PackedCounts::pack(m, p).unpack(m), p);
+                proptest::prop_assert_eq!(&PackedCounts::pack(m, p).online_share(), &p.online);
+            }
+            let packed = parts.iter().map(|p| PackedCounts::pack(m, p)).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(&PackedCounts::sum(m, &packed), &combined);
             // Grouped by ministry, each group is counted over its rows alone.
             let per = counts_by(m, &rows, |r| Some(r.ministry));
             proptest::prop_assert_eq!(per.values().map(|c| c.rows).sum::<usize>(), rows.len());
@@ -163,32 +171,6 @@ proptest::proptest! {
                 proptest::prop_assert_eq!(g.share.is_some(), w.share.is_some());
                 proptest::prop_assert!((g.share.unwrap_or(0.0) - w.share.unwrap_or(0.0)).abs() < 1e-9);
             }
-        }
-    }
-}
-
-proptest::proptest! {
-    /// Packed counts unpack to the counts they were packed from, and add up
-    /// to the combined counts, shares included (the observatory keeps them
-    /// packed: issue #11).
-    #[test]
-    fn packed_counts_unpack_and_add_up_like_counts(
-        rows in crate::demarches::shares::tests::arb_rows(),
-        split in 0usize..41,
-    ) {
-        for m in [&V2019, &V2023] {
-            let split = split.min(rows.len());
-            let (a, b) = rows.split_at(split);
-            let parts = [BilanCounts::of(m, a), BilanCounts::of(m, b)];
-            for p in &parts {
-                proptest::prop_assert_eq!(&PackedCounts::pack(m, p).unpack(m), p);
-            }
-            let packed = parts.iter().map(|p| PackedCounts::pack(m, p)).collect::<Vec<_>>();
-            proptest::prop_assert_eq!(PackedCounts::sum(m, &packed), BilanCounts::combine(m, &parts));
-            proptest::prop_assert_eq!(
-                packed[0].online_share(),
-                BilanCounts::of(m, a).online
-            );
         }
     }
 }
