@@ -198,9 +198,8 @@ async fn read_packets(
 }
 
 /// The name and ministry of every démarche not archived, by id: what a list
-/// of movers shows of them. (Whole démarches, read to name a few thousand
-/// movers, held 90 MiB while an edition's movers were described at N=1000:
-/// issue #11.)
+/// of movers shows of them. (Whole démarches, read to name the movers, held
+/// 90 MiB while an edition's movers were described at N=1000: issue #11.)
 pub async fn names(db: &Db) -> StoreResult<std::collections::HashMap<i64, (String, OrgId)>> {
     let rows: Vec<(i64, String, i64)> = on_pool!(db, p => sqlx::query_as(
         "SELECT id, name, organisation_id FROM demarches WHERE archived_at IS NULL")
