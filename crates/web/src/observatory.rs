@@ -87,7 +87,8 @@ fn merge<K: Ord>(m: &Method, into: &mut BTreeMap<K, PackedCounts>, part: BTreeMa
     }
 }
 
-fn method_of(e: &Edition) -> Result<&'static Method, AppError> {
+/// The method `e` was assessed under (its figures are packed under it).
+pub(crate) fn method_of(e: &Edition) -> Result<&'static Method, AppError> {
     method(&e.method)
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", e.method)))
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use cosinum_domain::authz::Actor;
 use cosinum_domain::demarches::bilan::bilan_of;
-use cosinum_domain::demarches::method::{Method, method};
+use cosinum_domain::demarches::method::Method;
 use cosinum_domain::organisation::Organisation;
 use cosinum_store::demarches::Edition;
 
@@ -20,7 +20,7 @@ use crate::api::demarches_crud::{MoverDto, edition_movers};
 use crate::charts;
 use crate::error::AppError;
 use crate::format::number;
-use crate::observatory::{readable_counts, reads};
+use crate::observatory::{method_of, readable_counts, reads};
 
 /// The edition-wide parts of the dashboard, as shown to one reader.
 pub(crate) struct EditionView {
@@ -84,8 +84,7 @@ async fn compute(
     shown: &[&str],
     orgs: &[Organisation],
 ) -> Result<EditionView, AppError> {
-    let m = method(&chosen.method)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", chosen.method)))?;
+    let m = method_of(chosen)?;
     // Counts kept per ministry, summed over those the reader reads: the
     // edition itself is never held.
     let figures = state.demarche_figures(chosen).await?;
@@ -155,8 +154,7 @@ async fn ministries(
     orgs: &[Organisation],
 ) -> Result<(Vec<(String, Vec<Cell>)>, String), AppError> {
     // The method the figures were packed under.
-    let m = method(&chosen.method)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown method {}", chosen.method)))?;
+    let m = method_of(chosen)?;
     let code_of: HashMap<_, _> = orgs.iter().map(|o| (o.id, o.code.as_str())).collect();
     let previous = all
         .iter()
