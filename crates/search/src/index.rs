@@ -30,6 +30,9 @@ const FORMAT: u32 = 2;
 /// is 15 MB per thread).
 const WRITER_BYTES: usize = 30_000_000;
 
+/// Documents read back from a reopened index per merge into the kept ones.
+const STORED_PACKET: usize = 10_000;
+
 /// The name of the fast field of kinds and ids.
 pub(crate) const IDENT: &str = "ident";
 
@@ -178,11 +181,18 @@ impl SearchIndex {
     fn stored_docs(&self) -> SearchResult<KeptDocs> {
         let searcher = self.reader.searcher();
         let mut out = KeptDocs::default();
+        // In packets: the kept entries are sorted, so each packet is merged
+        // in one pass, and only a packet's texts are held at a time.
+        let mut packet = Vec::with_capacity(STORED_PACKET);
         for addr in searcher.search(&AllQuery, &DocSetCollector)? {
             if let Some(d) = self.stored(&searcher, addr)? {
-                out.insert(d);
+                packet.push(d);
+            }
+            if packet.len() == STORED_PACKET {
+                out.insert_all(packet.drain(..));
             }
         }
+        out.insert_all(packet);
         Ok(out)
     }
 
@@ -261,19 +271,20 @@ impl SearchIndex {
         let mut current = self.docs.write().unwrap_or_else(|e| e.into_inner());
         writer.delete_all_documents()?;
         current.clear();
-        // A document given twice replaces the first: only the last is added.
+        // A document given twice replaces the first: only the last is added
+        // (and kept: `insert_all` keeps the last of equal keys).
         let mut last: HashMap<(Kind, i64), usize> = HashMap::with_capacity(docs.len());
         for (n, d) in docs.iter().enumerate() {
             last.insert((d.kind, d.id), n);
         }
-        for (n, d) in docs.into_iter().enumerate() {
+        for (n, d) in docs.iter().enumerate() {
             if last.get(&(d.kind, d.id)) == Some(&n) {
-                self.add(&writer, &d, false)?;
-                current.insert(d);
+                self.add(&writer, d, false)?;
             }
             progress(n + 1);
         }
         drop(last);
+        current.insert_all(&docs);
         self.commit(&mut writer, stamp)?;
         Ok(current.len())
     }
@@ -353,11 +364,13 @@ impl SearchIndex {
             .filter(|d| covers(d.kind, d.id) && !fresh.contains_key(&(d.kind, d.id)))
             .map(|d| (d.kind, d.id))
             .collect();
-        for (kind, id) in gone {
-            writer.delete_term(Term::from_field_text(self.fields.key, &key(kind, id)));
-            current.remove(kind, id);
+        for (kind, id) in &gone {
+            writer.delete_term(Term::from_field_text(self.fields.key, &key(*kind, *id)));
             update.removed += 1;
         }
+        current.remove_all(&gone);
+        // Kept together once decided: one pass over the sorted entries.
+        let mut changed = Vec::new();
         for ((kind, id), d) in fresh {
             let replacing = match current.get(kind, id) {
                 Some(old) if old.is(&d) => continue,
@@ -370,8 +383,9 @@ impl SearchIndex {
                 update.added += 1;
             }
             self.add(&writer, &d, replacing)?;
-            current.insert(d);
+            changed.push(d);
         }
+        current.insert_all(changed);
         // Nothing to write and the same stamp: no commit (a kind walked
         // range by range mostly finds its ranges unchanged).
         if !update.is_empty() || self.stamp().as_deref() != Some(stamp) {

@@ -89,13 +89,6 @@ pub struct TalentSummary {
     pub delivery: Vec<DeliveryPoint>,
 }
 
-fn code_of(orgs: &[Organisation], id: OrgId) -> (String, String) {
-    orgs.iter().find(|o| o.id == id).map_or_else(
-        || (id.to_string(), id.to_string()),
-        |o| (o.code.clone(), o.name.clone()),
-    )
-}
-
 fn same_kind(a: Period, b: Period) -> bool {
     matches!(
         (a, b),
@@ -175,13 +168,23 @@ pub fn build(
             })
             .collect()
     };
+    // By id through a map: a scan of the organisations per ministry is
+    // quadratic (12,000 ministries with returns among 34,000 organisations
+    // at scale).
+    let org_of: HashMap<OrgId, &Organisation> = orgs.iter().map(|o| (o.id, o)).collect();
+    let code_of = |id: OrgId| {
+        org_of.get(&id).map_or_else(
+            || (id.to_string(), id.to_string()),
+            |o| (o.code.clone(), o.name.clone()),
+        )
+    };
     let mut by_ministry: Vec<MinistryTalent> = all_rates
         .iter()
         .filter(|(o, _)| visible(*o))
         .map(|(o, r)| {
             let trend = trend_of(*o);
             let previous = trend.iter().rev().nth(1).and_then(|t| t.turnover);
-            let (ministry, ministry_name) = code_of(orgs, *o);
+            let (ministry, ministry_name) = code_of(*o);
             MinistryTalent {
                 ministry,
                 ministry_name,
