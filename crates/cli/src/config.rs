@@ -127,6 +127,7 @@ mod tests {
         assert_eq!(parsed.listen, defaults.listen);
         assert_eq!(parsed.web.session_ttl_hours, defaults.web.session_ttl_hours);
         assert_eq!(parsed.web.max_body_bytes, defaults.web.max_body_bytes);
+        assert_eq!(parsed.web.cache_keep_mib, defaults.web.cache_keep_mib);
         assert_eq!(
             parsed.web.request_timeout_secs,
             defaults.web.request_timeout_secs

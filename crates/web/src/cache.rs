@@ -6,7 +6,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use cosinum_store::{Db, audit};
 
@@ -16,10 +16,28 @@ use crate::error::AppError;
 /// goes (keys are dates or editions chosen by callers: a few in practice).
 const MAX_KEYS: usize = 64;
 
+/// A value as the cache holds it.
+enum Held<T> {
+    /// Kept until the history moves or room is needed.
+    Kept(Arc<T>),
+    /// Shared by the requests using it, dropped with the last of them: a
+    /// value over the cache's weight limit.
+    Shared(Weak<T>),
+}
+
+impl<T> Held<T> {
+    fn value(&self) -> Option<Arc<T>> {
+        match self {
+            Held::Kept(v) => Some(v.clone()),
+            Held::Shared(w) => w.upgrade(),
+        }
+    }
+}
+
 /// The values as of a history position, and their keys, oldest loaded first.
 struct Entries<K, T> {
     at: audit::Position,
-    values: HashMap<K, Arc<T>>,
+    values: HashMap<K, Held<T>>,
     order: VecDeque<K>,
 }
 
@@ -44,7 +62,13 @@ pub struct KeyedCache<K, T> {
     depends_on: Option<&'static [&'static str]>,
     /// How many values are kept at most.
     capacity: usize,
+    /// Values weighing more than this many bytes (by the function) are
+    /// only shared while in use, not kept.
+    weight_limit: Option<(usize, Weigh<T>)>,
 }
+
+/// How many bytes a value takes, about.
+type Weigh<T> = fn(&T) -> usize;
 
 impl<K, T> Default for KeyedCache<K, T> {
     fn default() -> Self {
@@ -52,6 +76,7 @@ impl<K, T> Default for KeyedCache<K, T> {
             slot: tokio::sync::Mutex::new(None),
             depends_on: None,
             capacity: MAX_KEYS,
+            weight_limit: None,
         }
     }
 }
@@ -73,6 +98,19 @@ impl<K, T> KeyedCache<K, T> {
     pub fn keeping(self, capacity: usize) -> Self {
         Self {
             capacity: capacity.max(1),
+            ..self
+        }
+    }
+
+    /// The same cache keeping only values that `weigh` finds no heavier
+    /// than `limit` bytes. A heavier one — the inputs pages compute their
+    /// figures from, at scale — is shared by the requests using it at the
+    /// same time and dropped with the last of them, then read again by the
+    /// next: memory stays bounded whatever the data's size, at the cost of
+    /// that reading (`web.cache_keep_mib`).
+    pub fn kept_up_to(self, limit: usize, weigh: Weigh<T>) -> Self {
+        Self {
+            weight_limit: Some((limit, weigh)),
             ..self
         }
     }
@@ -107,8 +145,14 @@ impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
                 order: VecDeque::new(),
             }),
         };
-        if let Some(v) = entries.values.get(&key) {
-            return Ok(v.clone());
+        match entries.values.get(&key).map(Held::value) {
+            Some(Some(v)) => return Ok(v),
+            // Shared, and every request using it is done: read it again.
+            Some(None) => {
+                entries.values.remove(&key);
+                entries.order.retain(|k| k != &key);
+            }
+            None => {}
         }
         // Room is made before loading: the value dropped is not held while
         // the new one is built.
@@ -119,7 +163,21 @@ impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
             entries.values.remove(&oldest);
         }
         let value = Arc::new(load().await?);
-        entries.values.insert(key.clone(), value.clone());
+        let held = match self
+            .weight_limit
+            .map(|(limit, weigh)| (limit, weigh(&value)))
+        {
+            Some((limit, bytes)) if bytes > limit => {
+                tracing::debug!(
+                    bytes,
+                    limit,
+                    "over the cache's weight limit: shared, not kept"
+                );
+                Held::Shared(Arc::downgrade(&value))
+            }
+            _ => Held::Kept(value.clone()),
+        };
+        entries.values.insert(key.clone(), held);
         entries.order.push_back(key);
         Ok(value)
     }
@@ -171,6 +229,47 @@ mod tests {
         assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 3);
         assert_eq!(get(1).await, 10);
         assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 4);
+        drop(db);
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[tokio::test]
+    async fn values_over_the_weight_limit_are_shared_while_used_then_read_again() {
+        let (db, path) = database("weight").await;
+        // Values weigh their own number of bytes; the limit is 5.
+        let cache: KeyedCache<u8, Vec<u8>> =
+            KeyedCache::default().kept_up_to(5, |v: &Vec<u8>| v.len());
+        let loads = std::sync::atomic::AtomicUsize::new(0);
+        let get = |k: u8| {
+            let loads = &loads;
+            let cache = &cache;
+            let db = &db;
+            async move {
+                cache
+                    .get(db, k, || async move {
+                        loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        Ok(vec![k; usize::from(k)])
+                    })
+                    .await
+                    .unwrap()
+            }
+        };
+        let count = || loads.load(std::sync::atomic::Ordering::SeqCst);
+        // Light: kept after its user is done.
+        drop(get(3).await);
+        drop(get(3).await);
+        assert_eq!(count(), 1);
+        // Heavy: shared while a user holds it…
+        let held = get(9).await;
+        let again = get(9).await;
+        assert!(Arc::ptr_eq(&held, &again));
+        assert_eq!(count(), 2);
+        // …dropped with the last user, then read again.
+        let weak = Arc::downgrade(&held);
+        drop((held, again));
+        assert!(weak.upgrade().is_none(), "nothing keeps a heavy value");
+        assert_eq!(*get(9).await, vec![9; 9]);
+        assert_eq!(count(), 3);
         drop(db);
         let _ = std::fs::remove_file(path);
     }

@@ -20,6 +20,13 @@ pub struct WebConfig {
     pub page_patience_secs: u64,
     /// Largest accepted request body, in bytes (uploads included).
     pub max_body_bytes: usize,
+    /// Inputs that several pages compute their figures from (the
+    /// portfolio's projects and reviews, the HR returns) are kept between
+    /// requests while each weighs at most this many MiB; a heavier one (a
+    /// portfolio of tens of thousands of projects) is read again by each
+    /// page that needs it, so memory stays bounded. The dashboards' computed
+    /// figures are kept either way.
+    pub cache_keep_mib: usize,
     /// A review whose drift against the baseline in force exceeds this ratio
     /// (0.10 = 10 %) must carry a narrative.
     pub narrative_drift_threshold: f64,
@@ -59,6 +66,7 @@ impl Default for WebConfig {
             request_timeout_secs: 60,
             page_patience_secs: 20,
             max_body_bytes: 20 * 1024 * 1024,
+            cache_keep_mib: 24,
             narrative_drift_threshold: 0.10,
             rating_labels: ["Ensoleillé", "Nuageux", "Pluvieux", "Orageux"].map(String::from),
             talent_bands: Default::default(),

@@ -78,10 +78,6 @@ pub struct AppState {
         Arc<cache::KeyedCache<(Option<String>, time::Date), api::funding::FundReportFor>>,
     /// The observatory's evolution charts as the DINUM sees them, by edition.
     pub demarche_evolutions: Arc<cache::KeyedCache<time::Date, pages::demarche_charts::Evolution>>,
-    /// The portfolio's half-yearly trend as the DINUM sees it, by first and
-    /// last day and method.
-    pub portfolio_trends:
-        Arc<cache::KeyedCache<(time::Date, time::Date, &'static str), pages::PortfolioTrend>>,
     /// The démarches dashboard's edition-wide parts, for whoever sees everything.
     pub(crate) demarche_views:
         Arc<cache::KeyedCache<time::Date, pages::demarches_view::EditionView>>,
@@ -94,7 +90,8 @@ pub struct AppState {
     pub demarche_editions: Arc<cache::KeyedCache<(), Vec<cosinum_store::demarches::Edition>>>,
     /// The observatory's summaries as the DINUM sees them, by edition.
     pub demarche_summaries: Arc<cache::KeyedCache<Option<time::Date>, api::demarches::Summary>>,
-    /// The projects dashboard's edition as the DINUM sees it, by day and method.
+    /// The projects dashboard's edition as the DINUM sees it, with its
+    /// half-yearly trend, by day and method.
     pub portfolio_views: Arc<cache::KeyedCache<(time::Date, &'static str), pages::PortfolioView>>,
     /// The talent summary as the DINUM sees it with the configured alert
     /// bands, by period (`None`: the latest).
@@ -160,13 +157,14 @@ impl AppState {
             .oidc
             .clone()
             .map(|c| Arc::new(oidc::Provider::new(c)));
+        let keep = config.cache_keep_mib.saturating_mul(1 << 20);
         Self {
             db,
             config: Arc::new(config),
             search,
             publications: Arc::default(),
             oidc,
-            portfolio_inputs: Arc::default(),
+            portfolio_inputs: Arc::new(portfolio::InputsCache::kept_up_to(keep)),
             demarche_summaries: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             demarche_digests: Arc::new(
                 cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES).keeping(4),
@@ -174,12 +172,14 @@ impl AppState {
             demarche_figures: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             fund_reports: Arc::default(),
             demarche_evolutions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
-            portfolio_trends: Arc::default(),
             demarche_views: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
-            hr_returns: Arc::new(cache::KeyedCache::depending_on(&[
-                cosinum_store::talent::OBJECT_TYPE,
-                "organisation",
-            ])),
+            hr_returns: Arc::new(
+                cache::KeyedCache::depending_on(&[
+                    cosinum_store::talent::OBJECT_TYPE,
+                    "organisation",
+                ])
+                .kept_up_to(keep, returns_weight),
+            ),
             demarche_editions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             target_progress: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             portfolio_views: Arc::default(),
@@ -190,6 +190,16 @@ impl AppState {
             ])),
         }
     }
+}
+
+/// About how many bytes HR returns take in memory (their texts are short).
+#[allow(clippy::ptr_arg)] // the cache's value is the list itself
+fn returns_weight(all: &Vec<cosinum_domain::talent::hr_return::HrReturn>) -> usize {
+    all.capacity() * std::mem::size_of::<cosinum_domain::talent::hr_return::HrReturn>()
+        + all
+            .iter()
+            .map(|r| r.region.capacity() + r.period.capacity())
+            .sum::<usize>()
 }
 
 /// The whole application: pages, API, static assets and the middleware stack.

@@ -120,24 +120,17 @@ fn previous_half_year_end(day: Date) -> Date {
         .unwrap_or(day)
 }
 
-/// Builds the report over the projects of the organisations `visible` accepts.
-pub async fn report(
-    cache: &InputsCache,
-    db: &Db,
-    as_of: Date,
-    method: &'static MethodVersion,
-    visible: impl Fn(OrgId) -> bool,
-) -> Result<PortfolioReport, AppError> {
-    let inputs = cache.get(db).await?;
-    Ok(inputs.report(as_of, method, visible))
-}
-
 /// The [`ReportInputs`] as of now, shared between requests while nothing is
-/// written (loading them reads every project and review).
-#[derive(Default)]
+/// written (loading them reads every project and review); kept between
+/// requests only up to a weight (`web.cache_keep_mib`).
 pub struct InputsCache(crate::cache::KeyedCache<(), ReportInputs>);
 
 impl InputsCache {
+    /// Keeps the inputs while they weigh at most `limit` bytes.
+    pub fn kept_up_to(limit: usize) -> Self {
+        Self(crate::cache::KeyedCache::default().kept_up_to(limit, ReportInputs::approx_bytes))
+    }
+
     pub async fn get(&self, db: &Db) -> Result<Arc<ReportInputs>, AppError> {
         self.0.get(db, (), || ReportInputs::load(db)).await
     }
@@ -157,6 +150,20 @@ impl ReportInputs {
             orgs: cosinum_store::organisations::list(db, true).await?,
             published: editions::list(db).await?,
         })
+    }
+
+    /// About how many bytes the inputs take in memory.
+    pub fn approx_bytes(&self) -> usize {
+        let orgs = self.orgs.capacity()
+            * std::mem::size_of::<cosinum_domain::organisation::Organisation>()
+            + self
+                .orgs
+                .iter()
+                .map(|o| o.code.capacity() + o.name.capacity())
+                .sum::<usize>();
+        self.data.approx_bytes()
+            + orgs
+            + self.published.capacity() * std::mem::size_of::<editions::Edition>()
     }
 
     /// The report as of `as_of` over the organisations `visible` accepts.
@@ -339,6 +346,23 @@ pub struct ProjectLine {
 impl ReportInputs {
     /// The projects of the portfolio on `as_of` that `visible` accepts, by name.
     pub fn lines(&self, as_of: Date, visible: impl Fn(OrgId) -> bool) -> Vec<ProjectLine> {
+        self.lines_of(as_of, visible, true)
+    }
+
+    /// [`Self::lines`] with their description, links and funding programmes
+    /// left empty: for figures and names, without copying every project's
+    /// texts (tens of megabytes at scale).
+    pub fn figure_lines(&self, as_of: Date, visible: impl Fn(OrgId) -> bool) -> Vec<ProjectLine> {
+        self.lines_of(as_of, visible, false)
+    }
+
+    fn lines_of(
+        &self,
+        as_of: Date,
+        visible: impl Fn(OrgId) -> bool,
+        texts: bool,
+    ) -> Vec<ProjectLine> {
+        let text = |t: &String| if texts { t.clone() } else { String::new() };
         use cosinum_domain::projects::drift::{budget_drift, calendar_drift};
         // Looked up in maps: a scan per line made the list quadratic (50,000
         // projects and 20,000 organisations at scale).
@@ -370,13 +394,13 @@ impl ReportInputs {
                     ministry_code: org.map_or_else(String::new, |o| o.code.clone()),
                     ministry_name: org.map_or_else(String::new, |o| o.name.clone()),
                     name: p.name.clone(),
-                    description: p.description.clone(),
-                    links: p.links.clone(),
+                    description: text(&p.description),
+                    links: text(&p.links),
                     interministerial: s.interministerial,
                     phase: s.phase.as_str(),
                     phase_label: s.phase.label_fr(),
                     functional_zone: s.functional_zone.clone(),
-                    funding_programmes: p.funding_programmes.clone(),
+                    funding_programmes: text(&p.funding_programmes),
                     start: s.start.filter(|_| shown),
                     forecast_end: s.forecast_end.filter(|_| shown),
                     duration_years: s

@@ -8,14 +8,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use cosinum_domain::OrgId;
 use cosinum_domain::organisation::Organisation;
-use cosinum_domain::projects::edition;
 use cosinum_domain::talent::dispersion::{Alert, Bands, Summary, alerts, percentile_rank, summary};
 use cosinum_domain::talent::hr_return::{HrReturn, Period};
 use cosinum_domain::talent::rates::{Rates, rates};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::portfolio::ReportInputs;
+use crate::portfolio::PortfolioReport;
 
 /// One period of a ministry's trend.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -98,14 +97,16 @@ fn same_kind(a: Period, b: Period) -> bool {
 
 /// Builds the report of `period` (default: the latest) from every return;
 /// names and figures only for the ministries `visible` accepts, dispersion
-/// over all. `None` when there is no return for the period.
+/// over all. `None` when there is no return for the period. Its `delivery`
+/// is empty: [`TalentSummary::with_delivery`] adds it from the portfolio at the period's
+/// end (computed apart, so the returns and the portfolio's inputs need not
+/// be in memory together).
 pub fn build(
     all: &[HrReturn],
     orgs: &[Organisation],
     period: Option<&str>,
     visible: impl Fn(OrgId) -> bool,
     bands: Bands,
-    projects: Option<&ReportInputs>,
 ) -> Option<TalentSummary> {
     let mut periods: Vec<Period> = all
         .iter()
@@ -219,14 +220,38 @@ pub fn build(
             }
         })
         .collect();
-    let delivery = projects.map_or_else(Vec::new, |inputs| {
-        let report = inputs.report(period.end(), &edition::DINUM_2017, &visible);
-        let groups: HashMap<&str, _> = report
+    Some(TalentSummary {
+        periods: periods.iter().rev().map(|p| p.code()).collect(),
+        overall: rates(seen),
+        turnover_dispersion: summary(&turnovers),
+        vacancy_dispersion: summary(&column(|r| r.vacancy_rate)),
+        external_dispersion: summary(&column(|r| r.external_share)),
+        by_ministry,
+        by_region,
+        bands,
+        delivery: Vec::new(),
+        period: code,
+    })
+}
+
+impl TalentSummary {
+    /// The last day of the summary's period: the portfolio [`Self::with_delivery`]
+    /// takes is the one of that day.
+    pub fn period_end(&self) -> Option<time::Date> {
+        Period::parse(&self.period).map(Period::end)
+    }
+
+    /// The summary with its link to delivery: each listed ministry's
+    /// turnover and vacancy beside its projects' drifts in `portfolio`, the
+    /// DINUM-method report at [`Self::period_end`] over the same ministries.
+    pub fn with_delivery(mut self, portfolio: &PortfolioReport) -> Self {
+        let groups: HashMap<&str, _> = portfolio
             .by_ministry
             .iter()
             .map(|g| (g.key.as_str(), g))
             .collect();
-        by_ministry
+        self.delivery = self
+            .by_ministry
             .iter()
             .map(|m| {
                 let g = groups.get(m.ministry.as_str()).copied();
@@ -239,18 +264,7 @@ pub fn build(
                     mean_calendar_drift: g.and_then(|g| g.figures.mean_calendar_drift),
                 }
             })
-            .collect()
-    });
-    Some(TalentSummary {
-        periods: periods.iter().rev().map(|p| p.code()).collect(),
-        overall: rates(seen),
-        turnover_dispersion: summary(&turnovers),
-        vacancy_dispersion: summary(&column(|r| r.vacancy_rate)),
-        external_dispersion: summary(&column(|r| r.external_share)),
-        by_ministry,
-        by_region,
-        bands,
-        delivery,
-        period: code,
-    })
+            .collect();
+        self
+    }
 }

@@ -27,9 +27,10 @@ pub async fn run(
         None => &DINUM_2017,
     };
     // The command line sees every ministry, like the DINUM.
-    let report = cosinum_web::portfolio::report(&Default::default(), db, as_of, method, |_| true)
+    let report = cosinum_web::portfolio::ReportInputs::load(db)
         .await
-        .map_err(|e| anyhow!("{e}"))?;
+        .map_err(|e| anyhow!("{e}"))?
+        .report(as_of, method, |_| true);
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());

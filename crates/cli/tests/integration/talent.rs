@@ -69,6 +69,27 @@ async fn talent_summary(app: &TestApp) {
             .any(|d| d["projects"].as_i64() > Some(0) && d["mean_calendar_drift"].is_number()),
         "the link to the major projects: {delivery:?}"
     );
+    // …which is the portfolio at the end of the period, ministry by ministry.
+    let portfolio: Value = app
+        .get_json(
+            &format!("/api/v1/projects/portfolio?as_of={period}-12-31"),
+            &steering,
+        )
+        .await;
+    let groups = portfolio["by_ministry"].as_array().expect("by_ministry");
+    for d in delivery {
+        let g = groups.iter().find(|g| g["key"] == d["ministry"]);
+        assert_eq!(
+            d["projects"].as_i64(),
+            Some(g.map_or(0, |g| g["projects"].as_i64().expect("projects"))),
+            "{d}"
+        );
+        assert_eq!(
+            d["mean_budget_drift"],
+            g.map_or(Value::Null, |g| g["mean_budget_drift"].clone()),
+            "{d}"
+        );
+    }
     // Bands are configurable per request.
     let strict: Value = app
         .get_json("/api/v1/talents/summary?turnover_high=0.5", &steering)
@@ -84,6 +105,37 @@ async fn talent_summary(app: &TestApp) {
     assert_eq!(res.status(), 404);
 }
 dual_test!(talent_summary);
+
+/// With nothing kept between requests (`web.cache_keep_mib = 0`: the HR
+/// returns and the portfolio's inputs read again by each page that needs
+/// them, as at scale), the summary says the same and the dashboards answer.
+async fn talent_with_nothing_kept(backend: Backend) {
+    let config = cosinum_web::WebConfig {
+        cache_keep_mib: 0,
+        ..Default::default()
+    };
+    let app = TestApp::start_with(backend, config).await;
+    talent_summary(&app).await;
+    let steering = app.token(STEERING, false).await;
+    let once: Value = app.get_json("/api/v1/talents/summary", &steering).await;
+    let twice: Value = app.get_json("/api/v1/talents/summary", &steering).await;
+    assert_eq!(once, twice);
+    let (client, _) = app.login(STEERING).await;
+    for path in [
+        "/talents",
+        "/projets",
+        "/projets?methode=baseline-courante-2026",
+    ] {
+        assert_eq!(app.status(&client, path).await, 200, "{path}");
+    }
+    let projets = app.page(&client, "/projets").await;
+    assert!(
+        projets.contains("Projets suivis") && projets.contains("Évolution des dérives moyennes"),
+        "{projets}"
+    );
+    app.finish().await;
+}
+dual_backend_test!(talent_nothing_kept => talent_with_nothing_kept);
 
 /// A return of MININT for a region and period the demo does not have.
 fn new_return(org: i64, period: &str) -> Value {

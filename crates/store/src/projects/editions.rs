@@ -187,6 +187,46 @@ impl PortfolioData {
         })
     }
 
+    /// About how many bytes the data take in memory (tables' capacities and
+    /// the projects' texts; allocator overheads aside): what a cache weighs
+    /// before deciding to keep it.
+    pub fn approx_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let texts = |p: &Project| {
+            p.name.capacity()
+                + p.description.capacity()
+                + p.functional_zone.capacity()
+                + p.funding_programmes.capacity()
+                + p.links.capacity()
+                + p.aliases.capacity()
+        };
+        // A hash table holds its capacity in entries plus a control byte each.
+        fn table<K, V>(m: &HashMap<K, V>) -> usize {
+            m.capacity() * (size_of::<(K, V)>() + 1)
+        }
+        let projects = self.projects.capacity() * size_of::<Project>()
+            + self.projects.iter().map(texts).sum::<usize>();
+        let baselines = table(&self.baselines)
+            + self
+                .baselines
+                .values()
+                .map(|v| v.capacity() * size_of::<Baseline>())
+                .sum::<usize>();
+        let estimates = table(&self.estimates)
+            + self
+                .estimates
+                .values()
+                .map(|v| v.capacity() * size_of::<Estimate>())
+                .sum::<usize>();
+        let editions = self
+            .editions
+            .values()
+            .map(|m| size_of::<(Date, HashSet<i64>)>() + m.capacity() * (size_of::<i64>() + 1))
+            .sum::<usize>()
+            + self.published.capacity() * (size_of::<i64>() + 1);
+        projects + baselines + estimates + editions
+    }
+
     /// The projects in the portfolio on `as_of`, each as known that day.
     /// A project listed in any published edition is in the portfolio on
     /// `as_of` exactly when the latest edition on or before that day lists it

@@ -20,7 +20,7 @@ use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
-use crate::portfolio::{PortfolioReport, report};
+use crate::portfolio::PortfolioReport;
 
 /// Who may read and write a project: the ministry (or body) carrying it.
 pub fn project_resource(organisation: OrgId) -> Resource {
@@ -66,14 +66,13 @@ pub async fn portfolio(
             .ok_or_else(|| AppError::BadRequest(format!("Méthode inconnue : {code}")))?,
     };
     let actor = caller.actor().clone();
-    let r = report(
-        &state.portfolio_inputs,
-        &state.db,
-        params.as_of.unwrap_or_else(today),
-        method,
-        |org| allows(Some(&actor), Access::Read, &project_resource(org)),
-    )
-    .await?;
+    let r =
+        state
+            .portfolio_inputs()
+            .await?
+            .report(params.as_of.unwrap_or_else(today), method, |org| {
+                allows(Some(&actor), Access::Read, &project_resource(org))
+            });
     Ok(Json(r))
 }
 

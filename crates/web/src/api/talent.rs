@@ -64,10 +64,33 @@ pub async fn load(
     period: Option<&str>,
     bands: Bands,
 ) -> Result<TalentSummary, AppError> {
-    let all = state.hr_returns().await?;
-    let inputs = state.portfolio_inputs().await?;
     let visible = |org| allows(Some(actor), Access::Read, &hr_resource(org));
-    build(&all, &inputs.orgs, period, visible, bands, Some(&inputs)).ok_or(AppError::NotFound)
+    let summary = {
+        let all = state.hr_returns().await?;
+        let orgs = state.organisations(true).await?;
+        build(&all, &orgs, period, visible, bands).ok_or(AppError::NotFound)?
+    };
+    // The returns are let go before the portfolio's inputs are read: at
+    // scale each weighs tens of megabytes, and they need not be held together.
+    with_delivery(state, summary, visible).await
+}
+
+/// `summary` with its link to delivery, from the portfolio at the end of
+/// its period over the ministries `visible` accepts.
+pub async fn with_delivery(
+    state: &AppState,
+    summary: TalentSummary,
+    visible: impl Fn(cosinum_domain::OrgId) -> bool,
+) -> Result<TalentSummary, AppError> {
+    let Some(end) = summary.period_end() else {
+        return Ok(summary);
+    };
+    let report = state.portfolio_inputs().await?.report(
+        end,
+        &cosinum_domain::projects::edition::DINUM_2017,
+        visible,
+    );
+    Ok(summary.with_delivery(&report))
 }
 
 /// [`load`] with the configured alert bands, shared between those who see

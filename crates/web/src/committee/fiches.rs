@@ -214,7 +214,7 @@ async fn projects(state: &AppState, as_of: Date, objects: &[ObjectRef]) -> Resul
         ));
     }
     let t = state.config.committee_rules;
-    let lines = inputs.lines(as_of, |_| true);
+    let lines = inputs.figure_lines(as_of, |_| true);
     let reviews = cosinum_store::projects::reviews::list_all_figures(&state.db).await?;
     let ratings = signals::dinum_ratings(&reviews, as_of);
     let facts = signals::project_facts(&lines, &ratings);

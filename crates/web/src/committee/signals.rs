@@ -112,7 +112,7 @@ pub(super) fn project_facts(
 
 async fn projects(state: &AppState, as_of: Date, t: &Thresholds) -> Result<Vec<Signal>, AppError> {
     let inputs = state.portfolio_inputs().await?;
-    let lines = inputs.lines(as_of, |_| true);
+    let lines = inputs.figure_lines(as_of, |_| true);
     let reviews = cosinum_store::projects::reviews::list_all_figures(&state.db).await?;
     let ratings = dinum_ratings(&reviews, as_of);
     Ok(project_signals(&project_facts(&lines, &ratings), t))
@@ -311,19 +311,26 @@ pub(super) async fn talent_summary(
     state: &AppState,
     as_of: Date,
 ) -> Result<Option<crate::talent_report::TalentSummary>, AppError> {
-    let all = state.hr_returns().await?;
-    let Some(period) = period_as_of(all.iter().map(|r| r.period.as_str()), as_of) else {
-        return Ok(None);
+    let summary = {
+        let all = state.hr_returns().await?;
+        let Some(period) = period_as_of(all.iter().map(|r| r.period.as_str()), as_of) else {
+            return Ok(None);
+        };
+        let orgs = state.organisations(true).await?;
+        crate::talent_report::build(
+            &all,
+            &orgs,
+            Some(&period.code()),
+            |_| true,
+            state.config.talent_bands,
+        )
     };
-    let inputs = state.portfolio_inputs().await?;
-    Ok(crate::talent_report::build(
-        &all,
-        &inputs.orgs,
-        Some(&period.code()),
-        |_| true,
-        state.config.talent_bands,
-        Some(&inputs),
-    ))
+    match summary {
+        Some(s) => Ok(Some(
+            crate::api::talent::with_delivery(state, s, |_| true).await?,
+        )),
+        None => Ok(None),
+    }
 }
 
 async fn talent(

@@ -167,18 +167,31 @@ pub async fn dashboard(
     };
     let actor = page.actor().clone();
     let visible = |org| allows(Some(&actor), Access::Read, &project_resource(org));
-    let inputs = state.portfolio_inputs().await?;
     let view = if actor.sees_everything() {
         // The same for whoever sees everything, kept while nothing is written
         // (computing it reads every project's history).
         state
             .portfolio_views
             .get(&state.db, (as_of, method.code), || async {
-                Ok(PortfolioView::new(&inputs, as_of, method, |_| true))
+                let inputs = state.portfolio_inputs().await?;
+                Ok(PortfolioView::new(
+                    &inputs,
+                    as_of,
+                    method,
+                    |_| true,
+                    CHANGES_LISTED,
+                ))
             })
             .await?
     } else {
-        std::sync::Arc::new(PortfolioView::new(&inputs, as_of, method, visible))
+        let inputs = state.portfolio_inputs().await?;
+        std::sync::Arc::new(PortfolioView::new(
+            &inputs,
+            as_of,
+            method,
+            visible,
+            CHANGES_LISTED,
+        ))
     };
     let report = &view.report;
     let f = &report.figures;
@@ -223,31 +236,10 @@ pub async fn dashboard(
         },
     ];
     // Trend: the same figures at each half-year end since the first data.
-    let first = inputs
-        .data
-        .estimates
-        .values()
-        .flatten()
-        .map(|e| e.date)
-        .min()
-        .unwrap_or(as_of);
     let mut budget_points = Vec::new();
     let mut calendar_points = Vec::new();
     let mut trend_rows = Vec::new();
-    let from = first.max(as_of.replace_year(as_of.year() - 8).unwrap_or(first));
-    let trend = if actor.sees_everything() {
-        // The same for whoever sees everything, kept while nothing is written
-        // (each point reads every project's history).
-        state
-            .portfolio_trends
-            .get(&state.db, (from, as_of, method.code), || async {
-                Ok(trend(&inputs, from, as_of, method, |_| true))
-            })
-            .await?
-    } else {
-        std::sync::Arc::new(trend(&inputs, from, as_of, method, visible))
-    };
-    for (d, e) in trend.iter() {
+    for (d, e) in view.trend.iter() {
         let x = f64::from(d.to_julian_day());
         if let Some(b) = e.mean_budget_drift {
             budget_points.push((x, b * 100.0));
@@ -403,28 +395,6 @@ pub async fn dashboard(
         .iter()
         .map(|l| l.row(by_current))
         .collect();
-    // Names of the projects that entered or left, the first of them only
-    // (at scale they are thousands; their count is given in full).
-    let named = |ids: &[i64]| -> Vec<(i64, String)> {
-        let shown: std::collections::HashSet<i64> =
-            ids.iter().take(CHANGES_LISTED).copied().collect();
-        let names: std::collections::HashMap<i64, &str> = inputs
-            .data
-            .projects
-            .iter()
-            .filter(|p| shown.contains(&p.id))
-            .map(|p| (p.id, p.name.as_str()))
-            .collect();
-        ids.iter()
-            .take(CHANGES_LISTED)
-            .map(|id| {
-                (
-                    *id,
-                    names.get(id).map_or_else(String::new, |n| n.to_string()),
-                )
-            })
-            .collect()
-    };
     let (entered_count, exited_count) = report
         .changes
         .as_ref()
@@ -432,8 +402,8 @@ pub async fn dashboard(
     let (previous_fr, entered, exited, reestimates) = match &report.changes {
         Some(c) => (
             fr_date(c.previous_as_of),
-            named(&c.entered),
-            named(&c.exited),
+            view.entered.clone(),
+            view.exited.clone(),
             c.reestimates
                 .iter()
                 .map(|r| {

@@ -3,6 +3,8 @@
 //! breakdowns, changes) and the projects of the table, unformatted (only the
 //! page shown is formatted).
 
+use std::collections::{HashMap, HashSet};
+
 use cosinum_domain::projects::edition;
 use time::Date;
 
@@ -22,11 +24,19 @@ pub(super) struct Row {
     pub(super) withheld: bool,
 }
 
-/// The dashboard's edition: its report and its projects, before filtering.
+/// The dashboard's edition: its report, its projects before filtering, the
+/// half-yearly trend up to it and the names of the projects that entered or
+/// left that the page lists — all the page reads, so a kept view needs
+/// nothing else (the inputs it comes from may weigh far more).
 pub struct PortfolioView {
     pub(super) report: PortfolioReport,
     /// Sorted by name.
     pub(super) lines: Vec<ListedProject>,
+    pub(super) trend: super::PortfolioTrend,
+    /// The first projects that entered and left since the previous edition,
+    /// with their names (at most `listed` of each).
+    pub(super) entered: Vec<(i64, String)>,
+    pub(super) exited: Vec<(i64, String)>,
 }
 
 /// A project of the dashboard's table, before formatting (only the page
@@ -52,9 +62,10 @@ impl PortfolioView {
         as_of: Date,
         method: &'static edition::MethodVersion,
         visible: impl Fn(cosinum_domain::OrgId) -> bool,
+        listed: usize,
     ) -> PortfolioView {
         let mut lines: Vec<ListedProject> = inputs
-            .lines(as_of, &visible)
+            .figure_lines(as_of, &visible)
             .into_iter()
             .map(|l| ListedProject {
                 id: l.project_id,
@@ -73,9 +84,46 @@ impl PortfolioView {
         // times larger allocation for as long as the view is cached (24 MiB
         // at N=1000, issue #11).
         lines.shrink_to_fit();
+        let report = inputs.report(as_of, method, &visible);
+        let named = |ids: &[i64]| -> Vec<(i64, String)> {
+            let shown: HashSet<i64> = ids.iter().take(listed).copied().collect();
+            let names: HashMap<i64, &str> = inputs
+                .data
+                .projects
+                .iter()
+                .filter(|p| shown.contains(&p.id))
+                .map(|p| (p.id, p.name.as_str()))
+                .collect();
+            ids.iter()
+                .take(listed)
+                .map(|id| {
+                    (
+                        *id,
+                        names.get(id).map_or_else(String::new, |n| n.to_string()),
+                    )
+                })
+                .collect()
+        };
+        let (entered, exited) = report
+            .changes
+            .as_ref()
+            .map_or_else(Default::default, |c| (named(&c.entered), named(&c.exited)));
+        // Half-year ends over at most eight years, from the first data.
+        let first = inputs
+            .data
+            .estimates
+            .values()
+            .flatten()
+            .map(|e| e.date)
+            .min()
+            .unwrap_or(as_of);
+        let from = first.max(as_of.replace_year(as_of.year() - 8).unwrap_or(first));
         PortfolioView {
-            report: inputs.report(as_of, method, visible),
+            trend: super::projects::trend(inputs, from, as_of, method, &visible),
+            report,
             lines,
+            entered,
+            exited,
         }
     }
 }
