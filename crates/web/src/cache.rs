@@ -185,6 +185,9 @@ impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::atomic::Ordering::SeqCst;
+
     use super::*;
 
     /// A migrated SQLite database in a file of its own (an in-memory one
@@ -200,35 +203,43 @@ mod tests {
         (db, path)
     }
 
+    /// `cache`'s value for `k`, made by `make` and counted in `loads` when
+    /// it is loaded.
+    async fn counted_get<T>(
+        cache: &KeyedCache<u8, T>,
+        db: &Db,
+        loads: &AtomicUsize,
+        k: u8,
+        make: fn(u8) -> T,
+    ) -> Arc<T> {
+        cache
+            .get(db, k, || async move {
+                loads.fetch_add(1, SeqCst);
+                Ok(make(k))
+            })
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn keeps_at_most_its_capacity_oldest_loaded_going_first() {
         let (db, path) = database("capacity").await;
         let cache: KeyedCache<u8, u8> = KeyedCache::default().keeping(2);
-        let loads = std::sync::atomic::AtomicUsize::new(0);
+        let loads = AtomicUsize::new(0);
         let get = |k: u8| {
-            let loads = &loads;
-            let cache = &cache;
-            let db = &db;
-            async move {
-                *cache
-                    .get(db, k, || async move {
-                        loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        Ok(k * 10)
-                    })
-                    .await
-                    .unwrap()
-            }
+            let (cache, db, loads) = (&cache, &db, &loads);
+            async move { *counted_get(cache, db, loads, k, |k| k * 10).await }
         };
         assert_eq!(get(1).await, 10);
         assert_eq!(get(2).await, 20);
         assert_eq!(get(1).await, 10);
-        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(loads.load(SeqCst), 2);
         // A third key drops the oldest loaded (1), keeps 2.
         assert_eq!(get(3).await, 30);
         assert_eq!(get(2).await, 20);
-        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 3);
+        assert_eq!(loads.load(SeqCst), 3);
         assert_eq!(get(1).await, 10);
-        assert_eq!(loads.load(std::sync::atomic::Ordering::SeqCst), 4);
+        assert_eq!(loads.load(SeqCst), 4);
         drop(db);
         let _ = std::fs::remove_file(path);
     }
@@ -239,22 +250,9 @@ mod tests {
         // Values weigh their own number of bytes; the limit is 5.
         let cache: KeyedCache<u8, Vec<u8>> =
             KeyedCache::default().kept_up_to(5, |v: &Vec<u8>| v.len());
-        let loads = std::sync::atomic::AtomicUsize::new(0);
-        let get = |k: u8| {
-            let loads = &loads;
-            let cache = &cache;
-            let db = &db;
-            async move {
-                cache
-                    .get(db, k, || async move {
-                        loads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                        Ok(vec![k; usize::from(k)])
-                    })
-                    .await
-                    .unwrap()
-            }
-        };
-        let count = || loads.load(std::sync::atomic::Ordering::SeqCst);
+        let loads = AtomicUsize::new(0);
+        let get = |k: u8| counted_get(&cache, &db, &loads, k, |k| vec![k; usize::from(k)]);
+        let count = || loads.load(SeqCst);
         // Light: kept after its user is done.
         drop(get(3).await);
         drop(get(3).await);

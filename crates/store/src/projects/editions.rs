@@ -200,24 +200,18 @@ impl PortfolioData {
                 + p.links.capacity()
                 + p.aliases.capacity()
         };
-        // A hash table holds its capacity in entries plus a control byte each.
-        fn table<K, V>(m: &HashMap<K, V>) -> usize {
-            m.capacity() * (size_of::<(K, V)>() + 1)
+        // A hash table holds its capacity in entries plus a control byte
+        // each; each entry here owns a list.
+        fn lists<T>(m: &HashMap<i64, Vec<T>>) -> usize {
+            m.capacity() * (size_of::<(i64, Vec<T>)>() + 1)
+                + m.values()
+                    .map(|v| v.capacity() * size_of::<T>())
+                    .sum::<usize>()
         }
         let projects = self.projects.capacity() * size_of::<Project>()
             + self.projects.iter().map(texts).sum::<usize>();
-        let baselines = table(&self.baselines)
-            + self
-                .baselines
-                .values()
-                .map(|v| v.capacity() * size_of::<Baseline>())
-                .sum::<usize>();
-        let estimates = table(&self.estimates)
-            + self
-                .estimates
-                .values()
-                .map(|v| v.capacity() * size_of::<Estimate>())
-                .sum::<usize>();
+        let baselines = lists(&self.baselines);
+        let estimates = lists(&self.estimates);
         let editions = self
             .editions
             .values()
