@@ -362,8 +362,8 @@ impl ReportInputs {
         visible: impl Fn(OrgId) -> bool,
         texts: bool,
     ) -> Vec<ProjectLine> {
-        let text = |t: &String| if texts { t.clone() } else { String::new() };
         use cosinum_domain::projects::drift::{budget_drift, calendar_drift};
+        let text = |t: &String| if texts { t.clone() } else { String::new() };
         // Looked up in maps: a scan per line made the list quadratic (50,000
         // projects and 20,000 organisations at scale).
         let projects: std::collections::HashMap<i64, &cosinum_domain::projects::project::Project> =

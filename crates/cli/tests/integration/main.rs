@@ -49,5 +49,6 @@ mod schema;
 mod search;
 mod smtp_sink;
 mod talent;
+mod talent_nothing_kept;
 mod template_import;
 mod two_instances;
