@@ -147,6 +147,14 @@ impl Actor {
     pub fn in_scope(&self, org: OrgId) -> bool {
         self.sees_everything() || self.scope.contains(&org)
     }
+
+    /// The organisations whose own objects this actor may read, `None` when
+    /// it may read every organisation's (what [`allows`] decides for a
+    /// resource owned by an organisation and not published): a reader
+    /// limited to these needs only their rows read.
+    pub fn reads_only(&self) -> Option<&BTreeSet<OrgId>> {
+        (!self.sees_everything()).then_some(&self.scope)
+    }
 }
 
 /// The authorisation decision for `actor` (None = anonymous) doing `access` on `resource`.
@@ -359,6 +367,16 @@ mod tests {
             let inside = a.scope.contains(&OrgId(org));
             prop_assert_eq!(allows(Some(&a), Access::Read, &r), inside);
             if !inside { prop_assert!(!allows(Some(&a), Access::Write, &r)); }
+        }
+
+        /// What `reads_only` names is exactly what reading decides for an
+        /// organisation's unpublished objects, whatever the role: a read
+        /// limited to those organisations' rows misses nothing visible.
+        #[test]
+        fn reads_only_names_what_may_be_read(a in any_actor(), org in 0i64..6, referential: bool) {
+            let r = Resource { owner: Owner::Organisation(OrgId(org)), published: false, referential };
+            let named = a.reads_only().is_none_or(|orgs| orgs.contains(&OrgId(org)));
+            prop_assert_eq!(allows(Some(&a), Access::Read, &r), named);
         }
 
         /// Anonymous visitors read exactly the published objects and write nothing.

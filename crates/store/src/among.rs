@@ -81,3 +81,41 @@ impl Table {
         }
     }
 }
+
+/// The objects of some organisations, however many: their ids are bound as
+/// one JSON array (`$1`), so a reader's scope — a ministry and every
+/// directorate under it — is one parameter whatever its size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owners(String);
+
+impl Owners {
+    pub fn of(orgs: impl IntoIterator<Item = OrgId>) -> Owners {
+        let ids: Vec<String> = orgs.into_iter().map(|o| o.0.to_string()).collect();
+        Owners(format!("[{}]", ids.join(",")))
+    }
+
+    /// The ids as bound to `$1`.
+    pub(crate) fn json(&self) -> &str {
+        &self.0
+    }
+
+    /// The condition after `WHERE` that `column` names one of these
+    /// organisations.
+    pub(crate) fn condition(backend: crate::Backend, column: &str) -> String {
+        let ids = match backend {
+            crate::Backend::Sqlite => "SELECT value FROM json_each($1)",
+            crate::Backend::Postgres => {
+                "SELECT CAST(value AS BIGINT) FROM jsonb_array_elements_text(CAST($1 AS jsonb))"
+            }
+        };
+        format!("{column} IN ({ids})")
+    }
+
+    /// The condition that `column` names a project of one of them.
+    pub(crate) fn condition_on_projects(backend: crate::Backend, column: &str) -> String {
+        format!(
+            "{column} IN (SELECT id FROM projects WHERE {})",
+            Owners::condition(backend, "organisation_id")
+        )
+    }
+}

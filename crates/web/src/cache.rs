@@ -117,17 +117,16 @@ impl<K, T> KeyedCache<K, T> {
 }
 
 impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
-    /// The value for `key` as of now: the cached one, or `load`'s. One
-    /// request loads while the others wait for it rather than all loading.
-    pub async fn get<F, Fut>(&self, db: &Db, key: K, load: F) -> Result<Arc<T>, AppError>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, AppError>>,
-    {
+    /// The entries as of now: those held, or none when what they are
+    /// computed from was written since.
+    async fn current<'a>(
+        &self,
+        db: &Db,
+        slot: &'a mut Slot<K, T>,
+    ) -> Result<&'a mut Entries<K, T>, AppError> {
         // Read before loading: a write landing during the load leaves an
         // older position beside newer data, which only costs a reload.
         let now = audit::current_position(db).await?;
-        let mut slot = self.slot.lock().await;
         if let (Some(types), Some(entries)) = (self.depends_on, slot.as_mut())
             && entries.at != now
             && !audit::types_since(db, entries.at)
@@ -137,14 +136,33 @@ impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
         {
             entries.at = now;
         }
-        let entries = match slot.as_mut() {
-            Some(entries) if entries.at == now => entries,
-            _ => slot.insert(Entries {
-                at: now,
-                values: HashMap::new(),
-                order: VecDeque::new(),
-            }),
-        };
+        if slot.as_ref().is_none_or(|entries| entries.at != now) {
+            *slot = None;
+        }
+        Ok(slot.get_or_insert_with(|| Entries {
+            at: now,
+            values: HashMap::new(),
+            order: VecDeque::new(),
+        }))
+    }
+
+    /// The value for `key` as of now if it is held (kept, or shared with a
+    /// request using it), without loading it.
+    pub async fn held(&self, db: &Db, key: &K) -> Result<Option<Arc<T>>, AppError> {
+        let mut slot = self.slot.lock().await;
+        let entries = self.current(db, &mut slot).await?;
+        Ok(entries.values.get(key).and_then(Held::value))
+    }
+
+    /// The value for `key` as of now: the cached one, or `load`'s. One
+    /// request loads while the others wait for it rather than all loading.
+    pub async fn get<F, Fut>(&self, db: &Db, key: K, load: F) -> Result<Arc<T>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let mut slot = self.slot.lock().await;
+        let entries = self.current(db, &mut slot).await?;
         match entries.values.get(&key).map(Held::value) {
             Some(Some(v)) => return Ok(v),
             // Shared, and every request using it is done: read it again.

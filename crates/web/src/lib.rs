@@ -107,7 +107,29 @@ impl AppState {
     /// The portfolio's projects, reviews, editions and organisations as of
     /// now (shared while nothing is written).
     pub async fn portfolio_inputs(&self) -> Result<Arc<portfolio::ReportInputs>, error::AppError> {
-        self.portfolio_inputs.get(&self.db).await
+        let orgs = self.organisations(true).await?;
+        self.portfolio_inputs.get(&self.db, orgs).await
+    }
+
+    /// The portfolio's inputs for a reader of the projects of `owners` only
+    /// (all when `None`). The whole inputs when they are held; otherwise —
+    /// at scale, where they are not kept — only those projects' are read:
+    /// a ministry's pages then read a few projects, not the whole history.
+    pub async fn portfolio_inputs_of(
+        &self,
+        owners: Option<&std::collections::BTreeSet<cosinum_domain::OrgId>>,
+    ) -> Result<Arc<portfolio::ReportInputs>, error::AppError> {
+        let Some(owners) = owners else {
+            return self.portfolio_inputs().await;
+        };
+        if let Some(all) = self.portfolio_inputs.held(&self.db).await? {
+            return Ok(all);
+        }
+        let orgs = self.organisations(true).await?;
+        let owners = cosinum_store::among::Owners::of(owners.iter().copied());
+        Ok(Arc::new(
+            portfolio::ReportInputs::load_with(&self.db, orgs, Some(owners)).await?,
+        ))
     }
 
     /// The organisations (with the archived ones when `include_archived`),

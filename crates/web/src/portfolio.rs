@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cosinum_domain::OrgId;
+use cosinum_domain::organisation::Organisation;
 use cosinum_domain::projects::ProjectSnapshot;
 use cosinum_domain::projects::edition::{self, EditionFigures, MethodVersion, SizeBand};
 use cosinum_store::Db;
+use cosinum_store::among::Owners;
 use cosinum_store::projects::editions::{self, PortfolioData};
 use serde::Serialize;
 use time::{Date, Month};
@@ -18,7 +20,7 @@ use crate::error::AppError;
 
 /// The figures of an edition (or of one group of it). Drifts are ratios
 /// (0.25 = +25 %), `null` where no project has a baseline.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
 pub struct Figures {
     /// Projects in the portfolio at the date.
     pub projects: usize,
@@ -131,31 +133,54 @@ impl InputsCache {
         Self(crate::cache::KeyedCache::default().kept_up_to(limit, ReportInputs::approx_bytes))
     }
 
-    pub async fn get(&self, db: &Db) -> Result<Arc<ReportInputs>, AppError> {
-        self.0.get(db, (), || ReportInputs::load(db)).await
+    pub async fn get(
+        &self,
+        db: &Db,
+        orgs: Arc<Vec<Organisation>>,
+    ) -> Result<Arc<ReportInputs>, AppError> {
+        self.0
+            .get(db, (), || ReportInputs::load_with(db, orgs, None))
+            .await
+    }
+
+    /// The inputs if they are held now (kept, or in use by another request).
+    pub async fn held(&self, db: &Db) -> Result<Option<Arc<ReportInputs>>, AppError> {
+        self.0.held(db, &()).await
     }
 }
 
 /// What a report is computed from, loaded once (a page computes several).
 pub struct ReportInputs {
     pub data: PortfolioData,
-    pub orgs: Vec<cosinum_domain::organisation::Organisation>,
+    /// Every organisation, archived ones included.
+    pub orgs: Arc<Vec<Organisation>>,
     pub published: Vec<editions::Edition>,
 }
 
 impl ReportInputs {
     pub async fn load(db: &Db) -> Result<ReportInputs, AppError> {
+        let orgs = Arc::new(cosinum_store::organisations::list(db, true).await?);
+        Self::load_with(db, orgs, None).await
+    }
+
+    /// The inputs of the projects of `owners` (all when `None`), with
+    /// `orgs`, every organisation: reports over those projects say what the
+    /// whole inputs would (`PortfolioData::load_of`).
+    pub async fn load_with(
+        db: &Db,
+        orgs: Arc<Vec<Organisation>>,
+        owners: Option<Owners>,
+    ) -> Result<ReportInputs, AppError> {
         Ok(ReportInputs {
-            data: PortfolioData::load(db).await?,
-            orgs: cosinum_store::organisations::list(db, true).await?,
+            data: PortfolioData::load_of(db, owners).await?,
+            orgs,
             published: editions::list(db).await?,
         })
     }
 
     /// About how many bytes the inputs take in memory.
     pub fn approx_bytes(&self) -> usize {
-        let orgs = self.orgs.capacity()
-            * std::mem::size_of::<cosinum_domain::organisation::Organisation>()
+        let orgs = self.orgs.capacity() * std::mem::size_of::<Organisation>()
             + self
                 .orgs
                 .iter()
@@ -254,10 +279,8 @@ fn build(
     // before `as_of` itself: between two reviews nothing moves).
     let published = &inputs.published;
     let latest_data = data
-        .estimates
-        .values()
-        .flatten()
-        .map(|e| e.date)
+        .latest_review_until(as_of)
+        .into_iter()
         .chain(published.iter().map(|e| e.as_of))
         .filter(|d| *d <= as_of)
         .max()

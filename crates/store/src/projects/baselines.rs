@@ -59,6 +59,21 @@ pub async fn list_all(db: &Db) -> StoreResult<Vec<BaselineRecord>> {
         .await)?)
 }
 
+/// The baselines of the projects of `owners`, in the order of [`list_all`].
+pub async fn list_of(db: &Db, owners: &crate::among::Owners) -> StoreResult<Vec<BaselineRecord>> {
+    let sql = format!(
+        "SELECT {} FROM project_baselines WHERE {} ORDER BY project_id, approved_on, id",
+        cols!(),
+        crate::among::Owners::condition_on_projects(db.backend(), "project_id")
+    );
+    Ok(
+        on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(owners.json())
+        .fetch_all(p)
+        .await)?,
+    )
+}
+
 /// How many baselines the project's ledger holds.
 pub async fn count_in_tx(tx: &mut Tx, project_id: i64) -> StoreResult<i64> {
     let (n,): (i64,) = on_tx!(tx, c => sqlx::query_as("SELECT COUNT(*) FROM project_baselines WHERE project_id = $1")

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use cosinum_domain::projects::portfolio::{snapshot, state_as_of};
 use cosinum_domain::projects::project::Project;
@@ -11,6 +11,7 @@ use cosinum_domain::projects::{Baseline, Estimate, ProjectSnapshot};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
+use crate::among::Owners;
 use crate::db::{Db, Tx};
 use crate::error::StoreResult;
 
@@ -143,18 +144,41 @@ pub struct PortfolioData {
     /// Every project listed in any published edition (membership of these
     /// follows the editions).
     pub published: HashSet<i64>,
+    /// The dates of every project's reviews (archived reviews aside), even
+    /// when only some projects were read.
+    pub review_dates: BTreeSet<Date>,
 }
 
 impl PortfolioData {
     pub async fn load(db: &Db) -> StoreResult<PortfolioData> {
+        Self::load_of(db, None).await
+    }
+
+    /// The same, for the projects of `owners` only (every project when
+    /// `None`): a ministry's reader needs its own projects, not the whole
+    /// portfolio's history. What sets the comparison points for everyone —
+    /// the dates of the published editions and of the reviews — stays the
+    /// whole portfolio's, so these projects' figures are the same either way.
+    pub async fn load_of(db: &Db, owners: Option<Owners>) -> StoreResult<PortfolioData> {
         // Four independent reads, each on its own pooled connection and task:
         // decoding tens of thousands of rows then uses every core. (Like the
         // sequential reads before, they are not one snapshot; the caches
         // keyed on the audit history reload after any write.)
-        let projects = spawn_read(db, |db| async move { super::list(&db, false).await });
+        let scope = owners.clone();
+        let projects = spawn_read(db, |db| async move {
+            match scope {
+                Some(o) => super::list_of(&db, &o).await,
+                None => super::list(&db, false).await,
+            }
+        });
+        let scope = owners.clone();
         let baselines = spawn_read(db, |db| async move {
+            let records = match scope {
+                Some(o) => super::baselines::list_of(&db, &o).await?,
+                None => super::baselines::list_all(&db).await?,
+            };
             let mut by_project: HashMap<i64, Vec<Baseline>> = HashMap::new();
-            for b in super::baselines::list_all(&db).await? {
+            for b in records {
                 by_project
                     .entry(b.project_id)
                     .or_default()
@@ -162,29 +186,36 @@ impl PortfolioData {
             }
             Ok(by_project)
         });
+        let scope = owners.clone();
         let estimates = spawn_read(db, |db| async move {
-            super::reviews::estimates_by_project(&db).await
+            super::reviews::estimates_of_projects(&db, scope.as_ref()).await
         });
-        let editions = spawn_read(db, |db| async move {
-            let rows: Vec<(Date, i64)> = on_pool!(&db, p => sqlx::query_as(
-                "SELECT e.as_of, m.project_id FROM edition_projects m JOIN portfolio_editions e ON e.id = m.edition_id")
-                .fetch_all(p)
-                .await)?;
-            let mut editions: BTreeMap<Date, HashSet<i64>> = BTreeMap::new();
-            for (as_of, project) in rows {
-                editions.entry(as_of).or_default().insert(project);
-            }
-            Ok(editions)
-        });
-        let editions = joined(editions).await?;
+        let editions = spawn_read(db, |db| async move { members(&db, owners.as_ref()).await });
+        let (editions, review_dates) = joined(editions).await?;
         let published = editions.values().flatten().copied().collect();
+        let estimates = joined(estimates).await?;
+        let review_dates = match review_dates {
+            Some(dates) => dates,
+            None => estimates.values().flatten().map(|e| e.date).collect(),
+        };
         Ok(PortfolioData {
             published,
             projects: joined(projects).await?,
             baselines: joined(baselines).await?,
-            estimates: joined(estimates).await?,
+            estimates,
             editions,
+            review_dates,
         })
+    }
+
+    /// The first review's date in the whole portfolio.
+    pub fn first_review(&self) -> Option<Date> {
+        self.review_dates.first().copied()
+    }
+
+    /// The latest review's date on or before `day` in the whole portfolio.
+    pub fn latest_review_until(&self, day: Date) -> Option<Date> {
+        self.review_dates.range(..=day).next_back().copied()
     }
 
     /// About how many bytes the data take in memory (tables' capacities and
@@ -246,6 +277,50 @@ impl PortfolioData {
             })
             .collect()
     }
+}
+
+/// Published editions' members (of `owners`' projects only, when given),
+/// by date; every edition that lists a project has its date there, even
+/// with none of those projects, since the latest edition decides
+/// membership. With `owners`, the reviews' dates of the whole portfolio too
+/// (without, they come from the estimates read beside).
+async fn members(
+    db: &Db,
+    owners: Option<&Owners>,
+) -> StoreResult<(BTreeMap<Date, HashSet<i64>>, Option<BTreeSet<Date>>)> {
+    let scope = owners.map_or_else(
+        || "TRUE".to_owned(),
+        |_| Owners::condition_on_projects(db.backend(), "m.project_id"),
+    );
+    let sql = format!(
+        "SELECT e.as_of, m.project_id FROM edition_projects m \
+         JOIN portfolio_editions e ON e.id = m.edition_id WHERE {scope}"
+    );
+    let rows: Vec<(Date, i64)> = on_pool!(db, p => {
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        match owners {
+            Some(o) => query.bind(o.json()),
+            None => query,
+        }
+        .fetch_all(p)
+        .await
+    })?;
+    let mut editions: BTreeMap<Date, HashSet<i64>> = BTreeMap::new();
+    for (as_of, project) in rows {
+        editions.entry(as_of).or_default().insert(project);
+    }
+    let Some(_) = owners else {
+        return Ok((editions, None));
+    };
+    let dates: Vec<(Date,)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT e.as_of FROM portfolio_editions e \
+         WHERE EXISTS (SELECT 1 FROM edition_projects m WHERE m.edition_id = e.id)")
+        .fetch_all(p)
+        .await)?;
+    for (as_of,) in dates {
+        editions.entry(as_of).or_default();
+    }
+    Ok((editions, Some(super::reviews::review_dates(db).await?)))
 }
 
 /// Runs one read of [`PortfolioData::load`] on a task of its own.

@@ -20,7 +20,7 @@ use cosinum_domain::projects::project::{Project, ProjectFields};
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime};
 
-use crate::among::{Among, bind_among};
+use crate::among::{Among, Owners, bind_among};
 use crate::audit::{self, AuditCtx};
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
@@ -123,6 +123,24 @@ pub async fn list_among(
         .into_iter()
         .filter(|p| include_archived || !p.archived)
         .collect())
+}
+
+/// The projects (archived ones aside) of `owners`, by name.
+pub async fn list_of(db: &Db, owners: &Owners) -> StoreResult<Vec<Project>> {
+    let sql = format!(
+        "SELECT {} FROM projects WHERE {} ORDER BY name, id",
+        cols!(),
+        Owners::condition(db.backend(), "organisation_id")
+    );
+    let rows: Vec<ProjectRow> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(owners.json())
+        .fetch_all(p)
+        .await)?;
+    let all = rows
+        .into_iter()
+        .map(ProjectRow::into_domain)
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(all.into_iter().filter(|p| !p.archived).collect())
 }
 
 /// The functional zone of every project not archived, by id: what

@@ -171,30 +171,57 @@ pub async fn cost_lines(db: &Db, among: crate::among::Among) -> StoreResult<Vec<
 /// reads. One row per project, its reviews gathered as JSON: reading costs
 /// per row, and there are hundreds of thousands of reviews at scale.
 pub async fn estimates_by_project(db: &Db) -> StoreResult<HashMap<i64, Vec<Estimate>>> {
+    estimates_of_projects(db, None).await
+}
+
+/// The same for the projects of `owners` only (every project when `None`).
+pub async fn estimates_of_projects(
+    db: &Db,
+    owners: Option<&crate::among::Owners>,
+) -> StoreResult<HashMap<i64, Vec<Estimate>>> {
+    let scope = owners.map_or_else(
+        || "TRUE".to_owned(),
+        |_| crate::among::Owners::condition_on_projects(db.backend(), "project_id"),
+    );
     let sql = match db.backend() {
-        crate::Backend::Sqlite => {
+        crate::Backend::Sqlite => format!(
             "SELECT project_id, json_group_array(json_array(id, review_date, cost_eur, start_on, \
              forecast_end_on, phase, figures_withheld)) FROM project_reviews \
-             WHERE archived_at IS NULL GROUP BY project_id"
-        }
-        crate::Backend::Postgres => {
+             WHERE archived_at IS NULL AND {scope} GROUP BY project_id"
+        ),
+        crate::Backend::Postgres => format!(
             "SELECT project_id, json_agg(json_build_array(id, review_date, cost_eur, start_on, \
              forecast_end_on, phase, CASE WHEN figures_withheld THEN 1 ELSE 0 END))::text \
-             FROM project_reviews WHERE archived_at IS NULL GROUP BY project_id"
-        }
+             FROM project_reviews WHERE archived_at IS NULL AND {scope} GROUP BY project_id"
+        ),
     };
     let mut out = HashMap::new();
     // Streamed, each project's JSON decoded as it comes: fetched whole, the
     // texts of 694,000 reviews were held at once beside what they decode to
     // (~70 MiB at N=1000, issue #11).
     on_pool!(db, p => {
-        let mut rows = sqlx::query_as::<_, (i64, String)>(sql).fetch(p);
+        let query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql.as_str()));
+        let query = match owners {
+            Some(o) => query.bind(o.json()),
+            None => query,
+        };
+        let mut rows = query.fetch(p);
         while let Some((project_id, json)) = rows.try_next().await? {
             out.insert(project_id, estimates_of(project_id, &json)?);
         }
     });
     out.shrink_to_fit();
     Ok(out)
+}
+
+/// The dates of the reviews (archived ones aside) of every project, each
+/// once: what decides an edition's comparison point, whoever reads it.
+pub async fn review_dates(db: &Db) -> StoreResult<std::collections::BTreeSet<Date>> {
+    let rows: Vec<(Date,)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT DISTINCT review_date FROM project_reviews WHERE archived_at IS NULL")
+        .fetch_all(p)
+        .await)?;
+    Ok(rows.into_iter().map(|(d,)| d).collect())
 }
 
 /// The estimates of one project from its reviews as the JSON of

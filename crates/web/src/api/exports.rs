@@ -184,7 +184,7 @@ pub async fn export(
         }
     };
     let actor = caller.actor().clone();
-    let inputs = state.portfolio_inputs().await?;
+    let inputs = state.portfolio_inputs_of(actor.reads_only()).await?;
     let lines = inputs.lines(as_of, |o| {
         allows(Some(&actor), Access::Read, &project_resource(o))
     });

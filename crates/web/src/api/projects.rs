@@ -66,13 +66,11 @@ pub async fn portfolio(
             .ok_or_else(|| AppError::BadRequest(format!("Méthode inconnue : {code}")))?,
     };
     let actor = caller.actor().clone();
-    let r =
-        state
-            .portfolio_inputs()
-            .await?
-            .report(params.as_of.unwrap_or_else(today), method, |org| {
-                allows(Some(&actor), Access::Read, &project_resource(org))
-            });
+    let r = state.portfolio_inputs_of(actor.reads_only()).await?.report(
+        params.as_of.unwrap_or_else(today),
+        method,
+        |org| allows(Some(&actor), Access::Read, &project_resource(org)),
+    );
     Ok(Json(r))
 }
 
@@ -189,7 +187,12 @@ pub async fn list(
         ),
         None => None,
     };
-    let inputs = state.portfolio_inputs().await?;
+    // The ministry asked for, or else what the caller reads: only those
+    // projects' are read when the whole portfolio's inputs are not at hand.
+    let owners = ministry_scope
+        .as_ref()
+        .or_else(|| caller.actor().reads_only());
+    let inputs = state.portfolio_inputs_of(owners).await?;
     let data = &inputs.data;
     let mut out = Vec::new();
     for p in &data.projects {
@@ -554,14 +557,14 @@ pub async fn editions(
         Some(code) => edition::method(code)
             .ok_or_else(|| AppError::BadRequest(format!("Méthode inconnue : {code}")))?,
     };
-    let inputs = state.portfolio_inputs().await?;
-    let data = &inputs.data;
     let actor = caller.actor().clone();
+    let inputs = state.portfolio_inputs_of(actor.reads_only()).await?;
+    let data = &inputs.data;
     let visible = |o| allows(Some(&actor), Access::Read, &project_resource(o));
     let today = today();
     let mut dates: std::collections::BTreeMap<Date, &'static str> =
         data.editions.keys().map(|d| (*d, "published")).collect();
-    if let Some(first) = data.estimates.values().flatten().map(|e| e.date).min() {
+    if let Some(first) = data.first_review() {
         for year in first.year()..=today.year() {
             for (m, d) in [(time::Month::June, 30), (time::Month::December, 31)] {
                 if let Ok(day) = Date::from_calendar_date(year, m, d)

@@ -44,6 +44,7 @@ mod project_forms;
 mod project_import;
 mod project_page;
 mod projects;
+mod projects_filter;
 mod projects_view;
 pub use projects_view::PortfolioView;
 mod public_data;

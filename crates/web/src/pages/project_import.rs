@@ -132,8 +132,8 @@ pub async fn template(
     page: SignedPage,
     Path(file): Path<String>,
 ) -> Result<Response, PageError> {
-    let inputs = state.portfolio_inputs().await?;
     let actor = page.actor().clone();
+    let inputs = state.portfolio_inputs_of(actor.reads_only()).await?;
     let today = today();
     let rows: Vec<TemplateRow> = inputs
         .lines(today, |o| {

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use time::{Date, Month};
 
 use super::pager::Pager;
+use super::projects_filter::{MinistryFilter, ministry_filter};
 use super::projects_view::{ListedProject, PortfolioView, Row};
 use super::{Crumb, Layout, fr_date, render};
 use crate::AppState;
@@ -64,10 +65,10 @@ struct Tile {
     detail: String,
 }
 
-struct Opt {
-    value: String,
-    label: String,
-    selected: bool,
+pub(super) struct Opt {
+    pub(super) value: String,
+    pub(super) label: String,
+    pub(super) selected: bool,
 }
 
 #[derive(Template)]
@@ -89,7 +90,7 @@ struct DashboardPage {
     rows: Vec<Row>,
     pager: Pager,
     methods: Vec<Opt>,
-    ministries: Vec<Opt>,
+    ministries: MinistryFilter,
     phases: Vec<Opt>,
     bands: Vec<Opt>,
     sort: String,
@@ -144,7 +145,7 @@ fn trend_dates(from: Date, to: Date) -> Vec<Date> {
     out
 }
 
-fn opt(value: &str, label: &str, current: &str) -> Opt {
+pub(super) fn opt(value: &str, label: &str, current: &str) -> Opt {
     Opt {
         value: value.into(),
         label: label.into(),
@@ -184,7 +185,7 @@ pub async fn dashboard(
             })
             .await?
     } else {
-        let inputs = state.portfolio_inputs().await?;
+        let inputs = state.portfolio_inputs_of(actor.reads_only()).await?;
         std::sync::Arc::new(PortfolioView::new(
             &inputs,
             as_of,
@@ -428,13 +429,7 @@ pub async fn dashboard(
         ("derive_min", q.derive_min.as_str()),
     ])
     .unwrap_or_default();
-    let mut ministries = vec![opt("", "Tous", &q.ministere)];
-    ministries.extend(
-        report
-            .by_ministry
-            .iter()
-            .map(|g| opt(&g.key, &g.label, &q.ministere)),
-    );
+    let ministries = ministry_filter(&report.by_ministry, &q.ministere);
     let mut phases = vec![opt("", "Toutes", &q.phase)];
     phases.extend(
         Phase::ALL

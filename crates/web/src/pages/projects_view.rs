@@ -109,14 +109,7 @@ impl PortfolioView {
             .as_ref()
             .map_or_else(Default::default, |c| (named(&c.entered), named(&c.exited)));
         // Half-year ends over at most eight years, from the first data.
-        let first = inputs
-            .data
-            .estimates
-            .values()
-            .flatten()
-            .map(|e| e.date)
-            .min()
-            .unwrap_or(as_of);
+        let first = inputs.data.first_review().unwrap_or(as_of);
         let from = first.max(as_of.replace_year(as_of.year() - 8).unwrap_or(first));
         PortfolioView {
             trend: super::projects::trend(inputs, from, as_of, method, &visible),
