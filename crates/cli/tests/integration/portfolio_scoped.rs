@@ -203,6 +203,22 @@ async fn ministry_reader_with_nothing_kept(backend: Backend) {
             "{as_of}"
         );
     }
+    // The talent summary's link to delivery, from the reader's projects.
+    let dinum: Value = app.get_json("/api/v1/talents/summary", &steering).await;
+    let own: Value = app.get_json("/api/v1/talents/summary", &reader).await;
+    let own = own["delivery"].as_array().expect("delivery");
+    assert!(
+        own.iter().any(|d| d["projects"].as_i64() > Some(0)),
+        "{own:?}"
+    );
+    for d in own {
+        let same = dinum["delivery"]
+            .as_array()
+            .expect("delivery")
+            .iter()
+            .find(|x| x["ministry"] == d["ministry"]);
+        assert_eq!(Some(d), same);
+    }
     let editions: Vec<Value> = app.get_json("/api/v1/projects/editions", &reader).await;
     assert!(!editions.is_empty());
     let (client, _) = app.login(READER_MININT).await;

@@ -72,20 +72,22 @@ pub async fn load(
     };
     // The returns are let go before the portfolio's inputs are read: at
     // scale each weighs tens of megabytes, and they need not be held together.
-    with_delivery(state, summary, visible).await
+    with_delivery(state, summary, actor.reads_only(), visible).await
 }
 
 /// `summary` with its link to delivery, from the portfolio at the end of
-/// its period over the ministries `visible` accepts.
+/// its period over the ministries `visible` accepts (among `owners`, when
+/// the reader is limited to some: only their projects need be read).
 pub async fn with_delivery(
     state: &AppState,
     summary: TalentSummary,
+    owners: Option<&std::collections::BTreeSet<cosinum_domain::OrgId>>,
     visible: impl Fn(cosinum_domain::OrgId) -> bool,
 ) -> Result<TalentSummary, AppError> {
     let Some(end) = summary.period_end() else {
         return Ok(summary);
     };
-    let report = state.portfolio_inputs().await?.report(
+    let report = state.portfolio_inputs_of(owners).await?.report(
         end,
         &cosinum_domain::projects::edition::DINUM_2017,
         visible,

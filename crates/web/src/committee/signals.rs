@@ -327,7 +327,7 @@ pub(super) async fn talent_summary(
     };
     match summary {
         Some(s) => Ok(Some(
-            crate::api::talent::with_delivery(state, s, |_| true).await?,
+            crate::api::talent::with_delivery(state, s, None, |_| true).await?,
         )),
         None => Ok(None),
     }
