@@ -228,8 +228,8 @@ pub async fn position(db: &Db) -> StoreResult<i64> {
 pub const LOOKBACK: i64 = 64;
 
 /// Where the history stands, for caches of derived data: the latest id and
-/// how many entries lie within [`LOOKBACK`] of it (which changes when a
-/// late entry lands below the latest id).
+/// how many entries lie within [`LOOKBACK`] of it, up to it (which changes
+/// when a late entry lands below the latest id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
     pub latest: i64,
@@ -254,20 +254,36 @@ impl Position {
 /// The current [`Position`].
 pub async fn current_position(db: &Db) -> StoreResult<Position> {
     let latest = position(db).await?;
-    let (recent,): (i64,) = on_pool!(db, p => sqlx::query_as(
-        "SELECT COUNT(*) FROM audit_log WHERE id > $1")
-        .bind(latest - LOOKBACK)
-        .fetch_one(p)
-        .await)?;
+    let recent = below(db, latest).await?;
     Ok(Position { latest, recent })
 }
 
-/// The kinds of objects written since `position` (looking [`LOOKBACK`]
-/// entries further back), each once.
+/// How many entries lie within [`LOOKBACK`] of `latest`, up to it.
+async fn below(db: &Db, latest: i64) -> StoreResult<i64> {
+    let (n,): (i64,) = on_pool!(db, p => sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE id > $1 AND id <= $2")
+        .bind(latest - LOOKBACK)
+        .bind(latest)
+        .fetch_one(p)
+        .await)?;
+    Ok(n)
+}
+
+/// The kinds of objects written since `position`, each once. The
+/// [`LOOKBACK`] entries below it are read again only when one landed there
+/// since (a late commit): read every time, the types written just before
+/// — by an import, say — made every cache depending on them, and the
+/// search index, read their sources again after any later write, a
+/// sign-in included (issue #11).
 pub async fn types_since(db: &Db, position: Position) -> StoreResult<Vec<String>> {
+    let from = if below(db, position.latest).await? == position.recent {
+        position.latest
+    } else {
+        position.latest - LOOKBACK
+    };
     let rows: Vec<(String,)> = on_pool!(db, p => sqlx::query_as(
         "SELECT DISTINCT object_type FROM audit_log WHERE id > $1")
-        .bind(position.latest - LOOKBACK)
+        .bind(from)
         .fetch_all(p)
         .await)?;
     Ok(rows.into_iter().map(|(t,)| t).collect())

@@ -262,3 +262,51 @@ async fn stale_updates_are_refused_never_overwritten(app: &TestApp) {
     );
 }
 dual_test!(stale_updates_are_refused_never_overwritten);
+
+/// Adds one history entry about an object of `object_type`, in `tx`.
+async fn record(tx: &mut cosinum_store::Tx, object_type: &str) {
+    cosinum_store::audit::record(
+        tx,
+        &cosinum_store::AuditCtx::system("test"),
+        object_type,
+        1,
+        1,
+        cosinum_domain::audit::AuditAction::Update,
+        &[],
+    )
+    .await
+    .expect("history entry");
+}
+
+/// The kinds written since a position are those written after it — what
+/// was written just before (an import's last objects) does not make every
+/// cache and the search index read their sources again after a sign-in —
+/// and an entry committed late below the position (PostgreSQL draws ids
+/// before commit) is still seen.
+async fn types_since_names_what_was_written_after(app: &TestApp) {
+    use cosinum_store::audit::{current_position, types_since};
+    let db = &app.db;
+    let mut tx = db.begin().await.expect("tx");
+    record(&mut tx, "plan_line").await;
+    tx.commit().await.expect("commit");
+    let at = current_position(db).await.expect("position");
+    assert!(types_since(db, at).await.expect("types").is_empty());
+    let mut tx = db.begin().await.expect("tx");
+    record(&mut tx, "test_sign_in").await;
+    tx.commit().await.expect("commit");
+    assert_eq!(types_since(db, at).await.expect("types"), ["test_sign_in"]);
+    if app.backend() == Backend::Postgres {
+        // SQLite has one writer at a time: no entry can land late there.
+        let mut late = db.begin().await.expect("tx");
+        record(&mut late, "test_late").await;
+        let mut later = db.begin().await.expect("tx");
+        record(&mut later, "test_later").await;
+        later.commit().await.expect("commit");
+        let at = current_position(db).await.expect("position");
+        late.commit().await.expect("commit");
+        let types = types_since(db, at).await.expect("types");
+        assert!(types.iter().any(|t| t == "test_late"), "{types:?}");
+        assert!(current_position(db).await.expect("position") != at);
+    }
+}
+dual_test!(types_since_names_what_was_written_after);
