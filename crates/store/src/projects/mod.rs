@@ -115,6 +115,11 @@ pub async fn list_among(
     let rows: Vec<ProjectRow> = on_pool!(db, p => bind_among!(sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())), among)
         .fetch_all(p)
         .await)?;
+    decoded(rows, include_archived)
+}
+
+/// The projects of `rows`, archived ones only when asked.
+fn decoded(rows: Vec<ProjectRow>, include_archived: bool) -> StoreResult<Vec<Project>> {
     let all = rows
         .into_iter()
         .map(ProjectRow::into_domain)
@@ -136,11 +141,7 @@ pub async fn list_of(db: &Db, owners: &Owners) -> StoreResult<Vec<Project>> {
         .bind(owners.json())
         .fetch_all(p)
         .await)?;
-    let all = rows
-        .into_iter()
-        .map(ProjectRow::into_domain)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(all.into_iter().filter(|p| !p.archived).collect())
+    decoded(rows, false)
 }
 
 /// The functional zone of every project not archived, by id: what
