@@ -190,12 +190,20 @@ impl PortfolioData {
         let estimates = spawn_read(db, |db| async move {
             super::reviews::estimates_of_projects(&db, scope.as_ref()).await
         });
+        // Read whole when only some projects' estimates are: they set every
+        // report's comparison point.
+        let review_dates = owners.is_some().then(|| {
+            spawn_read(
+                db,
+                |db| async move { super::reviews::review_dates(&db).await },
+            )
+        });
         let editions = spawn_read(db, |db| async move { members(&db, owners.as_ref()).await });
-        let (editions, review_dates) = joined(editions).await?;
+        let editions = joined(editions).await?;
         let published = editions.values().flatten().copied().collect();
         let estimates = joined(estimates).await?;
         let review_dates = match review_dates {
-            Some(dates) => dates,
+            Some(read) => joined(read).await?,
             None => estimates.values().flatten().map(|e| e.date).collect(),
         };
         Ok(PortfolioData {
@@ -282,12 +290,8 @@ impl PortfolioData {
 /// Published editions' members (of `owners`' projects only, when given),
 /// by date; every edition that lists a project has its date there, even
 /// with none of those projects, since the latest edition decides
-/// membership. With `owners`, the reviews' dates of the whole portfolio too
-/// (without, they come from the estimates read beside).
-async fn members(
-    db: &Db,
-    owners: Option<&Owners>,
-) -> StoreResult<(BTreeMap<Date, HashSet<i64>>, Option<BTreeSet<Date>>)> {
+/// membership.
+async fn members(db: &Db, owners: Option<&Owners>) -> StoreResult<BTreeMap<Date, HashSet<i64>>> {
     let scope = owners.map_or_else(
         || "TRUE".to_owned(),
         |_| Owners::condition_on_projects(db.backend(), "m.project_id"),
@@ -309,9 +313,9 @@ async fn members(
     for (as_of, project) in rows {
         editions.entry(as_of).or_default().insert(project);
     }
-    let Some(_) = owners else {
-        return Ok((editions, None));
-    };
+    if owners.is_none() {
+        return Ok(editions);
+    }
     let dates: Vec<(Date,)> = on_pool!(db, p => sqlx::query_as(
         "SELECT e.as_of FROM portfolio_editions e \
          WHERE EXISTS (SELECT 1 FROM edition_projects m WHERE m.edition_id = e.id)")
@@ -320,7 +324,7 @@ async fn members(
     for (as_of,) in dates {
         editions.entry(as_of).or_default();
     }
-    Ok((editions, Some(super::reviews::review_dates(db).await?)))
+    Ok(editions)
 }
 
 /// Runs one read of [`PortfolioData::load`] on a task of its own.
