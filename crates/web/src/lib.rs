@@ -88,7 +88,9 @@ pub struct AppState {
     pub hr_returns: Arc<cache::KeyedCache<(), Vec<cosinum_domain::talent::hr_return::HrReturn>>>,
     /// The observatory's editions with their counts.
     pub demarche_editions: Arc<cache::KeyedCache<(), Vec<cosinum_store::demarches::Edition>>>,
-    /// The observatory's summaries as the DINUM sees them, by edition.
+    /// The observatory's summaries as the DINUM sees them, by edition (up
+    /// to `web.cache_keep_mib` each: computed again from the kept counts
+    /// past it).
     pub demarche_summaries: Arc<cache::KeyedCache<Option<time::Date>, api::demarches::Summary>>,
     /// The projects dashboard's edition as the DINUM sees it, with its
     /// half-yearly trend, by day and method.
@@ -187,7 +189,10 @@ impl AppState {
             publications: Arc::default(),
             oidc,
             portfolio_inputs: Arc::new(portfolio::InputsCache::kept_up_to(keep)),
-            demarche_summaries: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
+            demarche_summaries: Arc::new(
+                cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)
+                    .kept_up_to(keep, api::demarches::Summary::approx_bytes),
+            ),
             demarche_digests: Arc::new(
                 cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES).keeping(4),
             ),

@@ -135,6 +135,40 @@ async fn demarches_summary(app: &TestApp) {
 }
 dual_test!(demarches_summary);
 
+/// With nothing kept between requests (`web.cache_keep_mib = 0`, as for the
+/// summaries of tens of megabytes at scale) the summary is computed again
+/// from the kept counts and says the same; large answers are sent as they
+/// are written (chunked, no length known in advance) and read back whole.
+async fn demarches_summary_nothing_kept(backend: Backend) {
+    let config = cosinum_web::WebConfig {
+        cache_keep_mib: 0,
+        ..Default::default()
+    };
+    let app = TestApp::start_with(backend, config).await;
+    demarches_summary(&app).await;
+    let steering = app.token(STEERING, false).await;
+    let once: Value = app.get_json("/api/v1/demarches/summary", &steering).await;
+    let res = app
+        .client()
+        .get(app.url("/api/v1/demarches/summary"))
+        .bearer_auth(&steering)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/json");
+    assert_eq!(res.headers()["transfer-encoding"], "chunked");
+    assert!(res.headers().get("content-length").is_none());
+    let twice: Value = res.json().await.expect("JSON read whole");
+    assert_eq!(once, twice);
+    assert!(
+        once["by_ministry"].as_array().map_or(0, Vec::len) > 1,
+        "several ministries listed: {once}"
+    );
+    app.finish().await;
+}
+dual_backend_test!(demarches_summary_nothing_kept => demarches_summary_nothing_kept);
+
 async fn demarches_dashboard_page(app: &TestApp) {
     let (dinum, _) = app.login(STEERING).await;
     let html = app.page(&dinum, "/demarches").await;

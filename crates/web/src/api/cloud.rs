@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
+use super::streamed::StreamedJson;
 use super::{ApiPath, ApiQuery};
 use crate::AppState;
 pub use crate::cloud_overview::evaluated;
@@ -119,9 +120,9 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<AsOf>,
-) -> Result<Json<Vec<CloudApplicationDto>>, ApiError> {
+) -> Result<StreamedJson<Vec<CloudApplicationDto>>, ApiError> {
     let (_, apps) = evaluated(&state, caller.actor(), day(&p)).await?;
-    Ok(Json(
+    Ok(StreamedJson::new(
         apps.into_iter()
             .map(|(application, _, evaluation)| CloudApplicationDto {
                 application,

@@ -1,6 +1,8 @@
 //! `/api/v1/demarches`: online services — the tracked démarches, the
 //! observatory's editions and the summary of one edition.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use cosinum_domain::authz::{Actor, Owner, Resource};
@@ -13,6 +15,7 @@ use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiQuery;
+use super::streamed::StreamedJson;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
@@ -104,6 +107,36 @@ pub struct Summary {
     pub movers_down: usize,
 }
 
+impl Summary {
+    /// About how many bytes the summary takes in memory: a line per
+    /// ministry and administration, each with its goals (tens of megabytes
+    /// at scale, where it is not kept: `web.cache_keep_mib`).
+    pub fn approx_bytes(&self) -> usize {
+        let goals = |g: &Vec<GoalShare>| g.capacity() * std::mem::size_of::<GoalShare>();
+        let ministries: usize = self
+            .by_ministry
+            .iter()
+            .map(|m| {
+                std::mem::size_of::<MinistrySummary>()
+                    + m.code.capacity()
+                    + m.name.capacity()
+                    + goals(&m.goals)
+            })
+            .sum();
+        let administrations: usize = self
+            .by_administration
+            .iter()
+            .map(|a| {
+                std::mem::size_of::<AdministrationSummary>()
+                    + a.ministry.capacity()
+                    + a.administration.capacity()
+                    + goals(&a.goals)
+            })
+            .sum();
+        std::mem::size_of::<Self>() + goals(&self.goals) + ministries + administrations
+    }
+}
+
 /// The summary of an edition, over the démarches the caller may read.
 #[utoipa::path(get, path = "/api/v1/demarches/summary", tag = "demarches", params(SummaryParams), security(("bearer" = [])),
     responses((status = 200, body = Summary), (status = 404, body = crate::ErrorBody), (status = 401, body = crate::ErrorBody)))]
@@ -111,8 +144,11 @@ pub async fn summary(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<SummaryParams>,
-) -> Result<Json<Summary>, ApiError> {
-    Ok(Json(summary_for(&state, caller.actor(), p.edition).await?))
+) -> Result<StreamedJson<Summary>, ApiError> {
+    // Tens of megabytes at scale (a line per ministry and administration).
+    Ok(StreamedJson(
+        summary_for(&state, caller.actor(), p.edition).await?,
+    ))
 }
 
 /// The summary of the edition of `edition` (default: the latest) over the
@@ -121,19 +157,18 @@ pub async fn summary_for(
     state: &AppState,
     actor: &Actor,
     edition: Option<Date>,
-) -> Result<Summary, AppError> {
+) -> Result<Arc<Summary>, AppError> {
     if !actor.sees_everything() {
-        return compute_summary(state, actor, edition).await;
+        return Ok(Arc::new(compute_summary(state, actor, edition).await?));
     }
     // Whoever sees everything sees the same summary: kept while nothing is
     // written (it reads every value of two editions).
-    let cached = state
+    state
         .demarche_summaries
         .get(&state.db, edition, || {
             compute_summary(state, actor, edition)
         })
-        .await?;
-    Ok((*cached).clone())
+        .await
 }
 
 async fn compute_summary(

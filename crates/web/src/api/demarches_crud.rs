@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::demarches::demarche_resource;
 use super::demarches_files::find_edition;
+use super::streamed::StreamedJson;
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::demarche_import::can_open_edition;
@@ -104,7 +105,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<Vec<DemarcheDto>>, ApiError> {
+) -> Result<StreamedJson<Vec<DemarcheDto>>, ApiError> {
     let orgs = state.organisations(true).await?;
     let out = demarches::list(&state.db)
         .await?
@@ -128,7 +129,7 @@ pub async fn list(
                 .then(|| dto(d, code))
         })
         .collect();
-    Ok(Json(out))
+    Ok(StreamedJson::new(out))
 }
 
 /// One indicator's value in an edition, with its level under the edition's method.

@@ -19,6 +19,7 @@ use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
 use super::funding::{application_resource, readable_applications, runs_funds};
+use super::streamed::StreamedJson;
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
@@ -85,8 +86,8 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<Vec<FundingApplicationDto>>, ApiError> {
-    Ok(Json(
+) -> Result<StreamedJson<Vec<FundingApplicationDto>>, ApiError> {
+    Ok(StreamedJson::new(
         dtos(&state, caller.actor(), &p, today())
             .await?
             .into_iter()

@@ -32,6 +32,7 @@ pub mod reuse_feedback;
 pub mod reuse_report;
 mod reviews;
 pub mod search;
+pub mod streamed;
 pub mod talent;
 pub mod talent_files;
 pub mod talent_grid;

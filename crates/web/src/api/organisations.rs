@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
+use super::streamed::StreamedJson;
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
@@ -108,10 +109,12 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<Vec<OrganisationDto>>, ApiError> {
+) -> Result<StreamedJson<Vec<OrganisationDto>>, ApiError> {
     check(&caller, Access::Read, &Resource::organisation_directory())?;
     let orgs = organisations::list(&state.db, params.include_archived).await?;
-    Ok(Json(orgs.into_iter().map(Into::into).collect()))
+    Ok(StreamedJson::new(
+        orgs.into_iter().map(Into::into).collect(),
+    ))
 }
 
 /// One organisation.

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
+use super::streamed::StreamedJson;
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
@@ -105,7 +106,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(q): ApiQuery<ListParams>,
-) -> Result<Json<Vec<Plan>>, ApiError> {
+) -> Result<StreamedJson<Vec<Plan>>, ApiError> {
     let out = plans::plans(&state.db)
         .await?
         .into_iter()
@@ -115,7 +116,7 @@ pub async fn list(
                 && q.organisation_id.is_none_or(|o| p.organisation_id.0 == o)
         })
         .collect();
-    Ok(Json(out))
+    Ok(StreamedJson::new(out))
 }
 
 /// A revision with its totals, the changes since the previous plan and the comments.

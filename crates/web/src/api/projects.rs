@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
+use super::streamed::StreamedJson;
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
 use crate::error::{ApiError, AppError};
@@ -59,7 +60,7 @@ pub async fn portfolio(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(params): ApiQuery<PortfolioParams>,
-) -> Result<Json<PortfolioReport>, ApiError> {
+) -> Result<StreamedJson<PortfolioReport>, ApiError> {
     let method = match params.method.as_deref() {
         None => &DINUM_2017,
         Some(code) => edition::method(code)
@@ -71,7 +72,7 @@ pub async fn portfolio(
         method,
         |org| allows(Some(&actor), Access::Read, &project_resource(org)),
     );
-    Ok(Json(r))
+    Ok(StreamedJson::new(r))
 }
 
 /// A project with its latest figures.
@@ -169,7 +170,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(params): ApiQuery<ListParams>,
-) -> Result<Json<Vec<ProjectSummary>>, ApiError> {
+) -> Result<StreamedJson<Vec<ProjectSummary>>, ApiError> {
     let db = &state.db;
     let as_of = params.as_of.unwrap_or_else(today);
     let ministry_scope = match &params.ministry {
@@ -217,7 +218,7 @@ pub async fn list(
             drift: (&project_drift(b, e, as_of, 182)).into(),
         });
     }
-    Ok(Json(out))
+    Ok(StreamedJson::new(out))
 }
 
 /// A baseline of the ledger.

@@ -3,7 +3,6 @@
 //! dispersion across ministries, the alerts, and the link to the delivery
 //! of major projects (CTR §B).
 
-use axum::Json;
 use axum::extract::State;
 use cosinum_domain::authz::{Access, Owner, Resource, allows};
 use cosinum_domain::talent::dispersion::Bands;
@@ -11,6 +10,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::ApiQuery;
+use super::streamed::StreamedJson;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
@@ -127,9 +127,9 @@ pub async fn summary_of(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<SummaryParams>,
-) -> Result<Json<TalentSummary>, ApiError> {
+) -> Result<StreamedJson<TalentSummary>, ApiError> {
     let b = bands(&state, p.turnover_high, p.turnover_low, p.external_high)?;
-    Ok(Json(
+    Ok(StreamedJson::new(
         load(&state, caller.actor(), p.period.as_deref(), b).await?,
     ))
 }

@@ -13,6 +13,7 @@ use cosinum_store::talent::{self, Mode, StoredReturn};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::streamed::StreamedJson;
 use super::talent::hr_resource;
 use super::{ApiJson, ApiPath, ApiQuery};
 use crate::AppState;
@@ -44,7 +45,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<Vec<HrReturnView>>, ApiError> {
+) -> Result<StreamedJson<Vec<HrReturnView>>, ApiError> {
     let out = talent::stored_returns(&state.db)
         .await?
         .into_iter()
@@ -62,7 +63,7 @@ pub async fn list(
             stored,
         })
         .collect();
-    Ok(Json(out))
+    Ok(StreamedJson::new(out))
 }
 
 /// An HR return as written. Counts are whole numbers; blank optional
