@@ -295,7 +295,7 @@ async fn ranges(db: &Db, kind: Kind) -> Result<Vec<(i64, i64)>, AppError> {
 /// Ranges of `size` ids over `span` (the smallest and largest ids, if any),
 /// the first open downwards and the last upwards: together they take every
 /// id once.
-fn ranges_over(span: Option<(i64, i64)>, size: i64) -> Vec<(i64, i64)> {
+pub(crate) fn ranges_over(span: Option<(i64, i64)>, size: i64) -> Vec<(i64, i64)> {
     let Some((lo, hi)) = span else {
         return vec![(i64::MIN, i64::MAX)];
     };

@@ -7,13 +7,13 @@ use axum::extract::State;
 use cosinum_domain::authz::{Actor, Owner, Resource};
 use cosinum_domain::cloud::compliance::Evaluation;
 use cosinum_domain::cloud::types::{AppFacts, CloudApplication, Offer};
-use cosinum_store::among::Among;
+use cosinum_store::among::{Among, Table};
 use cosinum_store::cloud;
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::{IntoParams, ToSchema};
 
-use super::streamed::StreamedJson;
+use super::streamed::StreamedArray;
 use super::{ApiPath, ApiQuery};
 use crate::AppState;
 pub use crate::cloud_overview::evaluated;
@@ -113,23 +113,44 @@ pub struct CloudApplicationDto {
     evaluation: Evaluation,
 }
 
-/// The inventory the caller reads, each application with its verdict.
+/// Application ids read at a time when the DINUM's inventory is listed.
+const LIST_IDS: i64 = 10_000;
+
+/// The inventory the caller reads, each application with its verdict, by id.
+///
+/// Sent as it is read: the DINUM's list of a thousand States' worth of
+/// applications is 200 MB of JSON, read and written 10,000 ids at a time.
 #[utoipa::path(get, path = "/api/v1/cloud/applications", tag = "cloud", params(AsOf), security(("bearer" = [])),
     responses((status = 200, body = [CloudApplicationDto]), (status = 401, body = crate::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: ApiCaller,
     ApiQuery(p): ApiQuery<AsOf>,
-) -> Result<StreamedJson<Vec<CloudApplicationDto>>, ApiError> {
-    let (_, apps) = evaluated(&state, caller.actor(), day(&p)).await?;
-    Ok(StreamedJson::new(
-        apps.into_iter()
-            .map(|(application, _, evaluation)| CloudApplicationDto {
-                application,
-                evaluation,
-            })
-            .collect(),
-    ))
+) -> Result<StreamedArray, ApiError> {
+    let day = day(&p);
+    let actor = caller.actor().clone();
+    let dto = |(application, _, evaluation)| CloudApplicationDto {
+        application,
+        evaluation,
+    };
+    if !actor.sees_everything() {
+        // A ministry's applications, read together (a few among all).
+        let (_, mut apps) = evaluated(&state, &actor, day).await?;
+        apps.sort_by_key(|(a, ..)| a.id);
+        let all: Vec<CloudApplicationDto> = apps.into_iter().map(dto).collect();
+        return Ok(StreamedArray::new(vec![all], |part| async move { Ok(part) }).await?);
+    }
+    let span = cosinum_store::among::id_span(&state.db, Table::CloudApplications).await?;
+    let ranges = crate::search::ranges_over(span, LIST_IDS);
+    Ok(StreamedArray::new(ranges, move |(lo, hi)| {
+        let (state, actor) = (state.clone(), actor.clone());
+        async move {
+            let (_, mut apps) = evaluated_among(&state, &actor, Among::Ids(lo, hi), day).await?;
+            apps.sort_by_key(|(a, ..)| a.id);
+            Ok(apps.into_iter().map(dto).collect())
+        }
+    })
+    .await?)
 }
 
 /// An application: its facts (assessments, hostings, derogations) and its

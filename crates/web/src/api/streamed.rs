@@ -14,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::error::AppError;
+
 /// Bytes handed to the connection at a time.
 const CHUNK: usize = 64 * 1024;
 /// Chunks waiting for the client at most: what a slow reader makes us hold.
@@ -49,13 +51,111 @@ impl<T: Serialize + Send + Sync + 'static> IntoResponse for StreamedJson<T> {
             }
         });
         let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-        let mut response = Body::from_stream(chunks).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        response
+        json_body(Body::from_stream(chunks))
     }
+}
+
+/// A JSON array read and sent part by part (ranges of ids, say): only one
+/// part's items are in memory at a time, however long the list. The first
+/// part is read before the answer starts, so that its failure is an error
+/// answer; a later part's failure cuts the connection (the status is sent
+/// by then), so a client never takes a truncated list for a whole one.
+/// Parts are read one after the other, not in one transaction: a write
+/// landing meanwhile shows in the parts read after it, as between pages.
+pub struct StreamedArray {
+    rx: mpsc::Receiver<io::Result<Bytes>>,
+}
+
+impl StreamedArray {
+    pub async fn new<P, T, F, Fut>(parts: Vec<P>, mut read: F) -> Result<Self, AppError>
+    where
+        P: Send + 'static,
+        T: Serialize + Send + 'static,
+        F: FnMut(P) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Vec<T>, AppError>> + Send + 'static,
+    {
+        let mut parts = parts.into_iter();
+        let first = match parts.next() {
+            Some(p) => read(p).await?,
+            None => Vec::new(),
+        };
+        let (tx, rx) = mpsc::channel::<io::Result<Bytes>>(WAITING);
+        tokio::spawn(async move {
+            let mut out = ArrayWriter {
+                buf: Vec::with_capacity(CHUNK),
+                empty: true,
+                tx,
+            };
+            out.buf.push(b'[');
+            if out.items(first).await.is_err() {
+                return;
+            }
+            for p in parts {
+                let items = match read(p).await {
+                    Ok(items) => items,
+                    Err(e) => {
+                        tracing::error!(error = %e, "list not read whole; answer cut");
+                        let _ = out.tx.send(Err(io::Error::other(e.to_string()))).await;
+                        return;
+                    }
+                };
+                if out.items(items).await.is_err() {
+                    return;
+                }
+            }
+            out.buf.push(b']');
+            let last = std::mem::take(&mut out.buf);
+            let _ = out.tx.send(Ok(Bytes::from(last))).await;
+        });
+        Ok(StreamedArray { rx })
+    }
+}
+
+impl IntoResponse for StreamedArray {
+    fn into_response(self) -> Response {
+        let mut rx = self.rx;
+        let chunks = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+        json_body(Body::from_stream(chunks))
+    }
+}
+
+/// The array's bytes so far, sent on by [`CHUNK`]s.
+struct ArrayWriter {
+    buf: Vec<u8>,
+    empty: bool,
+    tx: mpsc::Sender<io::Result<Bytes>>,
+}
+
+impl ArrayWriter {
+    /// Writes `items`; an error when the client is gone or an item cannot
+    /// be written (the answer is then cut).
+    async fn items<T: Serialize>(&mut self, items: Vec<T>) -> Result<(), ()> {
+        for item in items {
+            if !self.empty {
+                self.buf.push(b',');
+            }
+            self.empty = false;
+            if let Err(e) = serde_json::to_writer(&mut self.buf, &item) {
+                tracing::error!(error = %e, "list item not written; answer cut");
+                let _ = self.tx.send(Err(io::Error::other(e))).await;
+                return Err(());
+            }
+            if self.buf.len() >= CHUNK {
+                let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+                self.tx.send(Ok(Bytes::from(chunk))).await.map_err(|_| ())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn json_body(body: Body) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Gathers bytes and sends them on by [`CHUNK`]s, waiting while the
@@ -147,6 +247,54 @@ mod tests {
             // 40,000 lines are ~1.3 MB: sent in many chunks, not one.
             assert!(n < 40_000 || chunks > 10, "{chunks} chunks");
         }
+    }
+
+    async fn body_of(response: Response) -> Result<Vec<u8>, String> {
+        let mut stream = response.into_body().into_data_stream();
+        let mut got = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            got.extend_from_slice(&chunk.map_err(|e| e.to_string())?);
+        }
+        Ok(got)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_streamed_array_is_the_json_of_its_parts_one_after_the_other() {
+        let parts: Vec<Vec<(u32, String)>> = vec![
+            vec![],
+            (0..30_000).map(|i| (i, format!("n°{i}"))).collect(),
+            vec![],
+            vec![(7, "\"sept\"".into())],
+            vec![],
+        ];
+        for n in 0..=parts.len() {
+            let taken: Vec<_> = parts.iter().take(n).cloned().collect();
+            let expected = serde_json::to_vec(&taken.concat()).expect("serialises");
+            let response = StreamedArray::new(taken, |p| async move { Ok(p) })
+                .await
+                .expect("first part read")
+                .into_response();
+            assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+            let got = body_of(response).await.expect("whole");
+            assert_eq!(got, expected, "{n} parts");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_part_that_fails_is_an_error_first_then_a_cut_answer() {
+        let failing = |p: u32| async move {
+            if p == 2 {
+                Err(AppError::NotFound)
+            } else {
+                Ok(vec![p])
+            }
+        };
+        assert!(StreamedArray::new(vec![2, 1], failing).await.is_err());
+        let response = StreamedArray::new(vec![1, 2, 3], failing)
+            .await
+            .expect("first part read")
+            .into_response();
+        assert!(body_of(response).await.is_err(), "cut, not a short list");
     }
 
     #[test]
