@@ -88,10 +88,7 @@ pub async fn list(
     ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<StreamedJson<Vec<FundingApplicationDto>>, ApiError> {
     Ok(StreamedJson::new(
-        dtos(&state, caller.actor(), &p, today())
-            .await?
-            .into_iter()
-            .collect(),
+        dtos(&state, caller.actor(), &p, today()).await?,
     ))
 }
 
