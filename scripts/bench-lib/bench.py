@@ -446,7 +446,7 @@ No alternative is measured: today the pack is assembled by hand from spreadsheet
         for n in self.args.footprint_scales:
             db = self.dataset(n)
             token = self.token(db)
-            starts, rss = [], 0
+            starts, mem = [], None
             for i in range(self.args.repeat):
                 proc, base, took = self.start(db)
                 starts.append(took)
@@ -460,20 +460,22 @@ No alternative is measured: today the pack is assembled by hand from spreadsheet
                         urllib.request.urlopen(urllib.request.Request(base + path, headers={"Cookie": cookie}),
                                                timeout=600).read()
                     time.sleep(self.args.index_wait)
-                    rss = peak_rss_mib(proc.pid)
+                    mem = memory_mib(proc.pid)
                 proc.terminate()
                 proc.wait()
-            rows.append(f"| N={n} ({db.stat().st_size / 2**20:,.0f} MiB database) | {spread(starts, '{:.2f}')} | {rss:,.0f} |")
+            rows.append(f"| N={n} ({db.stat().st_size / 2**20:,.0f} MiB database) | {spread(starts, '{:.2f}')} "
+                        f"| {mem['peak']:,.0f} | {mem['anon']:,.0f} + {mem['file']:,.0f} |")
         binary = (self.bin / "cosinum").stat().st_size / 2**20
         gen = {n: (self.work / f"scale-{n}.seconds").read_text() for n in self.args.footprint_scales
                if (self.work / f"scale-{n}.seconds").exists()}
         body = f"""
 The server started on each dataset (SQLite), time until `/api/v1/health` answers ({self.args.repeat} starts);
 then, on the first start, one request to each JSON endpoint, dashboard and the search, and
-{self.args.index_wait} s for the background search index: peak resident memory (VmHWM). Target: < 200 MiB at N=1000.
+{self.args.index_wait} s for the background search index: peak resident memory (VmHWM), and the resident set
+then, anonymous memory (the heap) + mapped files (the binary, the search index). Target: < 200 MiB at N=1000.
 
-| dataset | start-up s | peak RSS MiB |
-|---|---:|---:|
+| dataset | start-up s | peak RSS MiB | RSS at the end, anon + file MiB |
+|---|---:|---:|---:|
 """ + "\n".join(rows) + f"""
 
 Binary `target/{self.profile}/cosinum`: {binary:.1f} MiB. Dataset generation (`cosinum demo --scale N`,
@@ -500,9 +502,12 @@ def api(base, method, path, headers, body):
         return json.loads(r.read() or b"null")
 
 
-def peak_rss_mib(pid):
+def memory_mib(pid):
+    """Peak resident set (VmHWM), and the resident set now split into anonymous
+    memory (the heap) and mapped files (the binary, the search index's segments)."""
     status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+    kib = lambda key: int(re.search(key + r":\s+(\d+) kB", status).group(1)) / 1024
+    return {"peak": kib("VmHWM"), "anon": kib("RssAnon"), "file": kib("RssFile")}
 
 
 def module_version(name):
