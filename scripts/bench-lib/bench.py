@@ -506,8 +506,8 @@ def memory_mib(pid):
     """Peak resident set (VmHWM), and the resident set now split into anonymous
     memory (the heap) and mapped files (the binary, the search index's segments)."""
     status = Path(f"/proc/{pid}/status").read_text()
-    kib = lambda key: int(re.search(key + r":\s+(\d+) kB", status).group(1)) / 1024
-    return {"peak": kib("VmHWM"), "anon": kib("RssAnon"), "file": kib("RssFile")}
+    mib = lambda key: int(re.search(key + r":\s+(\d+) kB", status).group(1)) / 1024
+    return {"peak": mib("VmHWM"), "anon": mib("RssAnon"), "file": mib("RssFile")}
 
 
 def module_version(name):
