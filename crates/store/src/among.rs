@@ -100,7 +100,7 @@ impl Owners {
     }
 
     /// The condition after `WHERE` that `column` names one of these
-    /// organisations.
+    /// organisations (or, for [`ProjectIds`], one of those projects).
     pub(crate) fn condition(backend: crate::Backend, column: &str) -> String {
         let ids = match backend {
             crate::Backend::Sqlite => "SELECT value FROM json_each($1)",
@@ -117,5 +117,53 @@ impl Owners {
             "{column} IN (SELECT id FROM projects WHERE {})",
             Owners::condition(backend, "organisation_id")
         )
+    }
+}
+
+/// Some projects by id, bound as one JSON array (`$1`) like [`Owners`]: the
+/// part of the portfolio a read takes when it is read part by part.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectIds(String);
+
+impl ProjectIds {
+    pub fn of(ids: impl IntoIterator<Item = i64>) -> ProjectIds {
+        let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
+        ProjectIds(format!("[{}]", ids.join(",")))
+    }
+}
+
+/// Whose rows a read of the portfolio's history takes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ProjectScope<'a> {
+    /// Every project's.
+    All,
+    /// Those of the projects of some organisations.
+    Of(&'a Owners),
+    /// Those of some projects.
+    Ids(&'a ProjectIds),
+}
+
+impl<'a> ProjectScope<'a> {
+    pub(crate) fn of(owners: Option<&'a Owners>) -> Self {
+        owners.map_or(ProjectScope::All, ProjectScope::Of)
+    }
+
+    /// The condition after `WHERE` that `column` names a project in scope;
+    /// its parameter, if any, is `$1` (bound by [`Self::bound`]).
+    pub(crate) fn condition(self, backend: crate::Backend, column: &str) -> String {
+        match self {
+            ProjectScope::All => "TRUE".to_owned(),
+            ProjectScope::Of(_) => Owners::condition_on_projects(backend, column),
+            ProjectScope::Ids(_) => Owners::condition(backend, column),
+        }
+    }
+
+    /// The JSON array bound to `$1`, if the condition has one.
+    pub(crate) fn bound(self) -> Option<&'a str> {
+        match self {
+            ProjectScope::All => None,
+            ProjectScope::Of(o) => Some(o.json()),
+            ProjectScope::Ids(ids) => Some(&ids.0),
+        }
     }
 }

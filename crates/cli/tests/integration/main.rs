@@ -39,6 +39,7 @@ mod panorama;
 mod panorama_bulk;
 mod plan_files;
 mod plans;
+mod portfolio_parts;
 mod portfolio_scoped;
 mod projects;
 mod publication;

@@ -19,7 +19,7 @@ use crate::harness::*;
 /// first ministry's at mid-2024, so that other ministries' readers meet an
 /// edition that lists none of their projects (it still decides that they
 /// are out of the portfolio). Returns that ministry.
-async fn publish_editions(app: &TestApp, whole: &ReportInputs) -> OrgId {
+pub(crate) async fn publish_editions(app: &TestApp, whole: &ReportInputs) -> OrgId {
     let all: Vec<i64> = whole.data.projects.iter().map(|p| p.id).collect();
     let first = whole.data.projects[0].organisation_id;
     let theirs: Vec<i64> = whole
@@ -43,7 +43,7 @@ async fn publish_editions(app: &TestApp, whole: &ReportInputs) -> OrgId {
 
 /// Half-year ends from 2016, each published edition and the day before,
 /// today.
-fn dates(whole: &ReportInputs) -> BTreeSet<Date> {
+pub(crate) fn dates(whole: &ReportInputs) -> BTreeSet<Date> {
     let mut out = BTreeSet::new();
     for year in 2016..=time::OffsetDateTime::now_utc().year() {
         for (m, d) in [(Month::June, 30), (Month::December, 31)] {
@@ -141,7 +141,7 @@ async fn scoped_inputs_report_what_the_whole_reports(app: &TestApp) {
 dual_test!(scoped_inputs_report_what_the_whole_reports);
 
 /// The value as JSON, to compare reports whole.
-fn json<T: serde::Serialize>(value: &T) -> Value {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("JSON")
 }
 

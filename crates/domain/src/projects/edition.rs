@@ -3,7 +3,7 @@
 //! stored method version (MP §0 points 2–3: the DINSIC changed its method in
 //! June 2017, so every published aggregate carries its method).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use time::Date;
@@ -180,12 +180,15 @@ pub fn edition(
     as_of: Date,
     method: &MethodVersion,
 ) -> EditionFigures {
-    let refs: Vec<&ProjectSnapshot> = snapshots.iter().collect();
-    figures(&refs, as_of, method)
+    let mut sums = EditionSums::default();
+    for s in snapshots {
+        sums.add(s, method);
+    }
+    sums.figures(as_of, method)
 }
 
 /// Running sums of one kind of drift.
-#[derive(Default)]
+#[derive(Debug, Clone, Default)]
 struct DriftSums {
     rates: f64,
     count: usize,
@@ -210,52 +213,77 @@ impl DriftSums {
     }
 }
 
-fn figures(snapshots: &[&ProjectSnapshot], as_of: Date, method: &MethodVersion) -> EditionFigures {
-    let costed: Vec<i64> = snapshots
-        .iter()
-        .filter(|s| !s.figures_withheld && s.phase != Phase::Cadrage)
-        .filter_map(|s| s.cost.map(|c| c.0))
-        .collect();
-    let durations: Vec<f64> = snapshots
-        .iter()
-        .filter(|s| !s.figures_withheld)
-        .filter_map(|s| Some((s.forecast_end? - s.start?).whole_days() as f64 / DAYS_PER_YEAR))
-        .collect();
-    let mut budget = DriftSums::default();
-    let mut calendar = DriftSums::default();
-    for s in snapshots {
-        if s.figures_withheld || (s.phase.is_closed() && !method.include_closed_in_drift) {
-            continue;
+/// The [`edition`] figures under way: snapshots are added one at a time, so
+/// the figures of a portfolio read project by project never need every
+/// snapshot at once (issue #11). Added in the same order, the figures are
+/// those of [`edition`] to the last bit (its means are sums in that order).
+#[derive(Debug, Clone, Default)]
+pub struct EditionSums {
+    projects: usize,
+    interministerial: usize,
+    total_cost: i64,
+    costed_projects: usize,
+    duration_years: f64,
+    durations: usize,
+    budget: DriftSums,
+    calendar: DriftSums,
+}
+
+impl EditionSums {
+    /// Counts `s` under `method` (the rules of [`edition`]).
+    pub fn add(&mut self, s: &ProjectSnapshot, method: &MethodVersion) {
+        self.projects += 1;
+        self.interministerial += usize::from(s.interministerial);
+        if s.figures_withheld {
+            return;
+        }
+        if s.phase != Phase::Cadrage
+            && let Some(cost) = s.cost
+        {
+            self.total_cost = self.total_cost.saturating_add(cost.0);
+            self.costed_projects += 1;
+        }
+        if let (Some(start), Some(end)) = (s.start, s.forecast_end) {
+            self.duration_years += (end - start).whole_days() as f64 / DAYS_PER_YEAR;
+            self.durations += 1;
+        }
+        if s.phase.is_closed() && !method.include_closed_in_drift {
+            return;
         }
         let Some(b) = reference_baseline(s, method) else {
-            continue;
+            return;
         };
         if let Some(cost) = s.cost
             && let Some(rate) = budget_drift(b, cost)
         {
-            budget.add(rate, b.cost.0, cost.0);
+            self.budget.add(rate, b.cost.0, cost.0);
         }
         if let Some(end) = s.forecast_end
             && let Some(rate) = calendar_drift(b, end)
         {
-            calendar.add(rate, b.duration_days(), (end - b.start).whole_days());
+            self.calendar
+                .add(rate, b.duration_days(), (end - b.start).whole_days());
         }
     }
-    EditionFigures {
-        as_of,
-        method: method.code,
-        projects: snapshots.len(),
-        interministerial: snapshots.iter().filter(|s| s.interministerial).count(),
-        total_cost: Euros(costed.iter().fold(0i64, |acc, c| acc.saturating_add(*c))),
-        costed_projects: costed.len(),
-        mean_duration_years: (!durations.is_empty())
-            .then(|| durations.iter().sum::<f64>() / durations.len() as f64),
-        mean_calendar_drift: calendar.mean(),
-        mean_budget_drift: budget.mean(),
-        weighted_calendar_drift: calendar.weighted(),
-        weighted_budget_drift: budget.weighted(),
-        calendar_drift_projects: calendar.count,
-        budget_drift_projects: budget.count,
+
+    /// The figures of the snapshots added so far, as of `as_of`.
+    pub fn figures(&self, as_of: Date, method: &MethodVersion) -> EditionFigures {
+        EditionFigures {
+            as_of,
+            method: method.code,
+            projects: self.projects,
+            interministerial: self.interministerial,
+            total_cost: Euros(self.total_cost),
+            costed_projects: self.costed_projects,
+            mean_duration_years: (self.durations > 0)
+                .then(|| self.duration_years / self.durations as f64),
+            mean_calendar_drift: self.calendar.mean(),
+            mean_budget_drift: self.budget.mean(),
+            weighted_calendar_drift: self.calendar.weighted(),
+            weighted_budget_drift: self.budget.weighted(),
+            calendar_drift_projects: self.calendar.count,
+            budget_drift_projects: self.budget.count,
+        }
     }
 }
 
@@ -275,13 +303,13 @@ pub fn breakdown<K: Ord + Clone>(
     method: &MethodVersion,
     key: impl Fn(&ProjectSnapshot) -> K,
 ) -> BTreeMap<K, EditionFigures> {
-    let mut groups: BTreeMap<K, Vec<&ProjectSnapshot>> = BTreeMap::new();
+    let mut groups: BTreeMap<K, EditionSums> = BTreeMap::new();
     for s in snapshots {
-        groups.entry(key(s)).or_default().push(s);
+        groups.entry(key(s)).or_default().add(s, method);
     }
     groups
         .into_iter()
-        .map(|(k, group)| (k, figures(&group, as_of, method)))
+        .map(|(k, sums)| (k, sums.figures(as_of, method)))
         .collect()
 }
 
@@ -313,15 +341,26 @@ pub struct Reestimate {
 /// A previous cost that is not positive gives no rate and is left out. If an
 /// id appears twice in an edition, its last snapshot is used.
 pub fn changes(previous: &[ProjectSnapshot], current: &[ProjectSnapshot]) -> EditionChanges {
-    let by_id = |list: &[ProjectSnapshot]| -> BTreeMap<i64, (Option<Euros>, bool)> {
+    let by_id = |list: &[ProjectSnapshot]| -> CostsById {
         list.iter()
-            .map(|s| (s.project_id, (s.cost, s.figures_withheld)))
+            .map(|s| (s.project_id, cost_in_edition(s)))
             .collect()
     };
-    let before = by_id(previous);
-    let after = by_id(current);
-    let ids = |m: &BTreeMap<i64, _>| m.keys().copied().collect::<BTreeSet<i64>>();
-    let (before_ids, after_ids) = (ids(&before), ids(&after));
+    changes_of_costs(&by_id(previous), &by_id(current))
+}
+
+/// Each project's cost in an edition and whether its figures are withheld,
+/// by id: all [`changes`] compares, so two editions read project by project
+/// can be compared without keeping their snapshots.
+pub type CostsById = BTreeMap<i64, (Option<Euros>, bool)>;
+
+/// What [`CostsById`] keeps of a snapshot.
+pub fn cost_in_edition(s: &ProjectSnapshot) -> (Option<Euros>, bool) {
+    (s.cost, s.figures_withheld)
+}
+
+/// [`changes`] from each edition's [`CostsById`].
+pub fn changes_of_costs(before: &CostsById, after: &CostsById) -> EditionChanges {
     let mut reestimates: Vec<Reestimate> = before
         .iter()
         .filter_map(|(&id, &(cost_before, withheld_before))| {
@@ -345,8 +384,16 @@ pub fn changes(previous: &[ProjectSnapshot], current: &[ProjectSnapshot]) -> Edi
             .then(x.project_id.cmp(&y.project_id))
     });
     EditionChanges {
-        entered: after_ids.difference(&before_ids).copied().collect(),
-        exited: before_ids.difference(&after_ids).copied().collect(),
+        entered: after
+            .keys()
+            .filter(|id| !before.contains_key(id))
+            .copied()
+            .collect(),
+        exited: before
+            .keys()
+            .filter(|id| !after.contains_key(id))
+            .copied()
+            .collect(),
         reestimates,
     }
 }

@@ -59,19 +59,25 @@ pub async fn list_all(db: &Db) -> StoreResult<Vec<BaselineRecord>> {
         .await)?)
 }
 
-/// The baselines of the projects of `owners`, in the order of [`list_all`].
-pub async fn list_of(db: &Db, owners: &crate::among::Owners) -> StoreResult<Vec<BaselineRecord>> {
+/// The baselines of the projects in `scope`, in the order of [`list_all`].
+pub(crate) async fn list_in(
+    db: &Db,
+    scope: crate::among::ProjectScope<'_>,
+) -> StoreResult<Vec<BaselineRecord>> {
     let sql = format!(
         "SELECT {} FROM project_baselines WHERE {} ORDER BY project_id, approved_on, id",
         cols!(),
-        crate::among::Owners::condition_on_projects(db.backend(), "project_id")
+        scope.condition(db.backend(), "project_id")
     );
-    Ok(
-        on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(owners.json())
+    Ok(on_pool!(db, p => {
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
+        match scope.bound() {
+            Some(json) => query.bind(json),
+            None => query,
+        }
         .fetch_all(p)
-        .await)?,
-    )
+        .await
+    })?)
 }
 
 /// How many baselines the project's ledger holds.

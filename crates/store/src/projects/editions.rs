@@ -11,7 +11,7 @@ use cosinum_domain::projects::{Baseline, Estimate, ProjectSnapshot};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
-use crate::among::Owners;
+use crate::among::{Owners, ProjectScope};
 use crate::db::{Db, Tx};
 use crate::error::StoreResult;
 
@@ -174,7 +174,7 @@ impl PortfolioData {
         let scope = owners.clone();
         let baselines = spawn_read(db, |db| async move {
             let records = match scope {
-                Some(o) => super::baselines::list_of(&db, &o).await?,
+                Some(o) => super::baselines::list_in(&db, ProjectScope::Of(&o)).await?,
                 None => super::baselines::list_all(&db).await?,
             };
             let mut by_project: HashMap<i64, Vec<Baseline>> = HashMap::new();
@@ -188,7 +188,7 @@ impl PortfolioData {
         });
         let scope = owners.clone();
         let estimates = spawn_read(db, |db| async move {
-            super::reviews::estimates_of_projects(&db, scope.as_ref()).await
+            super::reviews::estimates_of_projects(&db, ProjectScope::of(scope.as_ref())).await
         });
         // Read whole when only some projects' estimates are: they set every
         // report's comparison point.
@@ -198,7 +198,9 @@ impl PortfolioData {
                 |db| async move { super::reviews::review_dates(&db).await },
             )
         });
-        let editions = spawn_read(db, |db| async move { members(&db, owners.as_ref()).await });
+        let editions = spawn_read(db, |db| async move {
+            members(&db, ProjectScope::of(owners.as_ref())).await
+        });
         let editions = joined(editions).await?;
         let published = editions.values().flatten().copied().collect();
         let estimates = joined(estimates).await?;
@@ -287,23 +289,22 @@ impl PortfolioData {
     }
 }
 
-/// Published editions' members (of `owners`' projects only, when given),
-/// by date; every edition that lists a project has its date there, even
-/// with none of those projects, since the latest edition decides
-/// membership.
-async fn members(db: &Db, owners: Option<&Owners>) -> StoreResult<BTreeMap<Date, HashSet<i64>>> {
-    let scope = owners.map_or_else(
-        || "TRUE".to_owned(),
-        |_| Owners::condition_on_projects(db.backend(), "m.project_id"),
-    );
+/// Published editions' members (of the projects in `scope` only), by date;
+/// every edition that lists a project has its date there, even with none of
+/// those projects, since the latest edition decides membership.
+pub(super) async fn members(
+    db: &Db,
+    scope: ProjectScope<'_>,
+) -> StoreResult<BTreeMap<Date, HashSet<i64>>> {
     let sql = format!(
         "SELECT e.as_of, m.project_id FROM edition_projects m \
-         JOIN portfolio_editions e ON e.id = m.edition_id WHERE {scope}"
+         JOIN portfolio_editions e ON e.id = m.edition_id WHERE {}",
+        scope.condition(db.backend(), "m.project_id")
     );
     let rows: Vec<(Date, i64)> = on_pool!(db, p => {
         let query = sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()));
-        match owners {
-            Some(o) => query.bind(o.json()),
+        match scope.bound() {
+            Some(json) => query.bind(json),
             None => query,
         }
         .fetch_all(p)
@@ -313,18 +314,23 @@ async fn members(db: &Db, owners: Option<&Owners>) -> StoreResult<BTreeMap<Date,
     for (as_of, project) in rows {
         editions.entry(as_of).or_default().insert(project);
     }
-    if owners.is_none() {
+    if matches!(scope, ProjectScope::All) {
         return Ok(editions);
     }
+    for as_of in listing_dates(db).await? {
+        editions.entry(as_of).or_default();
+    }
+    Ok(editions)
+}
+
+/// The dates of the published editions that list at least one project.
+pub(super) async fn listing_dates(db: &Db) -> StoreResult<Vec<Date>> {
     let dates: Vec<(Date,)> = on_pool!(db, p => sqlx::query_as(
         "SELECT e.as_of FROM portfolio_editions e \
          WHERE EXISTS (SELECT 1 FROM edition_projects m WHERE m.edition_id = e.id)")
         .fetch_all(p)
         .await)?;
-    for (as_of,) in dates {
-        editions.entry(as_of).or_default();
-    }
-    Ok(editions)
+    Ok(dates.into_iter().map(|(d,)| d).collect())
 }
 
 /// Runs one read of [`PortfolioData::load`] on a task of its own.

@@ -9,6 +9,7 @@ mod import_json;
 mod import_state;
 mod import_write;
 pub mod merge;
+pub mod portfolio_parts;
 pub mod reviews;
 
 use std::collections::HashMap;
@@ -128,6 +129,34 @@ fn decoded(rows: Vec<ProjectRow>, include_archived: bool) -> StoreResult<Vec<Pro
         .into_iter()
         .filter(|p| include_archived || !p.archived)
         .collect())
+}
+
+/// Up to `limit` projects (archived ones aside) following `after` (a name
+/// and an id) in the order of [`list`]: the portfolio read part by part.
+pub(crate) async fn list_after(
+    db: &Db,
+    after: Option<(&str, i64)>,
+    limit: usize,
+) -> StoreResult<Vec<Project>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows: Vec<ProjectRow> = match after {
+        None => on_pool!(db, p => sqlx::query_as(concat!(
+            "SELECT ", cols!(), " FROM projects WHERE archived_at IS NULL \
+             ORDER BY name, id LIMIT $1"))
+            .bind(limit)
+            .fetch_all(p)
+            .await)?,
+        Some((name, id)) => on_pool!(db, p => sqlx::query_as(concat!(
+            "SELECT ", cols!(), " FROM projects WHERE archived_at IS NULL \
+             AND (name > $1 OR (name = $2 AND id > $3)) ORDER BY name, id LIMIT $4"))
+            .bind(name)
+            .bind(name)
+            .bind(id)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?,
+    };
+    decoded(rows, false)
 }
 
 /// The projects (archived ones aside) of `owners`, by name.

@@ -171,28 +171,25 @@ pub async fn cost_lines(db: &Db, among: crate::among::Among) -> StoreResult<Vec<
 /// reads. One row per project, its reviews gathered as JSON: reading costs
 /// per row, and there are hundreds of thousands of reviews at scale.
 pub async fn estimates_by_project(db: &Db) -> StoreResult<HashMap<i64, Vec<Estimate>>> {
-    estimates_of_projects(db, None).await
+    estimates_of_projects(db, crate::among::ProjectScope::All).await
 }
 
-/// The same for the projects of `owners` only (every project when `None`).
-pub async fn estimates_of_projects(
+/// The same for the projects in `scope` only.
+pub(crate) async fn estimates_of_projects(
     db: &Db,
-    owners: Option<&crate::among::Owners>,
+    scope: crate::among::ProjectScope<'_>,
 ) -> StoreResult<HashMap<i64, Vec<Estimate>>> {
-    let scope = owners.map_or_else(
-        || "TRUE".to_owned(),
-        |_| crate::among::Owners::condition_on_projects(db.backend(), "project_id"),
-    );
+    let scope_sql = scope.condition(db.backend(), "project_id");
     let sql = match db.backend() {
         crate::Backend::Sqlite => format!(
             "SELECT project_id, json_group_array(json_array(id, review_date, cost_eur, start_on, \
              forecast_end_on, phase, figures_withheld)) FROM project_reviews \
-             WHERE archived_at IS NULL AND {scope} GROUP BY project_id"
+             WHERE archived_at IS NULL AND {scope_sql} GROUP BY project_id"
         ),
         crate::Backend::Postgres => format!(
             "SELECT project_id, json_agg(json_build_array(id, review_date, cost_eur, start_on, \
              forecast_end_on, phase, CASE WHEN figures_withheld THEN 1 ELSE 0 END))::text \
-             FROM project_reviews WHERE archived_at IS NULL AND {scope} GROUP BY project_id"
+             FROM project_reviews WHERE archived_at IS NULL AND {scope_sql} GROUP BY project_id"
         ),
     };
     let mut out = HashMap::new();
@@ -201,8 +198,8 @@ pub async fn estimates_of_projects(
     // (~70 MiB at N=1000, issue #11).
     on_pool!(db, p => {
         let query = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql.as_str()));
-        let query = match owners {
-            Some(o) => query.bind(o.json()),
+        let query = match scope.bound() {
+            Some(json) => query.bind(json),
             None => query,
         };
         let mut rows = query.fetch(p);

@@ -67,11 +67,12 @@ pub async fn portfolio(
             .ok_or_else(|| AppError::BadRequest(format!("Méthode inconnue : {code}")))?,
     };
     let actor = caller.actor().clone();
-    let r = state.portfolio_inputs_of(actor.reads_only()).await?.report(
-        params.as_of.unwrap_or_else(today),
-        method,
-        |org| allows(Some(&actor), Access::Read, &project_resource(org)),
-    );
+    let spec = crate::portfolio::FoldSpec::report(params.as_of.unwrap_or_else(today), method);
+    let r = crate::portfolio::folded(&state, actor.reads_only(), &spec, |org| {
+        allows(Some(&actor), Access::Read, &project_resource(org))
+    })
+    .await?
+    .report;
     Ok(StreamedJson::new(r))
 }
 

@@ -82,16 +82,16 @@ pub async fn with_delivery(
     state: &AppState,
     summary: TalentSummary,
     owners: Option<&std::collections::BTreeSet<cosinum_domain::OrgId>>,
-    visible: impl Fn(cosinum_domain::OrgId) -> bool,
+    visible: impl Fn(cosinum_domain::OrgId) -> bool + Sync,
 ) -> Result<TalentSummary, AppError> {
     let Some(end) = summary.period_end() else {
         return Ok(summary);
     };
-    let report = state.portfolio_inputs_of(owners).await?.report(
-        end,
-        &cosinum_domain::projects::edition::DINUM_2017,
-        visible,
-    );
+    let spec =
+        crate::portfolio::FoldSpec::report(end, &cosinum_domain::projects::edition::DINUM_2017);
+    let report = crate::portfolio::folded(state, owners, &spec, visible)
+        .await?
+        .report;
     Ok(summary.with_delivery(&report))
 }
 

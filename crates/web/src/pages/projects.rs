@@ -5,10 +5,10 @@ use axum::extract::{Query, RawQuery, State};
 use axum::response::Response;
 use cosinum_domain::authz::{Access, Owner, Resource, allows};
 use cosinum_domain::money::Euros;
+use cosinum_domain::projects::Phase;
 use cosinum_domain::projects::edition::{self, DINUM_2017, DriftReference, SizeBand};
-use cosinum_domain::projects::{Phase, ProjectSnapshot};
 use serde::Deserialize;
-use time::{Date, Month};
+use time::Date;
 
 use super::pager::Pager;
 use super::projects_filter::{MinistryFilter, ministry_filter};
@@ -20,6 +20,7 @@ use crate::charts::{self, Series};
 use crate::error::{AppError, PageError};
 use crate::format::{meur, number, pct};
 use crate::identity::SignedPage;
+use crate::portfolio::FoldSpec;
 
 pub(super) fn parse_date(field: &str, v: &str) -> Result<Option<Date>, AppError> {
     let v = v.trim();
@@ -105,46 +106,6 @@ struct DashboardPage {
     can_create: bool,
 }
 
-/// The portfolio's key figures at each half-year end from `from` to `to`,
-/// over the projects of the organisations `visible` accepts.
-pub(crate) fn trend(
-    inputs: &crate::portfolio::ReportInputs,
-    from: Date,
-    to: Date,
-    method: &'static edition::MethodVersion,
-    visible: impl Fn(cosinum_domain::OrgId) -> bool,
-) -> Vec<(Date, edition::EditionFigures)> {
-    trend_dates(from, to)
-        .into_iter()
-        .map(|d| {
-            let snaps: Vec<ProjectSnapshot> = inputs
-                .data
-                .snapshots(d)
-                .into_iter()
-                .filter(|s| visible(s.ministry))
-                .collect();
-            (d, edition::edition(&snaps, d, method))
-        })
-        .collect()
-}
-
-/// Half-year ends from `from` to `to`, plus `to` itself.
-fn trend_dates(from: Date, to: Date) -> Vec<Date> {
-    let mut out = Vec::new();
-    for year in from.year()..=to.year() {
-        for (m, d) in [(Month::June, 30), (Month::December, 31)] {
-            if let Ok(day) = Date::from_calendar_date(year, m, d)
-                && day >= from
-                && day < to
-            {
-                out.push(day);
-            }
-        }
-    }
-    out.push(to);
-    out
-}
-
 pub(super) fn opt(value: &str, label: &str, current: &str) -> Opt {
     Opt {
         value: value.into(),
@@ -168,31 +129,25 @@ pub async fn dashboard(
     };
     let actor = page.actor().clone();
     let visible = |org| allows(Some(&actor), Access::Read, &project_resource(org));
+    let spec = FoldSpec {
+        as_of,
+        method,
+        lines: true,
+        trend: true,
+    };
     let view = if actor.sees_everything() {
         // The same for whoever sees everything, kept while nothing is written
         // (computing it reads every project's history).
         state
             .portfolio_views
             .get(&state.db, (as_of, method.code), || async {
-                let inputs = state.portfolio_inputs().await?;
-                Ok(PortfolioView::new(
-                    &inputs,
-                    as_of,
-                    method,
-                    |_| true,
-                    CHANGES_LISTED,
-                ))
+                let folded = crate::portfolio::folded(&state, None, &spec, |_| true).await?;
+                Ok(PortfolioView::new(folded, CHANGES_LISTED))
             })
             .await?
     } else {
-        let inputs = state.portfolio_inputs_of(actor.reads_only()).await?;
-        std::sync::Arc::new(PortfolioView::new(
-            &inputs,
-            as_of,
-            method,
-            visible,
-            CHANGES_LISTED,
-        ))
+        let folded = crate::portfolio::folded(&state, actor.reads_only(), &spec, visible).await?;
+        std::sync::Arc::new(PortfolioView::new(folded, CHANGES_LISTED))
     };
     let report = &view.report;
     let f = &report.figures;

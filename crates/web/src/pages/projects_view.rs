@@ -3,13 +3,8 @@
 //! breakdowns, changes) and the projects of the table, unformatted (only the
 //! page shown is formatted).
 
-use std::collections::{HashMap, HashSet};
-
-use cosinum_domain::projects::edition;
-use time::Date;
-
 use crate::format::{meur, pct};
-use crate::portfolio::PortfolioReport;
+use crate::portfolio::{Folded, PortfolioReport};
 
 /// One line of the projects table, formatted.
 pub(super) struct Row {
@@ -57,15 +52,16 @@ pub(super) struct ListedProject {
 }
 
 impl PortfolioView {
-    pub(super) fn new(
-        inputs: &crate::portfolio::ReportInputs,
-        as_of: Date,
-        method: &'static edition::MethodVersion,
-        visible: impl Fn(cosinum_domain::OrgId) -> bool,
-        listed: usize,
-    ) -> PortfolioView {
-        let mut lines: Vec<ListedProject> = inputs
-            .figure_lines(as_of, &visible)
+    /// The view of a pass over the portfolio that computed its lines and
+    /// trend, naming at most `listed` of the projects that entered or left.
+    pub(super) fn new(folded: Folded, listed: usize) -> PortfolioView {
+        let Folded {
+            report,
+            lines,
+            trend,
+            names,
+        } = folded;
+        let mut lines: Vec<ListedProject> = lines
             .into_iter()
             .map(|l| ListedProject {
                 id: l.project_id,
@@ -84,35 +80,18 @@ impl PortfolioView {
         // times larger allocation for as long as the view is cached (24 MiB
         // at N=1000, issue #11).
         lines.shrink_to_fit();
-        let report = inputs.report(as_of, method, &visible);
         let named = |ids: &[i64]| -> Vec<(i64, String)> {
-            let shown: HashSet<i64> = ids.iter().take(listed).copied().collect();
-            let names: HashMap<i64, &str> = inputs
-                .data
-                .projects
-                .iter()
-                .filter(|p| shown.contains(&p.id))
-                .map(|p| (p.id, p.name.as_str()))
-                .collect();
             ids.iter()
                 .take(listed)
-                .map(|id| {
-                    (
-                        *id,
-                        names.get(id).map_or_else(String::new, |n| n.to_string()),
-                    )
-                })
+                .map(|id| (*id, names.get(id).cloned().unwrap_or_default()))
                 .collect()
         };
         let (entered, exited) = report
             .changes
             .as_ref()
             .map_or_else(Default::default, |c| (named(&c.entered), named(&c.exited)));
-        // Half-year ends over at most eight years, from the first data.
-        let first = inputs.data.first_review().unwrap_or(as_of);
-        let from = first.max(as_of.replace_year(as_of.year() - 8).unwrap_or(first));
         PortfolioView {
-            trend: super::projects::trend(inputs, from, as_of, method, &visible),
+            trend,
             report,
             lines,
             entered,

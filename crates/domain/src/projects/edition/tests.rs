@@ -230,4 +230,84 @@ proptest! {
             prop_assert!(lo - 1e-9 <= mean && mean <= hi + 1e-9);
         }
     }
+
+    /// The running sums give, to the last bit, the figures a direct reading
+    /// of the definition gives (each figure computed on its own, over the
+    /// snapshots it concerns), whatever the snapshots.
+    #[test]
+    fn sums_match_the_definition(snaps in proptest::collection::vec(arb_snapshot(), 0..30)) {
+        for method in methods() {
+            prop_assert_eq!(edition(&snaps, S, method), by_definition(&snaps, method));
+        }
+    }
+
+    /// Entered and exited are the set differences of the two editions' ids.
+    #[test]
+    fn changes_are_set_differences(before in proptest::collection::vec(arb_snapshot(), 0..30),
+                                   after in proptest::collection::vec(arb_snapshot(), 0..30)) {
+        let ids = |l: &[ProjectSnapshot]| l.iter().map(|s| s.project_id).collect::<std::collections::BTreeSet<_>>();
+        let c = changes(&before, &after);
+        prop_assert_eq!(c.entered, ids(&after).difference(&ids(&before)).copied().collect::<Vec<_>>());
+        prop_assert_eq!(c.exited, ids(&before).difference(&ids(&after)).copied().collect::<Vec<_>>());
+    }
+}
+
+/// The edition's figures read off their definition one by one (the doc of
+/// [`edition`]), without running sums: what the sums are checked against.
+fn by_definition(snaps: &[ProjectSnapshot], method: &MethodVersion) -> EditionFigures {
+    let shown = || snaps.iter().filter(|s| !s.figures_withheld);
+    let costed: Vec<i64> = shown()
+        .filter(|s| s.phase != Phase::Cadrage)
+        .filter_map(|s| s.cost.map(|c| c.0))
+        .collect();
+    let durations: Vec<f64> = shown()
+        .filter_map(|s| Some((s.forecast_end? - s.start?).whole_days() as f64 / DAYS_PER_YEAR))
+        .collect();
+    let drifted = || {
+        shown()
+            .filter(|s| method.include_closed_in_drift || !s.phase.is_closed())
+            .filter_map(|s| Some((s, reference_baseline(s, method)?)))
+    };
+    // (rate, reference, current) of each project with the figure.
+    let budget: Vec<(f64, f64, f64)> = drifted()
+        .filter_map(|(s, b)| {
+            let cost = s.cost?;
+            Some((budget_drift(b, cost)?, b.cost.0 as f64, cost.0 as f64))
+        })
+        .collect();
+    let calendar: Vec<(f64, f64, f64)> = drifted()
+        .filter_map(|(s, b)| {
+            let end = s.forecast_end?;
+            let rate = calendar_drift(b, end)?;
+            Some((
+                rate,
+                b.duration_days() as f64,
+                (end - b.start).whole_days() as f64,
+            ))
+        })
+        .collect();
+    let mean =
+        |v: &[f64]| (!v.is_empty()).then(|| v.iter().fold(0.0, |a, x| a + x) / v.len() as f64);
+    let rates = |v: &[(f64, f64, f64)]| v.iter().map(|r| r.0).collect::<Vec<_>>();
+    let weighted = |v: &[(f64, f64, f64)]| {
+        let (r, c) = v.iter().fold((0i128, 0i128), |(r, c), x| {
+            (r + x.1 as i128, c + x.2 as i128)
+        });
+        relative_change(r as f64, c as f64)
+    };
+    EditionFigures {
+        as_of: S,
+        method: method.code,
+        projects: snaps.len(),
+        interministerial: snaps.iter().filter(|s| s.interministerial).count(),
+        total_cost: Euros(costed.iter().fold(0i64, |a, c| a.saturating_add(*c))),
+        costed_projects: costed.len(),
+        mean_duration_years: mean(&durations),
+        mean_calendar_drift: mean(&rates(&calendar)),
+        mean_budget_drift: mean(&rates(&budget)),
+        weighted_calendar_drift: weighted(&calendar),
+        weighted_budget_drift: weighted(&budget),
+        calendar_drift_projects: calendar.len(),
+        budget_drift_projects: budget.len(),
+    }
 }

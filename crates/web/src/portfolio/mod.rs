@@ -8,15 +8,19 @@ use std::sync::Arc;
 use cosinum_domain::OrgId;
 use cosinum_domain::organisation::Organisation;
 use cosinum_domain::projects::ProjectSnapshot;
-use cosinum_domain::projects::edition::{self, EditionFigures, MethodVersion, SizeBand};
+use cosinum_domain::projects::edition::{self, EditionFigures, MethodVersion};
+use cosinum_domain::projects::project::Project;
 use cosinum_store::Db;
 use cosinum_store::among::Owners;
 use cosinum_store::projects::editions::{self, PortfolioData};
 use serde::Serialize;
-use time::{Date, Month};
+use time::Date;
 use utoipa::ToSchema;
 
 use crate::error::AppError;
+
+mod fold;
+pub use fold::{FoldSpec, Folded, PART_SIZE, fold_parts};
 
 /// The figures of an edition (or of one group of it). Drifts are ratios
 /// (0.25 = +25 %), `null` where no project has a baseline.
@@ -106,31 +110,27 @@ pub struct PortfolioReport {
     pub changes: Option<Changes>,
 }
 
-/// The last half-year end (30 June or 31 December) strictly before `day`:
-/// the comparison point when no edition was published.
-fn previous_half_year_end(day: Date) -> Date {
-    let y = day.year();
-    let candidates = [
-        Date::from_calendar_date(y, Month::June, 30),
-        Date::from_calendar_date(y - 1, Month::December, 31),
-        Date::from_calendar_date(y - 1, Month::June, 30),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|d| *d < day)
-        .unwrap_or(day)
-}
-
 /// The [`ReportInputs`] as of now, shared between requests while nothing is
 /// written (loading them reads every project and review); kept between
 /// requests only up to a weight (`web.cache_keep_mib`).
-pub struct InputsCache(crate::cache::KeyedCache<(), ReportInputs>);
+pub struct InputsCache {
+    cache: crate::cache::KeyedCache<(), ReportInputs>,
+    limit: usize,
+    /// Whether the whole inputs outweigh `limit`, as last weighed. Until
+    /// they are, they are taken to: at scale the first request would
+    /// otherwise read them whole only to learn they cannot be kept.
+    heavy: std::sync::atomic::AtomicBool,
+}
 
 impl InputsCache {
     /// Keeps the inputs while they weigh at most `limit` bytes.
     pub fn kept_up_to(limit: usize) -> Self {
-        Self(crate::cache::KeyedCache::default().kept_up_to(limit, ReportInputs::approx_bytes))
+        Self {
+            cache: crate::cache::KeyedCache::default()
+                .kept_up_to(limit, ReportInputs::approx_bytes),
+            limit,
+            heavy: true.into(),
+        }
     }
 
     pub async fn get(
@@ -138,15 +138,52 @@ impl InputsCache {
         db: &Db,
         orgs: Arc<Vec<Organisation>>,
     ) -> Result<Arc<ReportInputs>, AppError> {
-        self.0
+        let inputs = self
+            .cache
             .get(db, (), || ReportInputs::load_with(db, orgs, None))
-            .await
+            .await?;
+        self.weighed(inputs.approx_bytes());
+        Ok(inputs)
     }
 
     /// The inputs if they are held now (kept, or in use by another request).
     pub async fn held(&self, db: &Db) -> Result<Option<Arc<ReportInputs>>, AppError> {
-        self.0.held(db, &()).await
+        self.cache.held(db, &()).await
     }
+
+    /// Records that the whole inputs weigh about `bytes`.
+    fn weighed(&self, bytes: usize) {
+        self.heavy
+            .store(bytes > self.limit, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the whole inputs are too heavy to keep, as far as known.
+    fn heavy(&self) -> bool {
+        self.heavy.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// One pass over the portfolio as `spec` says, over the organisations
+/// `visible` accepts (among `owners`, when the reader is limited to some).
+/// From the whole inputs when they are held or light enough to keep, from
+/// the reader's projects' when limited to some; otherwise — the whole
+/// portfolio at scale — read part by part, so its history is never held
+/// whole (issue #11).
+pub async fn folded(
+    state: &crate::AppState,
+    owners: Option<&std::collections::BTreeSet<OrgId>>,
+    spec: &FoldSpec,
+    visible: impl Fn(OrgId) -> bool + Sync,
+) -> Result<Folded, AppError> {
+    let cache = &state.portfolio_inputs;
+    let whole = owners.is_some() || !cache.heavy() || cache.held(&state.db).await?.is_some();
+    if whole {
+        return Ok(state.portfolio_inputs_of(owners).await?.fold(spec, visible));
+    }
+    let orgs = state.organisations(true).await?;
+    let (folded, bytes) = fold_parts(&state.db, &orgs, spec, visible, PART_SIZE).await?;
+    cache.weighed(bytes);
+    Ok(folded)
 }
 
 /// What a report is computed from, loaded once (a page computes several).
@@ -198,141 +235,7 @@ impl ReportInputs {
         method: &'static MethodVersion,
         visible: impl Fn(OrgId) -> bool,
     ) -> PortfolioReport {
-        build(self, as_of, method, visible)
-    }
-}
-
-fn build(
-    inputs: &ReportInputs,
-    as_of: Date,
-    method: &'static MethodVersion,
-    visible: impl Fn(OrgId) -> bool,
-) -> PortfolioReport {
-    let data = &inputs.data;
-    let orgs = &inputs.orgs;
-    let org_label: HashMap<OrgId, (String, String)> = orgs
-        .iter()
-        .map(|o| (o.id, (o.code.clone(), o.name.clone())))
-        .collect();
-    let keep = |s: &ProjectSnapshot| visible(s.ministry);
-    let snapshots: Vec<ProjectSnapshot> = data.snapshots(as_of).into_iter().filter(keep).collect();
-    let figures = edition::edition(&snapshots, as_of, method);
-    let groups = |map: std::collections::BTreeMap<String, EditionFigures>,
-                  label: &dyn Fn(&str) -> String| {
-        map.iter()
-            .map(|(k, f)| Group {
-                key: k.clone(),
-                label: label(k),
-                figures: f.into(),
-            })
-            .collect::<Vec<_>>()
-    };
-    let by_ministry = {
-        let map = edition::breakdown(&snapshots, as_of, method, |s| {
-            org_label
-                .get(&s.ministry)
-                .map_or_else(|| s.ministry.to_string(), |(code, _)| code.clone())
-        });
-        // By code through a map: a scan of the organisations per group is
-        // quadratic in the number of ministries.
-        let name_of: HashMap<&str, &str> = orgs
-            .iter()
-            .map(|o| (o.code.as_str(), o.name.as_str()))
-            .collect();
-        groups(map, &|code| {
-            name_of
-                .get(code)
-                .map_or_else(|| code.to_owned(), |n| (*n).to_owned())
-        })
-    };
-    let by_phase = {
-        let map = edition::breakdown(&snapshots, as_of, method, |s| s.phase.as_str().to_owned());
-        groups(map, &|k| {
-            cosinum_domain::projects::Phase::parse(k)
-                .map_or_else(|| k.to_owned(), |p| p.label_fr().to_owned())
-        })
-    };
-    let by_size_band = {
-        let map = edition::breakdown(&snapshots, as_of, method, |s| {
-            s.cost.map_or("inconnu".to_owned(), |c| {
-                SizeBand::of(c).as_str().to_owned()
-            })
-        });
-        groups(map, &|k| {
-            SizeBand::ALL
-                .iter()
-                .find(|b| b.as_str() == k)
-                .map_or_else(|| "Coût non publié".to_owned(), |b| b.label_fr().to_owned())
-        })
-    };
-    let by_functional_zone = {
-        let map = edition::breakdown(&snapshots, as_of, method, |s| {
-            if s.functional_zone.is_empty() {
-                "Non renseignée".to_owned()
-            } else {
-                s.functional_zone.clone()
-            }
-        });
-        groups(map, &|k| k.to_owned())
-    };
-    // Compare with the edition before the latest data of the portfolio (not
-    // before `as_of` itself: between two reviews nothing moves).
-    let published = &inputs.published;
-    let latest_data = data
-        .latest_review_until(as_of)
-        .into_iter()
-        .chain(published.iter().map(|e| e.as_of))
-        .filter(|d| *d <= as_of)
-        .max()
-        .unwrap_or(as_of);
-    let previous_as_of = published
-        .iter()
-        .rev()
-        .map(|e| e.as_of)
-        .find(|d| *d < latest_data)
-        .unwrap_or_else(|| previous_half_year_end(latest_data));
-    let changes = (previous_as_of < as_of).then(|| {
-        let before: Vec<ProjectSnapshot> = data
-            .snapshots(previous_as_of)
-            .into_iter()
-            .filter(keep)
-            .collect();
-        let c = edition::changes(&before, &snapshots);
-        let name = |id: i64| {
-            data.projects
-                .iter()
-                .find(|p| p.id == id)
-                .map_or_else(String::new, |p| p.name.clone())
-        };
-        Changes {
-            previous_as_of,
-            entered: c.entered,
-            exited: c.exited,
-            reestimates: c
-                .reestimates
-                .iter()
-                .filter(|r| r.change.abs() >= 0.0005)
-                .take(10)
-                .map(|r| ReestimateJson {
-                    project_id: r.project_id,
-                    name: name(r.project_id),
-                    before_meur: r.before.meur(),
-                    after_meur: r.after.meur(),
-                    change: r.change,
-                })
-                .collect(),
-        }
-    });
-    PortfolioReport {
-        as_of,
-        method: method.code,
-        method_label: method.label_fr,
-        figures: (&figures).into(),
-        by_ministry,
-        by_phase,
-        by_size_band,
-        by_functional_zone,
-        changes,
+        self.fold(&FoldSpec::report(as_of, method), visible).report
     }
 }
 
@@ -385,65 +288,69 @@ impl ReportInputs {
         visible: impl Fn(OrgId) -> bool,
         texts: bool,
     ) -> Vec<ProjectLine> {
-        use cosinum_domain::projects::drift::{budget_drift, calendar_drift};
-        let text = |t: &String| if texts { t.clone() } else { String::new() };
         // Looked up in maps: a scan per line made the list quadratic (50,000
         // projects and 20,000 organisations at scale).
-        let projects: std::collections::HashMap<i64, &cosinum_domain::projects::project::Project> =
+        let projects: HashMap<i64, &Project> =
             self.data.projects.iter().map(|p| (p.id, p)).collect();
-        let orgs: std::collections::HashMap<OrgId, &cosinum_domain::organisation::Organisation> =
-            self.orgs.iter().map(|o| (o.id, o)).collect();
+        let orgs: HashMap<OrgId, &Organisation> = self.orgs.iter().map(|o| (o.id, o)).collect();
         let mut out: Vec<ProjectLine> = self
             .data
             .snapshots(as_of)
             .into_iter()
             .filter(|s| visible(s.ministry))
             .filter_map(|s| {
-                let p = *projects.get(&s.project_id)?;
-                let org = orgs.get(&s.ministry).copied();
-                let shown = !s.figures_withheld;
-                let drift = |b: Option<&cosinum_domain::projects::Baseline>| {
-                    let b = b.filter(|_| shown);
-                    (
-                        b.zip(s.cost).and_then(|(b, c)| budget_drift(b, c)),
-                        b.zip(s.forecast_end)
-                            .and_then(|(b, e)| calendar_drift(b, e)),
-                    )
-                };
-                let (bo, co) = drift(s.original.as_ref());
-                let (bc, cc) = drift(s.current.as_ref());
-                Some(ProjectLine {
-                    project_id: p.id,
-                    ministry_code: org.map_or_else(String::new, |o| o.code.clone()),
-                    ministry_name: org.map_or_else(String::new, |o| o.name.clone()),
-                    name: p.name.clone(),
-                    description: text(&p.description),
-                    links: text(&p.links),
-                    interministerial: s.interministerial,
-                    phase: s.phase.as_str(),
-                    phase_label: s.phase.label_fr(),
-                    functional_zone: s.functional_zone.clone(),
-                    funding_programmes: text(&p.funding_programmes),
-                    start: s.start.filter(|_| shown),
-                    forecast_end: s.forecast_end.filter(|_| shown),
-                    duration_years: s
-                        .start
-                        .zip(s.forecast_end)
-                        .filter(|_| shown)
-                        .map(|(a, b)| (b - a).whole_days() as f64 / edition::DAYS_PER_YEAR),
-                    cost_meur: s.cost.filter(|_| shown).map(|c| c.meur()),
-                    original_cost_meur: s.original.as_ref().map(|b| b.cost.meur()),
-                    current_baseline_cost_meur: s.current.as_ref().map(|b| b.cost.meur()),
-                    budget_drift_original: bo,
-                    calendar_drift_original: co,
-                    budget_drift_current: bc,
-                    calendar_drift_current: cc,
-                    rebaselines: s.rebaselines,
-                    figures_withheld: s.figures_withheld,
-                })
+                let p = projects.get(&s.project_id)?;
+                Some(line(&s, p, orgs.get(&s.ministry).copied(), texts))
             })
             .collect();
         out.sort_by_key(|l| l.name.to_lowercase());
         out
+    }
+}
+
+/// The line of project `p` from its snapshot `s`, in organisation `org`;
+/// its description, links and funding programmes left empty unless `texts`.
+fn line(s: &ProjectSnapshot, p: &Project, org: Option<&Organisation>, texts: bool) -> ProjectLine {
+    use cosinum_domain::projects::drift::{budget_drift, calendar_drift};
+    let text = |t: &String| if texts { t.clone() } else { String::new() };
+    let shown = !s.figures_withheld;
+    let drift = |b: Option<&cosinum_domain::projects::Baseline>| {
+        let b = b.filter(|_| shown);
+        (
+            b.zip(s.cost).and_then(|(b, c)| budget_drift(b, c)),
+            b.zip(s.forecast_end)
+                .and_then(|(b, e)| calendar_drift(b, e)),
+        )
+    };
+    let (bo, co) = drift(s.original.as_ref());
+    let (bc, cc) = drift(s.current.as_ref());
+    ProjectLine {
+        project_id: p.id,
+        ministry_code: org.map_or_else(String::new, |o| o.code.clone()),
+        ministry_name: org.map_or_else(String::new, |o| o.name.clone()),
+        name: p.name.clone(),
+        description: text(&p.description),
+        links: text(&p.links),
+        interministerial: s.interministerial,
+        phase: s.phase.as_str(),
+        phase_label: s.phase.label_fr(),
+        functional_zone: s.functional_zone.clone(),
+        funding_programmes: text(&p.funding_programmes),
+        start: s.start.filter(|_| shown),
+        forecast_end: s.forecast_end.filter(|_| shown),
+        duration_years: s
+            .start
+            .zip(s.forecast_end)
+            .filter(|_| shown)
+            .map(|(a, b)| (b - a).whole_days() as f64 / edition::DAYS_PER_YEAR),
+        cost_meur: s.cost.filter(|_| shown).map(|c| c.meur()),
+        original_cost_meur: s.original.as_ref().map(|b| b.cost.meur()),
+        current_baseline_cost_meur: s.current.as_ref().map(|b| b.cost.meur()),
+        budget_drift_original: bo,
+        calendar_drift_original: co,
+        budget_drift_current: bc,
+        calendar_drift_current: cc,
+        rebaselines: s.rebaselines,
+        figures_withheld: s.figures_withheld,
     }
 }
