@@ -4,7 +4,7 @@
 
 use cosinum_domain::OrgId;
 use cosinum_domain::projects::edition;
-use cosinum_web::portfolio::{FoldSpec, Folded, ReportInputs, fold_parts};
+use cosinum_web::portfolio::{FoldSpec, Folded, Lines, ReportInputs, fold_parts};
 use serde_json::Value;
 
 use crate::harness::*;
@@ -39,13 +39,15 @@ async fn parts_fold_to_the_whole(app: &TestApp) {
             let spec = FoldSpec {
                 as_of,
                 method,
-                lines: true,
+                lines: Lines::WithTexts,
                 trend: true,
             };
             // Parts of one project on a few dates only: each is four reads.
             let sizes: &[usize] = if i % 8 == 0 { &[1, 7, 1000] } else { &[7] };
             for &size in sizes {
                 let expected = all_of(&whole.fold(&spec, everyone));
+                // The lines are those of the whole inputs' own list.
+                assert_eq!(expected["lines"], json(&whole.lines(as_of, everyone)));
                 let (folded, bytes) = fold_parts(db, &whole.orgs, &spec, everyone, size)
                     .await
                     .expect("parts");
@@ -75,7 +77,7 @@ async fn parts_fold_to_the_whole(app: &TestApp) {
         &FoldSpec {
             as_of: time::macros::date!(2023 - 12 - 31),
             method: &edition::DINUM_2017,
-            lines: true,
+            lines: Lines::WithTexts,
             trend: true,
         },
         everyone,

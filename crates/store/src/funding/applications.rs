@@ -166,9 +166,24 @@ pub async fn list_among(db: &Db, among: Among) -> StoreResult<Vec<Application>> 
     read(db, Which::Among(among)).await
 }
 
-/// The applications to the windows of one fund, oldest submission first.
-pub async fn of_fund(db: &Db, fund_id: i64) -> StoreResult<Vec<Application>> {
-    read(db, Which::Fund(fund_id)).await
+/// The applications to the windows of one fund, oldest submission first,
+/// as a fund's report reads them: without their workload, description and
+/// decision motive, which it does not use. At scale a fund has hundreds of
+/// thousands of applications, and their workloads millions of rows (issue
+/// #11: ~40 MB read for nothing at N=1000).
+pub async fn of_fund_for_report(db: &Db, fund_id: i64) -> StoreResult<Vec<Application>> {
+    let which = Which::Fund(fund_id);
+    let sql = format!(
+        "SELECT {} FROM funding_applications a WHERE {} ORDER BY submitted_on, id",
+        cols!()
+            .replace("description", "'' AS description")
+            .replace("motive", "'' AS motive"),
+        which.conditions().0
+    );
+    let rows: Vec<Row> = fetch_which!(db, sql.as_str(), which)?;
+    rows.into_iter()
+        .map(|r| r.into_domain(Vec::new()))
+        .collect()
 }
 
 async fn read(db: &Db, which: Which) -> StoreResult<Vec<Application>> {

@@ -184,10 +184,15 @@ pub async fn export(
         }
     };
     let actor = caller.actor().clone();
-    let inputs = state.portfolio_inputs_of(actor.reads_only()).await?;
-    let lines = inputs.lines(as_of, |o| {
+    let spec = crate::portfolio::FoldSpec {
+        lines: crate::portfolio::Lines::WithTexts,
+        ..crate::portfolio::FoldSpec::report(as_of, &cosinum_domain::projects::edition::DINUM_2017)
+    };
+    let lines = crate::portfolio::folded(&state, actor.reads_only(), &spec, |o| {
         allows(Some(&actor), Access::Read, &project_resource(o))
-    });
+    })
+    .await?
+    .lines;
     let stem = format!(
         "{}-{as_of}",
         if panorama {

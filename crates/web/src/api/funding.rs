@@ -356,7 +356,7 @@ async fn build_report(
     let windows = funding::windows(&state.db).await?;
     // The fund's applications only, with their movements: a portfolio at
     // scale has hundreds of thousands of both over its funds.
-    let apps: Vec<Application> = applications::of_fund(&state.db, fund.id)
+    let apps: Vec<Application> = applications::of_fund_for_report(&state.db, fund.id)
         .await?
         .into_iter()
         .filter(|a| reads_application(actor, a))

@@ -199,9 +199,13 @@ pub(super) fn object(kind: &str, id: i64, label: impl Into<String>) -> ObjectRef
 // ----------------------------------------------------------------- projects
 
 async fn projects(state: &AppState, as_of: Date, objects: &[ObjectRef]) -> Result<Fiche, AppError> {
-    let inputs = state.portfolio_inputs().await?;
     let method = &edition::DINUM_2017;
-    let report = inputs.report(as_of, method, |_| true);
+    let spec = crate::portfolio::FoldSpec {
+        lines: crate::portfolio::Lines::Figures,
+        ..crate::portfolio::FoldSpec::report(as_of, method)
+    };
+    let crate::portfolio::Folded { report, lines, .. } =
+        crate::portfolio::folded(state, None, &spec, |_| true).await?;
     if report.figures.projects == 0 {
         return Ok(no_data(
             Topic::Projects,
@@ -214,7 +218,6 @@ async fn projects(state: &AppState, as_of: Date, objects: &[ObjectRef]) -> Resul
         ));
     }
     let t = state.config.committee_rules;
-    let lines = inputs.figure_lines(as_of, |_| true);
     let reviews = cosinum_store::projects::reviews::list_all_figures(&state.db).await?;
     let ratings = signals::dinum_ratings(&reviews, as_of);
     let facts = signals::project_facts(&lines, &ratings);

@@ -111,8 +111,13 @@ pub(super) fn project_facts(
 }
 
 async fn projects(state: &AppState, as_of: Date, t: &Thresholds) -> Result<Vec<Signal>, AppError> {
-    let inputs = state.portfolio_inputs().await?;
-    let lines = inputs.figure_lines(as_of, |_| true);
+    let spec = crate::portfolio::FoldSpec {
+        lines: crate::portfolio::Lines::Figures,
+        ..crate::portfolio::FoldSpec::report(as_of, &cosinum_domain::projects::edition::DINUM_2017)
+    };
+    let lines = crate::portfolio::folded(state, None, &spec, |_| true)
+        .await?
+        .lines;
     let reviews = cosinum_store::projects::reviews::list_all_figures(&state.db).await?;
     let ratings = dinum_ratings(&reviews, as_of);
     Ok(project_signals(&project_facts(&lines, &ratings), t))

@@ -133,12 +133,17 @@ pub async fn template(
     Path(file): Path<String>,
 ) -> Result<Response, PageError> {
     let actor = page.actor().clone();
-    let inputs = state.portfolio_inputs_of(actor.reads_only()).await?;
     let today = today();
-    let rows: Vec<TemplateRow> = inputs
-        .lines(today, |o| {
-            allows(Some(&actor), Access::Write, &project_resource(o))
-        })
+    let spec = crate::portfolio::FoldSpec {
+        lines: crate::portfolio::Lines::WithTexts,
+        ..crate::portfolio::FoldSpec::report(today, &cosinum_domain::projects::edition::DINUM_2017)
+    };
+    let lines = crate::portfolio::folded(&state, actor.reads_only(), &spec, |o| {
+        allows(Some(&actor), Access::Write, &project_resource(o))
+    })
+    .await?
+    .lines;
+    let rows: Vec<TemplateRow> = lines
         .into_iter()
         .map(|l| TemplateRow {
             line: 0,

@@ -132,7 +132,7 @@ pub async fn dashboard(
     let spec = FoldSpec {
         as_of,
         method,
-        lines: true,
+        lines: crate::portfolio::Lines::Figures,
         trend: true,
     };
     let view = if actor.sees_everything() {

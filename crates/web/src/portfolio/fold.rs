@@ -23,13 +23,24 @@ use crate::error::AppError;
 /// How many projects a part holds when the portfolio is read part by part.
 pub const PART_SIZE: usize = 4096;
 
+/// Which projects' lines a pass over the portfolio gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lines {
+    None,
+    /// Figures and names, with description, links and funding programmes
+    /// left empty (tens of megabytes at scale).
+    Figures,
+    /// With those texts too.
+    WithTexts,
+}
+
 /// What a pass over the portfolio computes beside the report.
 #[derive(Debug, Clone, Copy)]
 pub struct FoldSpec {
     pub as_of: Date,
     pub method: &'static MethodVersion,
-    /// The projects' lines (without their texts), sorted by name.
-    pub lines: bool,
+    /// The projects' lines, sorted by name.
+    pub lines: Lines,
     /// The key figures at each half-year end up to `as_of`, over at most
     /// eight years from the first review.
     pub trend: bool,
@@ -41,7 +52,7 @@ impl FoldSpec {
         Self {
             as_of,
             method,
-            lines: false,
+            lines: Lines::None,
             trend: false,
         }
     }
@@ -177,8 +188,9 @@ impl<'a> Fold<'a> {
                 .insert(s.project_id, edition::cost_in_edition(&s));
             if let Some(p) = projects.get(&s.project_id) {
                 self.names.insert(p.id, p.name.clone());
-                if self.spec.lines {
-                    self.lines.push(super::line(&s, p, org, false));
+                if self.spec.lines != Lines::None {
+                    let texts = self.spec.lines == Lines::WithTexts;
+                    self.lines.push(super::line(&s, p, org, texts));
                 }
             }
         }

@@ -20,7 +20,7 @@ use utoipa::ToSchema;
 use crate::error::AppError;
 
 mod fold;
-pub use fold::{FoldSpec, Folded, PART_SIZE, fold_parts};
+pub use fold::{FoldSpec, Folded, Lines, PART_SIZE, fold_parts};
 
 /// The figures of an edition (or of one group of it). Drifts are ratios
 /// (0.25 = +25 %), `null` where no project has a baseline.

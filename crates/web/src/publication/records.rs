@@ -12,7 +12,6 @@ use cosinum_store::{Db, demarches};
 use time::Date;
 
 use crate::error::AppError;
-use crate::portfolio::ReportInputs;
 
 /// What a release of a dataset as of a date is built from.
 pub struct Capture {
@@ -37,7 +36,16 @@ fn round(x: f64, decimals: i32) -> f64 {
 }
 
 async fn panorama(db: &Db, as_of: Date) -> Result<Capture, AppError> {
-    let inputs = ReportInputs::load(db).await?;
+    // Read part by part: a release is rare, and at scale the whole
+    // history would weigh tens of megabytes (issue #11).
+    let orgs = cosinum_store::organisations::list(db, true).await?;
+    let spec = crate::portfolio::FoldSpec {
+        lines: crate::portfolio::Lines::WithTexts,
+        ..crate::portfolio::FoldSpec::report(as_of, &cosinum_domain::projects::edition::DINUM_2017)
+    };
+    let (folded, _) =
+        crate::portfolio::fold_parts(db, &orgs, &spec, |_| true, crate::portfolio::PART_SIZE)
+            .await?;
     // Withheld while the project is flagged now, whatever its reviews say:
     // a release is published now (MP §1.3: figures of projects under tender
     // or being re-baselined are not published).
@@ -47,8 +55,8 @@ async fn panorama(db: &Db, as_of: Date) -> Result<Capture, AppError> {
         .filter(|p| p.figures_withheld)
         .map(|p| p.id)
         .collect();
-    let records = inputs
-        .lines(as_of, |_| true)
+    let records = folded
+        .lines
         .into_iter()
         .map(|l| {
             let cadrage = l.phase == "cadrage";
