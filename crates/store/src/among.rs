@@ -130,6 +130,11 @@ impl ProjectIds {
         let ids: Vec<String> = ids.into_iter().map(|id| id.to_string()).collect();
         ProjectIds(format!("[{}]", ids.join(",")))
     }
+
+    /// The ids as bound to `$1`.
+    pub(crate) fn json(&self) -> &str {
+        &self.0
+    }
 }
 
 /// Whose rows a read of the portfolio's history takes.
@@ -163,7 +168,7 @@ impl<'a> ProjectScope<'a> {
         match self {
             ProjectScope::All => None,
             ProjectScope::Of(o) => Some(o.json()),
-            ProjectScope::Ids(ids) => Some(&ids.0),
+            ProjectScope::Ids(ids) => Some(ids.json()),
         }
     }
 }

@@ -131,31 +131,27 @@ fn decoded(rows: Vec<ProjectRow>, include_archived: bool) -> StoreResult<Vec<Pro
         .collect())
 }
 
-/// Up to `limit` projects (archived ones aside) following `after` (a name
-/// and an id) in the order of [`list`]: the portfolio read part by part.
-pub(crate) async fn list_after(
-    db: &Db,
-    after: Option<(&str, i64)>,
-    limit: usize,
-) -> StoreResult<Vec<Project>> {
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let rows: Vec<ProjectRow> = match after {
-        None => on_pool!(db, p => sqlx::query_as(concat!(
-            "SELECT ", cols!(), " FROM projects WHERE archived_at IS NULL \
-             ORDER BY name, id LIMIT $1"))
-            .bind(limit)
-            .fetch_all(p)
-            .await)?,
-        Some((name, id)) => on_pool!(db, p => sqlx::query_as(concat!(
-            "SELECT ", cols!(), " FROM projects WHERE archived_at IS NULL \
-             AND (name > $1 OR (name = $2 AND id > $3)) ORDER BY name, id LIMIT $4"))
-            .bind(name)
-            .bind(name)
-            .bind(id)
-            .bind(limit)
-            .fetch_all(p)
-            .await)?,
-    };
+/// The ids of the projects (archived ones aside) in the order of [`list`]:
+/// the portfolio read part by part follows it.
+pub(crate) async fn ids_in_order(db: &Db) -> StoreResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = on_pool!(db, p => sqlx::query_as(
+        "SELECT id FROM projects WHERE archived_at IS NULL ORDER BY name, id")
+        .fetch_all(p)
+        .await)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The projects `ids` names (archived ones aside), in no given order.
+pub(crate) async fn list_ids(db: &Db, ids: &crate::among::ProjectIds) -> StoreResult<Vec<Project>> {
+    let sql = format!(
+        "SELECT {} FROM projects WHERE {}",
+        cols!(),
+        crate::among::ProjectScope::Ids(ids).condition(db.backend(), "id")
+    );
+    let rows: Vec<ProjectRow> = on_pool!(db, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(ids.json())
+        .fetch_all(p)
+        .await)?;
     decoded(rows, false)
 }
 

@@ -8,22 +8,26 @@ use std::collections::{BTreeSet, HashMap};
 
 use cosinum_domain::projects::Baseline;
 use time::Date;
+use tokio::task::JoinHandle;
 
 use super::editions::{PortfolioData, members};
 use crate::among::{ProjectIds, ProjectScope};
 use crate::db::Db;
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 
 /// A walk through the portfolio, part by part ([`PortfolioData::parts`]).
+/// The next part is read while the caller works on the current one.
 pub struct PortfolioParts {
     db: Db,
     size: usize,
-    /// The name and id of the last project read.
-    after: Option<(String, i64)>,
-    done: bool,
+    /// Every project's id (archived ones aside), by name then id; the
+    /// position of the next part in it.
+    order: Vec<i64>,
+    next: usize,
     /// The dates of every project's reviews: each part carries them, since
     /// they set comparison points for the whole portfolio.
     review_dates: BTreeSet<Date>,
+    reading: Option<JoinHandle<StoreResult<PortfolioData>>>,
 }
 
 impl PortfolioData {
@@ -32,12 +36,17 @@ impl PortfolioData {
     /// with the whole portfolio's review and edition dates, so its
     /// snapshots are those the whole inputs give for the same projects.
     pub async fn parts(db: &Db, size: usize) -> StoreResult<PortfolioParts> {
+        // The order once (a sort of the projects), then each part by ids:
+        // paging by name read and sorted every project for each part.
+        let (order, review_dates) =
+            tokio::try_join!(super::ids_in_order(db), super::reviews::review_dates(db))?;
         Ok(PortfolioParts {
             db: db.clone(),
             size: size.max(1),
-            after: None,
-            done: false,
-            review_dates: super::reviews::review_dates(db).await?,
+            order,
+            next: 0,
+            review_dates,
+            reading: None,
         })
     }
 }
@@ -50,38 +59,74 @@ impl PortfolioParts {
 
     /// The next part, or `None` once every project has been read.
     pub async fn next(&mut self) -> StoreResult<Option<PortfolioData>> {
-        if self.done {
-            return Ok(None);
-        }
-        let after = self.after.as_ref().map(|(name, id)| (name.as_str(), *id));
-        let projects = super::list_after(&self.db, after, self.size).await?;
-        self.done = projects.len() < self.size;
-        let Some(last) = projects.last() else {
-            return Ok(None);
+        let reading = match self.reading.take() {
+            Some(reading) => reading,
+            None => match self.start_reading() {
+                Some(reading) => reading,
+                None => return Ok(None),
+            },
         };
-        self.after = Some((last.name.clone(), last.id));
-        let ids = ProjectIds::of(projects.iter().map(|p| p.id));
-        let scope = ProjectScope::Ids(&ids);
-        let db = &self.db;
-        let (baselines, estimates, editions) = tokio::try_join!(
-            super::baselines::list_in(db, scope),
-            super::reviews::estimates_of_projects(db, scope),
-            members(db, scope),
-        )?;
-        let mut by_project: HashMap<i64, Vec<Baseline>> = HashMap::new();
-        for b in baselines {
-            by_project
-                .entry(b.project_id)
-                .or_default()
-                .push(b.baseline());
-        }
-        Ok(Some(PortfolioData {
-            published: editions.values().flatten().copied().collect(),
-            projects,
-            baselines: by_project,
-            estimates,
-            editions,
-            review_dates: self.review_dates.clone(),
-        }))
+        let part = reading
+            .await
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("portfolio read failed: {e}")))??;
+        self.reading = self.start_reading();
+        Ok(Some(part))
     }
+
+    /// Starts reading the part at `self.next`, if any is left.
+    fn start_reading(&mut self) -> Option<JoinHandle<StoreResult<PortfolioData>>> {
+        let ids = self.order.get(self.next..)?;
+        let ids = ids.get(..self.size).unwrap_or(ids);
+        if ids.is_empty() {
+            return None;
+        }
+        self.next += ids.len();
+        Some(tokio::spawn(read_part(
+            self.db.clone(),
+            ids.to_vec(),
+            self.review_dates.clone(),
+        )))
+    }
+}
+
+impl Drop for PortfolioParts {
+    /// A walk left before its end stops reading.
+    fn drop(&mut self) {
+        if let Some(reading) = self.reading.take() {
+            reading.abort();
+        }
+    }
+}
+
+/// The inputs of the projects `ids`, in that order.
+async fn read_part(
+    db: Db,
+    ids: Vec<i64>,
+    review_dates: BTreeSet<Date>,
+) -> StoreResult<PortfolioData> {
+    let listed = ProjectIds::of(ids.iter().copied());
+    let scope = ProjectScope::Ids(&listed);
+    let (mut projects, baselines, estimates, editions) = tokio::try_join!(
+        super::list_ids(&db, &listed),
+        super::baselines::list_in(&db, scope),
+        super::reviews::estimates_of_projects(&db, scope),
+        members(&db, scope),
+    )?;
+    let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    projects.sort_by_key(|p| position.get(&p.id).copied().unwrap_or(usize::MAX));
+    let mut by_project: HashMap<i64, Vec<Baseline>> = HashMap::new();
+    for b in baselines {
+        by_project
+            .entry(b.project_id)
+            .or_default()
+            .push(b.baseline());
+    }
+    Ok(PortfolioData {
+        published: editions.values().flatten().copied().collect(),
+        projects,
+        baselines: by_project,
+        estimates,
+        editions,
+        review_dates,
+    })
 }
