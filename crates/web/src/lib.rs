@@ -95,6 +95,10 @@ pub struct AppState {
     /// The projects dashboard's edition as the DINUM sees it, with its
     /// half-yearly trend, by day and method.
     pub portfolio_views: Arc<cache::KeyedCache<(time::Date, &'static str), pages::PortfolioView>>,
+    /// The portfolio API's report as the DINUM sees it, by day and method
+    /// (at scale computing it reads every project's history, part by part).
+    pub portfolio_reports:
+        Arc<cache::KeyedCache<(time::Date, &'static str), portfolio::PortfolioReport>>,
     /// The talent summary as the DINUM sees it with the configured alert
     /// bands, by period (`None`: the latest).
     pub talent_summaries: Arc<cache::KeyedCache<Option<String>, talent_report::TalentSummary>>,
@@ -210,6 +214,7 @@ impl AppState {
             demarche_editions: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             target_progress: Arc::new(cache::KeyedCache::depending_on(cache::DEMARCHES_TYPES)),
             portfolio_views: Arc::default(),
+            portfolio_reports: Arc::default(),
             cloud_overviews: Arc::default(),
             talent_summaries: Arc::default(),
             organisations: Arc::new(cache::KeyedCache::depending_on(&[

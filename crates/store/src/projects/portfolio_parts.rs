@@ -106,12 +106,22 @@ async fn read_part(
 ) -> StoreResult<PortfolioData> {
     let listed = ProjectIds::of(ids.iter().copied());
     let scope = ProjectScope::Ids(&listed);
-    let (mut projects, baselines, estimates, editions) = tokio::try_join!(
+    // The reviews, the largest read, decoded on a task of their own so
+    // that both cores decode.
+    let estimates = {
+        let (db, listed) = (db.clone(), listed.clone());
+        tokio::spawn(async move {
+            super::reviews::estimates_of_projects(&db, ProjectScope::Ids(&listed)).await
+        })
+    };
+    let (mut projects, baselines, editions) = tokio::try_join!(
         super::list_ids(&db, &listed),
         super::baselines::list_in(&db, scope),
-        super::reviews::estimates_of_projects(&db, scope),
         members(&db, scope),
     )?;
+    let estimates = estimates
+        .await
+        .map_err(|e| StoreError::Other(anyhow::anyhow!("portfolio read failed: {e}")))??;
     let position: HashMap<i64, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     projects.sort_by_key(|p| position.get(&p.id).copied().unwrap_or(usize::MAX));
     let mut by_project: HashMap<i64, Vec<Baseline>> = HashMap::new();
