@@ -184,15 +184,10 @@ pub async fn export(
         }
     };
     let actor = caller.actor().clone();
-    let spec = crate::portfolio::FoldSpec {
-        lines: crate::portfolio::Lines::WithTexts,
-        ..crate::portfolio::FoldSpec::report(as_of, &cosinum_domain::projects::edition::DINUM_2017)
-    };
-    let lines = crate::portfolio::folded(&state, actor.reads_only(), &spec, |o| {
+    let lines = crate::portfolio::lines_with_texts(&state, actor.reads_only(), as_of, |o| {
         allows(Some(&actor), Access::Read, &project_resource(o))
     })
-    .await?
-    .lines;
+    .await?;
     let stem = format!(
         "{}-{as_of}",
         if panorama {

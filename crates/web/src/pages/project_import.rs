@@ -134,15 +134,10 @@ pub async fn template(
 ) -> Result<Response, PageError> {
     let actor = page.actor().clone();
     let today = today();
-    let spec = crate::portfolio::FoldSpec {
-        lines: crate::portfolio::Lines::WithTexts,
-        ..crate::portfolio::FoldSpec::report(today, &cosinum_domain::projects::edition::DINUM_2017)
-    };
-    let lines = crate::portfolio::folded(&state, actor.reads_only(), &spec, |o| {
+    let lines = crate::portfolio::lines_with_texts(&state, actor.reads_only(), today, |o| {
         allows(Some(&actor), Access::Write, &project_resource(o))
     })
-    .await?
-    .lines;
+    .await?;
     let rows: Vec<TemplateRow> = lines
         .into_iter()
         .map(|l| TemplateRow {

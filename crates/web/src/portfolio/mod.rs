@@ -186,6 +186,21 @@ pub async fn folded(
     Ok(folded)
 }
 
+/// The projects' lines with their texts on `as_of`, over the organisations
+/// `visible` accepts (among `owners`): what exports and templates list.
+pub async fn lines_with_texts(
+    state: &crate::AppState,
+    owners: Option<&std::collections::BTreeSet<OrgId>>,
+    as_of: Date,
+    visible: impl Fn(OrgId) -> bool + Sync,
+) -> Result<Vec<ProjectLine>, AppError> {
+    let spec = FoldSpec {
+        lines: Lines::WithTexts,
+        ..FoldSpec::report(as_of, &edition::DINUM_2017)
+    };
+    Ok(folded(state, owners, &spec, visible).await?.lines)
+}
+
 /// What a report is computed from, loaded once (a page computes several).
 pub struct ReportInputs {
     pub data: PortfolioData,
