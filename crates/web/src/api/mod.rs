@@ -26,6 +26,7 @@ pub mod plan_files;
 pub mod plans;
 mod platform;
 pub mod projects;
+pub mod projects_portfolio;
 pub mod public;
 pub mod publication;
 pub mod reuse_feedback;
@@ -109,8 +110,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(access_requests::reject))
         .routes(routes!(users::get, users::update))
         .routes(routes!(history::show))
-        .routes(routes!(projects::portfolio))
-        .routes(routes!(projects::editions))
+        .routes(routes!(projects_portfolio::portfolio))
+        .routes(routes!(projects_portfolio::editions))
         .routes(routes!(exports::export))
         .routes(routes!(imports::import))
         .routes(routes!(projects::list, projects::create))
