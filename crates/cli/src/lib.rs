@@ -162,12 +162,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Turns transparent huge pages off for the whole process (Linux; elsewhere,
-/// or where the kernel refuses, nothing changes). mimalloc asks the kernel
-/// for huge pages on its arenas, and a 2 MiB page counts whole in the
-/// resident set however little of it is in use: at N=1000 the server held
-/// 185 MiB once its start-up's work was done instead of 228, and 281 to 362
-/// at the end of the bench's sequence instead of 378 (issue #11,
-/// BENCHMARKS.md, eleventh pass).
+/// or where the kernel refuses, nothing changes). A 2 MiB page counts whole
+/// in the resident set however little of it is in use: with mimalloc, which
+/// asked for huge pages on its arenas, the server held 185 MiB at N=1000
+/// once its start-up's work was done instead of 228 (issue #11,
+/// BENCHMARKS.md, eleventh pass). jemalloc asks for none, but a kernel set
+/// to give them to every mapping (`always`) still would.
 pub fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);

@@ -1,14 +1,19 @@
 //! The `cosinum` command. Everything lives in the library, so that tests run
 //! exactly what this binary runs.
 
-/// mimalloc rather than the system allocator: a server building its caches
-/// and search index on several threads at once left glibc's per-thread
-/// arenas fragmented, holding far more than it used (issue #11: peak heap
-/// 422 MiB against 835 MiB resident at N=1000). Built without the default
-/// feature `mimalloc`, the system allocator stays, for heap profilers.
-#[cfg(feature = "mimalloc")]
+/// jemalloc rather than the system allocator, with background threads that
+/// give freed memory back to the system within a second
+/// (`.cargo/config.toml`). A server builds its caches and search index on
+/// several threads, then its threads sit idle: glibc's per-thread arenas
+/// held twice the heap in use (issue #11: 422 MiB resident for a 198 MiB
+/// heap peak at N=1000), and mimalloc, which purges freed pages only when
+/// the thread that freed them allocates again, held ~100 MiB more than the
+/// heap once the start-up's work was done (BENCHMARKS.md, thirteenth pass).
+/// Built without the default feature `jemalloc`, the system allocator
+/// stays, for heap profilers.
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> std::process::ExitCode {
     cosinum::main()
