@@ -9,6 +9,9 @@
 /// heap peak at N=1000), and mimalloc, which purges freed pages only when
 /// the thread that freed them allocates again, held ~100 MiB more than the
 /// heap once the start-up's work was done (BENCHMARKS.md, thirteenth pass).
+/// jemalloc also stands in for the C library's `malloc` (feature
+/// `unprefixed_malloc_on_supported_platforms`), so that SQLite's page caches,
+/// allocated on its connections' threads, are given back the same way.
 /// Built without the default feature `jemalloc`, the system allocator
 /// stays, for heap profilers.
 #[cfg(feature = "jemalloc")]
