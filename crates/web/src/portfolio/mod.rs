@@ -116,10 +116,19 @@ pub struct PortfolioReport {
 pub struct InputsCache {
     cache: crate::cache::KeyedCache<(), ReportInputs>,
     limit: usize,
-    /// Whether the whole inputs outweigh `limit`, as last weighed. Until
-    /// they are, they are taken to: at scale the first request would
-    /// otherwise read them whole only to learn they cannot be kept.
-    heavy: std::sync::atomic::AtomicBool,
+    /// How the whole inputs compare with `limit`, as last weighed
+    /// ([`Weight`] as a byte, so that requests read it without a lock).
+    weight: std::sync::atomic::AtomicU8,
+}
+
+/// How the whole inputs compare with the limit of what is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Weight {
+    /// Not weighed since start-up.
+    Unknown,
+    Light,
+    Heavy,
 }
 
 impl InputsCache {
@@ -129,7 +138,7 @@ impl InputsCache {
             cache: crate::cache::KeyedCache::default()
                 .kept_up_to(limit, ReportInputs::approx_bytes),
             limit,
-            heavy: true.into(),
+            weight: (Weight::Unknown as u8).into(),
         }
     }
 
@@ -153,13 +162,35 @@ impl InputsCache {
 
     /// Records that the whole inputs weigh about `bytes`.
     fn weighed(&self, bytes: usize) {
-        self.heavy
-            .store(bytes > self.limit, std::sync::atomic::Ordering::Relaxed);
+        let weight = if bytes > self.limit {
+            Weight::Heavy
+        } else {
+            Weight::Light
+        };
+        self.weight
+            .store(weight as u8, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Whether the whole inputs are too heavy to keep, as far as known.
-    fn heavy(&self) -> bool {
-        self.heavy.load(std::sync::atomic::Ordering::Relaxed)
+    fn weight(&self) -> Weight {
+        match self.weight.load(std::sync::atomic::Ordering::Relaxed) {
+            x if x == Weight::Light as u8 => Weight::Light,
+            x if x == Weight::Heavy as u8 => Weight::Heavy,
+            _ => Weight::Unknown,
+        }
+    }
+
+    /// Whether the whole inputs are known to be too heavy to keep: a reader
+    /// limited to some organisations then reads their projects only.
+    pub fn known_heavy(&self) -> bool {
+        self.weight() == Weight::Heavy
+    }
+
+    /// Whether the whole inputs may be too heavy to keep: not weighed yet,
+    /// or weighed so. The whole portfolio is then folded part by part
+    /// (which weighs it) rather than read whole only to learn, at scale,
+    /// that it cannot be kept.
+    fn maybe_heavy(&self) -> bool {
+        self.weight() != Weight::Light
     }
 }
 
@@ -176,7 +207,7 @@ pub async fn folded(
     visible: impl Fn(OrgId) -> bool + Sync,
 ) -> Result<Folded, AppError> {
     let cache = &state.portfolio_inputs;
-    let whole = owners.is_some() || !cache.heavy() || cache.held(&state.db).await?.is_some();
+    let whole = owners.is_some() || !cache.maybe_heavy() || cache.held(&state.db).await?.is_some();
     if whole {
         return Ok(state.portfolio_inputs_of(owners).await?.fold(spec, visible));
     }
