@@ -122,8 +122,7 @@ impl<K: Eq + Hash + Clone, T> KeyedCache<K, T> {
     /// read before the slot was locked: before loading, so that a write
     /// landing during the load leaves an older position beside newer data,
     /// which only costs a reload; outside the lock, so that requests do not
-    /// queue behind one another's two queries (a ministry's project list at
-    /// N=10 answered ~2,000 requests/s however many connections asked).
+    /// queue behind one another's two queries.
     async fn current<'a>(
         &self,
         db: &Db,

@@ -132,9 +132,9 @@ impl AppState {
         if let Some(all) = self.portfolio_inputs.held(&self.db).await? {
             return Ok(all);
         }
-        // Read whole once and kept when light, a ministry's list costs no
-        // read at all; read for the reader alone at each request, the list
-        // API answered 1,600 requests/s at N=10 instead of 5,000 (issue #11).
+        // Read whole once and kept when light, a ministry's list then costs
+        // no read at all, where reading the reader's projects alone read the
+        // database at each request, however small the portfolio (issue #11).
         if !self.portfolio_inputs.known_heavy() {
             return self.portfolio_inputs().await;
         }
