@@ -190,6 +190,9 @@ impl AppState {
                         .await?;
                     }
                 }
+                // Kept: without the room the vectors grew into.
+                digest.up.shrink_to_fit();
+                digest.down.shrink_to_fit();
                 Ok(digest)
             })
             .await

@@ -122,9 +122,18 @@ pub async fn dispatch(command: Command, config: Config) -> anyhow::Result<()> {
 /// Connects to the configured database and applies the migrations.
 pub async fn open(config: &Config, demo: bool) -> anyhow::Result<Db> {
     let url = config.database_url(demo);
-    let db = Db::connect(&url).await?;
+    open_url(&url, Db::connect(&url).await?).await
+}
+
+/// [`open`] for the server (see [`Db::connect_serving`]).
+pub async fn open_serving(config: &Config, demo: bool) -> anyhow::Result<Db> {
+    let url = config.database_url(demo);
+    open_url(&url, Db::connect_serving(&url).await?).await
+}
+
+async fn open_url(url: &str, db: Db) -> anyhow::Result<Db> {
     db.migrate()
         .await
-        .with_context(|| format!("database {}", redact_url(&url)))?;
+        .with_context(|| format!("database {}", redact_url(url)))?;
     Ok(db)
 }

@@ -9,7 +9,7 @@ use crate::config::Config;
 
 pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let url = config.database_url(with_demo);
-    let db = super::open(&config, with_demo).await?;
+    let db = super::open_serving(&config, with_demo).await?;
     tracing::info!(database = %redact_url(&url), backend = ?db.backend(), "database ready");
     let mut fresh_demo = false;
     if with_demo {
@@ -45,14 +45,17 @@ pub async fn run(config: Config, with_demo: bool) -> anyhow::Result<()> {
         super::demo::seed_demo(&state).await?;
         println!("Données de démonstration créées dans {}", redact_url(&url));
     }
-    // The first search would otherwise wait for the index to be built.
-    let (search, search_db) = (state.search.clone(), db.clone());
+    // The first search would otherwise wait for the index to be built, and
+    // the démarches dashboard for the observatory's figures. One after the
+    // other: each holds tens of megabytes while it works at scale, and
+    // together they made the server's peak memory (issue #11).
+    let ready = state.clone();
     tokio::spawn(async move {
-        if let Err(e) = search.index(&search_db).await {
+        if let Err(e) = ready.search.index(&ready.db).await {
             tracing::warn!(error = %e, "search index not ready; the first search retries");
         }
+        cosinum_web::observatory::keep_ready(ready).await;
     });
-    tokio::spawn(cosinum_web::observatory::keep_ready(state.clone()));
     cosinum_web::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     db.close().await;

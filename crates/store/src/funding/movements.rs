@@ -47,15 +47,23 @@ pub async fn list(db: &Db) -> StoreResult<Vec<Movement>> {
 }
 
 /// The movements of the applications to one fund's windows, by
-/// application then date.
-pub async fn of_fund(db: &Db, fund_id: i64) -> StoreResult<Vec<Movement>> {
-    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
-        "SELECT application_id, kind, movement_date, amount, reference FROM credit_movements \
-         WHERE application_id IN (SELECT a.id FROM funding_applications a \
+/// application then date, without their accounting references (a fund's
+/// report does not show them). Read row by row into movements: at scale a
+/// fund has hundreds of thousands, and holding the rows beside them doubled
+/// the funding dashboard's memory while it was computed (issue #11).
+pub async fn of_fund_for_report(db: &Db, fund_id: i64) -> StoreResult<Vec<Movement>> {
+    use futures_util::TryStreamExt;
+    let sql = "SELECT application_id, kind, movement_date, amount, '' AS reference \
+         FROM credit_movements WHERE application_id IN (SELECT a.id FROM funding_applications a \
          JOIN funding_windows w ON w.id = a.window_id WHERE w.fund_id = $1) \
-         ORDER BY application_id, movement_date, id")
-        .bind(fund_id).fetch_all(p).await)?;
-    Ok(rows.into_iter().filter_map(Row::into_domain).collect())
+         ORDER BY application_id, movement_date, id";
+    let moves: Vec<Movement> = on_pool!(db, p => sqlx::query_as::<_, Row>(sql)
+        .bind(fund_id)
+        .fetch(p)
+        .try_filter_map(|r| std::future::ready(Ok(r.into_domain())))
+        .try_collect()
+        .await)?;
+    Ok(moves)
 }
 
 /// One application's movements, by date.

@@ -361,7 +361,7 @@ async fn build_report(
         .into_iter()
         .filter(|a| reads_application(actor, a))
         .collect();
-    let moves = movements::of_fund(&state.db, fund.id).await?;
+    let moves = movements::of_fund_for_report(&state.db, fund.id).await?;
     let report = fund_report(&fund, &windows, &apps, moves, as_of);
     Ok((fund, windows, report))
 }

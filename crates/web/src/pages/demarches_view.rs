@@ -245,5 +245,8 @@ fn top_movers(moves: &[MoverDto]) -> Vec<MoverLine> {
     let mut lines: Vec<MoverLine> = by.into_values().collect();
     lines.sort_by(|a, b| counts[&b.id].cmp(&counts[&a.id]).then(a.name.cmp(&b.name)));
     lines.truncate(TOP_MOVERS);
+    // Kept with the dashboard's view: without its room for every démarche
+    // that moved (megabytes at scale, issue #11).
+    lines.shrink_to_fit();
     lines
 }
