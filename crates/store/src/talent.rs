@@ -120,21 +120,28 @@ pub(crate) async fn stored_returns_in_tx(tx: &mut Tx) -> StoreResult<Vec<StoredR
 /// while they were converted, and the list collected in place kept their
 /// allocation.
 pub async fn returns(db: &Db) -> StoreResult<Vec<HrReturn>> {
-    use futures_util::TryStreamExt;
     let (count,): (i64,) = on_pool!(db, p => sqlx::query_as("SELECT COUNT(*) FROM hr_returns")
         .fetch_one(p).await)?;
     // A return written between the count and the read only grows the list.
     let mut returns = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+    each_return(db, |r| returns.push(r)).await?;
+    returns.shrink_to_fit();
+    Ok(returns)
+}
+
+/// Gives every return to `f`, by period then organisation and region, one
+/// at a time: what sums them holds none of them.
+pub async fn each_return(db: &Db, mut f: impl FnMut(HrReturn)) -> StoreResult<()> {
+    use futures_util::TryStreamExt;
     on_pool!(db, p => {
         let mut rows = sqlx::query_as::<_, Row>(concat!(
             "SELECT ", cols!(), " FROM hr_returns ORDER BY period, organisation_id, region"))
             .fetch(p);
         while let Some(row) = rows.try_next().await? {
-            returns.push(row.into_stored().r);
+            f(row.into_stored().r);
         }
     });
-    returns.shrink_to_fit();
-    Ok(returns)
+    Ok(())
 }
 
 /// One return.

@@ -34,51 +34,111 @@ pub struct Rates {
 /// The rates of the sum of `returns` (counts are added before dividing, so a
 /// large site weighs more than a small one).
 pub fn rates<'a>(returns: impl IntoIterator<Item = &'a HrReturn>) -> Rates {
-    let (mut start, mut end, mut entries, mut exits, mut vacant) = (0u64, 0u64, 0u64, 0u64, 0u64);
-    let mut external: Option<f64> = None;
-    let mut all_external = true;
-    // Optional figures count only when every return reports them.
-    let mut contract: Option<u64> = Some(0);
-    let mut spend: Option<i64> = Some(0);
-    let (mut fill_days, mut fill_weight) = (0.0, 0u64);
+    let mut sums = RateSums::default();
     for r in returns {
-        contract = contract.zip(r.contract_end).map(|(a, b)| a + u64::from(b));
-        spend = spend.zip(r.external_spend).map(|(a, b)| a + b.0);
-        if let Some(d) = r.median_days_to_fill {
-            fill_days += f64::from(d) * f64::from(r.entries);
-            fill_weight += u64::from(r.entries);
-        }
-        start += u64::from(r.headcount_start);
-        end += u64::from(r.headcount_end);
-        entries += u64::from(r.entries);
-        exits += u64::from(r.exits);
-        vacant += u64::from(r.vacant_end);
-        match r.external_fte {
-            Some(x) => *external.get_or_insert(0.0) += x,
-            None => all_external = false,
+        sums.add(r);
+    }
+    sums.rates()
+}
+
+/// The sums [`rates`] divides, added one return at a time: a report can
+/// keep the sums of each group instead of the group's returns (issue #11).
+/// Returns added in the same order give the same rates to the last bit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateSums {
+    start: u64,
+    end: u64,
+    entries: u64,
+    exits: u64,
+    vacant: u64,
+    external: Option<f64>,
+    all_external: bool,
+    // Optional figures count only when every return reports them.
+    contract: Option<u64>,
+    spend: Option<i64>,
+    fill_days: f64,
+    fill_weight: u64,
+}
+
+impl Default for RateSums {
+    /// The sums of no return.
+    fn default() -> Self {
+        RateSums {
+            start: 0,
+            end: 0,
+            entries: 0,
+            exits: 0,
+            vacant: 0,
+            external: None,
+            all_external: true,
+            contract: Some(0),
+            spend: Some(0),
+            fill_days: 0.0,
+            fill_weight: 0,
         }
     }
-    let average = (start + end) as f64 / 2.0;
-    let per = |n: u64, d: f64| (d > 0.0).then(|| n as f64 / d);
-    let entry_rate = per(entries, average);
-    let exit_rate = per(exits, average);
-    // External share only when every return reports it: a partial sum would
-    // understate it.
-    let external = external.filter(|_| all_external);
-    Rates {
-        average_headcount: average,
-        entry_rate,
-        exit_rate,
-        turnover: entry_rate.zip(exit_rate).map(|(a, b)| (a + b) / 2.0),
-        turnover_on_start: per(entries + exits, start as f64 * 2.0),
-        vacancy_rate: per(vacant, (end + vacant) as f64),
-        external_share: external.and_then(|x| {
-            let total = x + end as f64;
-            (total > 0.0).then(|| x / total)
-        }),
-        contract_share: contract.and_then(|c| per(c, end as f64)),
-        external_spend_per_agent: spend.and_then(|s| (end > 0).then(|| s as f64 / end as f64)),
-        days_to_fill: (fill_weight > 0).then(|| fill_days / fill_weight as f64),
+}
+
+impl RateSums {
+    /// Adds `r`'s counts.
+    pub fn add(&mut self, r: &HrReturn) {
+        self.contract = self
+            .contract
+            .zip(r.contract_end)
+            .map(|(a, b)| a + u64::from(b));
+        self.spend = self.spend.zip(r.external_spend).map(|(a, b)| a + b.0);
+        if let Some(d) = r.median_days_to_fill {
+            self.fill_days += f64::from(d) * f64::from(r.entries);
+            self.fill_weight += u64::from(r.entries);
+        }
+        self.start += u64::from(r.headcount_start);
+        self.end += u64::from(r.headcount_end);
+        self.entries += u64::from(r.entries);
+        self.exits += u64::from(r.exits);
+        self.vacant += u64::from(r.vacant_end);
+        match r.external_fte {
+            Some(x) => *self.external.get_or_insert(0.0) += x,
+            None => self.all_external = false,
+        }
+    }
+
+    /// The rates of the returns added.
+    pub fn rates(&self) -> Rates {
+        let RateSums {
+            start,
+            end,
+            entries,
+            exits,
+            vacant,
+            external,
+            all_external,
+            contract,
+            spend,
+            fill_days,
+            fill_weight,
+        } = *self;
+        let average = (start + end) as f64 / 2.0;
+        let per = |n: u64, d: f64| (d > 0.0).then(|| n as f64 / d);
+        let entry_rate = per(entries, average);
+        let exit_rate = per(exits, average);
+        // External share only when every return reports it: a partial sum would
+        // understate it.
+        let external = external.filter(|_| all_external);
+        Rates {
+            average_headcount: average,
+            entry_rate,
+            exit_rate,
+            turnover: entry_rate.zip(exit_rate).map(|(a, b)| (a + b) / 2.0),
+            turnover_on_start: per(entries + exits, start as f64 * 2.0),
+            vacancy_rate: per(vacant, (end + vacant) as f64),
+            external_share: external.and_then(|x| {
+                let total = x + end as f64;
+                (total > 0.0).then(|| x / total)
+            }),
+            contract_share: contract.and_then(|c| per(c, end as f64)),
+            external_spend_per_agent: spend.and_then(|s| (end > 0).then(|| s as f64 / end as f64)),
+            days_to_fill: (fill_weight > 0).then(|| fill_days / fill_weight as f64),
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use super::streamed::StreamedJson;
 use crate::AppState;
 use crate::error::{ApiError, AppError};
 use crate::identity::ApiCaller;
-use crate::talent_report::{TalentSummary, build};
+use crate::talent_report::TalentSummary;
 
 /// HR returns belong to their ministry; the DINUM reads every ministry's.
 pub fn hr_resource(org: cosinum_domain::OrgId) -> Resource {
@@ -65,13 +65,18 @@ pub async fn load(
     bands: Bands,
 ) -> Result<TalentSummary, AppError> {
     let visible = |org| allows(Some(actor), Access::Read, &hr_resource(org));
-    let summary = {
-        let all = state.hr_returns().await?;
-        let orgs = state.organisations(true).await?;
-        build(&all, &orgs, period, visible, bands).ok_or(AppError::NotFound)?
-    };
-    // The returns are let go before the portfolio's inputs are read: at
-    // scale each weighs tens of megabytes, and they need not be held together.
+    let mut tally = crate::talent_report::Tally::new(visible);
+    // The returns kept for other pages when they are light; otherwise
+    // summed as they are read, none held (issue #11).
+    match state.hr_returns.held(&state.db, &()).await? {
+        Some(all) => all.iter().for_each(|r| tally.add(r)),
+        None => cosinum_store::talent::each_return(&state.db, |r| tally.add(&r)).await?,
+    }
+    let orgs = state.organisations(true).await?;
+    let summary = tally
+        .summary(&orgs, period, bands)
+        .ok_or(AppError::NotFound)?;
+    // The sums are let go before the portfolio's inputs are read.
     with_delivery(state, summary, actor.reads_only(), visible).await
 }
 
