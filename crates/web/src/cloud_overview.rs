@@ -332,7 +332,6 @@ pub async fn evaluated_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cosinum_domain::organisation::OrgKind;
     use proptest::prelude::*;
     use time::macros::date;
 
@@ -344,17 +343,7 @@ mod tests {
     ];
 
     fn org(id: i64, code: &str) -> Organisation {
-        Organisation {
-            id: OrgId(id),
-            code: code.into(),
-            name: code.into(),
-            kind: OrgKind::Ministry,
-            parent_id: None,
-            valid_from: date!(2020 - 01 - 01),
-            valid_to: None,
-            archived: false,
-            version: 1,
-        }
+        crate::fixtures::ministry(id, code)
     }
 
     /// Counts `verdicts` (ministry, verdict index) into an overview.

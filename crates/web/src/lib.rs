@@ -56,6 +56,28 @@ pub use observatory::MinistryFigures;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
+/// Values the unit tests of several modules build alike.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use cosinum_domain::OrgId;
+    use cosinum_domain::organisation::{OrgKind, Organisation};
+
+    /// A ministry named by its code, valid since 2020.
+    pub fn ministry(id: i64, code: &str) -> Organisation {
+        Organisation {
+            id: OrgId(id),
+            code: code.into(),
+            name: code.into(),
+            kind: OrgKind::Ministry,
+            parent_id: None,
+            valid_from: time::macros::date!(2020 - 01 - 01),
+            valid_to: None,
+            archived: false,
+            version: 1,
+        }
+    }
+}
+
 /// What every request handler can reach.
 #[derive(Clone)]
 pub struct AppState {

@@ -313,10 +313,8 @@ impl TalentSummary {
 
 #[cfg(test)]
 mod tests {
-    use cosinum_domain::organisation::OrgKind;
     use cosinum_domain::talent::hr_return::ExitReasons;
     use cosinum_domain::talent::rates::rates;
-    use time::macros::date;
 
     use super::*;
 
@@ -341,17 +339,7 @@ mod tests {
     }
 
     fn org(id: i64) -> Organisation {
-        Organisation {
-            id: OrgId(id),
-            code: format!("M{id}"),
-            name: format!("Ministère {id}"),
-            kind: OrgKind::Ministry,
-            parent_id: None,
-            valid_from: date!(2020 - 01 - 01),
-            valid_to: None,
-            archived: false,
-            version: 1,
-        }
+        crate::fixtures::ministry(id, &format!("M{id}"))
     }
 
     /// The sums kept per ministry, period and region give the rates of the
