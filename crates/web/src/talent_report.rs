@@ -115,12 +115,13 @@ pub fn build(
     tally.summary(orgs, period, bands)
 }
 
-/// What a summary is computed from, summed return by return: the returns
-/// need not be held (144,000 at N=1000, 24 MiB, held beside the summary's
-/// build made the talent dashboard's first load the server's peak; the
-/// sums take a fifth of that, issue #11). Returns added in the order they
-/// are listed (by period, ministry and region) give the figures [`cosinum_domain::talent::rates::rates`]
-/// gives over the same returns, to the last bit.
+/// What a summary is computed from, summed return by return, so the
+/// returns need not be held: at N=1000 their 144,000 (24 MiB), held beside
+/// the summary's build, made the talent dashboard's first load the
+/// server's peak (issue #11). Returns added in the order they are listed
+/// (by period, ministry and region) give the figures
+/// [`cosinum_domain::talent::rates::rates`] gives over the same returns, to
+/// the last bit.
 pub struct Tally<V> {
     /// Whose figures are shown: overall and by region, over these only.
     visible: V,
